@@ -29,6 +29,7 @@ class Entry:
     guid: str | None
     text: str
     published: datetime | None  # timezone-aware UTC, None when the feed gave no usable date
+    text_source: str = "feed"  # "feed", or "page" when full text was extracted from the article page
 
 
 @dataclass(frozen=True)
