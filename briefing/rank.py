@@ -1,0 +1,158 @@
+"""Rank stories by novelty against the recent past, and say why. Pure: history and time are handed in."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from .config import RankConfig
+from .models import HistoryItem, RankedStory, Status, Story
+
+_NOT_EVENTS = re.compile(
+    r"\bfirst[- ](?:quarter|half|round|lady|minister|time since|day|week|month|year|step|look|glance|class|"
+    r"hand|name|place|aid|person|of its kind)\b",
+    re.IGNORECASE,
+)
+_TERM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]*[A-Za-z]|[A-Z]{2,}|\d[\d,.]*%?)")
+_SENTENCE_STARTERS = frozenset(
+    "The A An In On At As After Before But And Or If When While With For From By To Of It Its This That "
+    "These Those He She They We I You His Her Their Our Mr Mrs Ms Dr Update Breaking Live Watch Video "
+    "Opinion ".split()
+)
+
+
+def key_terms(text: str) -> frozenset[str]:
+    """Names and numbers in ``text``: a cheap stand-in for entities that needs no model."""
+    terms = set()
+    for match in _TERM.finditer(text):
+        term = match.group(0).strip(".,")
+        if term in _SENTENCE_STARTERS or len(term) < 2:
+            continue
+        terms.add(term.lower())
+    return frozenset(terms)
+
+
+def first_cue(text: str, cues: Sequence[str]) -> str | None:
+    """The first-time cue phrase in ``text``, longest match first; ignores 'first quarter' and the like."""
+    cleaned = _NOT_EVENTS.sub(" ", text)
+    for cue in sorted(cues, key=len, reverse=True):
+        if re.search(rf"(?<![\w-]){re.escape(cue)}(?![\w-])", cleaned, re.IGNORECASE):
+            return cue
+    return None
+
+
+@dataclass(frozen=True)
+class _Match:
+    similarity: float
+    item: HistoryItem | None
+    known_terms: frozenset[str]
+
+
+def _closest(
+    story_vec: np.ndarray, history: Sequence[HistoryItem], matrix: np.ndarray, now: datetime, config: RankConfig
+) -> _Match:
+    if not history:
+        return _Match(0.0, None, frozenset())
+    raw = matrix @ story_vec
+    ages = np.array([(now - item.published).total_seconds() / 86400 for item in history])
+    # An old match weighs less: a story last seen two weeks ago and back today is closer to news.
+    decay = 1.0 - 0.3 * np.clip(ages / config.history_days, 0.0, 1.0)
+    effective = raw * decay
+    best = int(np.argmax(effective))
+    related = np.flatnonzero(raw >= config.new_below)
+    known = frozenset().union(*(history[i].terms for i in related)) if len(related) else frozenset()
+    return _Match(float(effective[best]), history[best], known)
+
+
+def rank_stories(
+    stories: Sequence[Story],
+    history: Sequence[HistoryItem],
+    summaries: Mapping[int, str],
+    now: datetime,
+    config: RankConfig,
+) -> list[RankedStory]:
+    """Score, label and order today's stories.
+
+    Args:
+        stories: today's stories.
+        history: past articles (before today's window) with their vectors and key terms.
+        summaries: summary text by lead article id.
+        now: the start of today's window; history ages are measured from it.
+        config: weights and thresholds.
+
+    Returns:
+        New and updated stories by score, then repeats by score; ranks 1..n in that order.
+    """
+    matrix = np.array([item.vector for item in history], dtype=np.float32) if history else np.zeros((0, 1))
+    weights = config.weights
+    scored: list[tuple[int, float, RankedStory]] = []
+    for story in stories:
+        vec = np.asarray(story.vector, dtype=np.float32)
+        match = _closest(vec, history, matrix, now, config)
+        lead_text = " ".join(story.lead.text.split()[:60])
+        cue = first_cue(" ".join(a.title for a in story.articles), config.first_cues) or first_cue(
+            lead_text, config.first_cues
+        )
+        terms = key_terms(" ".join([*(a.title for a in story.articles), lead_text]))
+        fresh_terms = sorted(terms - match.known_terms) if match.item else []
+        outlets = len(story.outlets)
+        novelty = max(0.0, 1.0 - match.similarity)
+        coverage = min(1.0, math.log1p(outlets) / math.log1p(10))
+        fresh_share = min(1.0, len(fresh_terms) / 4)
+        score = (
+            weights.novelty * novelty
+            + weights.first_cue * (1.0 if cue else 0.0)
+            + weights.coverage * coverage
+            + weights.new_terms * fresh_share
+        )
+
+        status: Status
+        reasons: list[str] = []
+        matched = match.item.title if match.item else None
+        material = bool(cue) or len(fresh_terms) >= 2 or any(t[0].isdigit() for t in fresh_terms)
+        if match.item is None or match.similarity < config.new_below:
+            status = "new"
+            reasons.append(f"new: no similar story in {config.history_days} days")
+        elif match.similarity < config.repeat_above and material:
+            status = "update"
+            shown = ", ".join(fresh_terms[:4]) or f"'{cue}'"
+            reasons.append(f"update of '{_short(matched)}' ({match.similarity:.2f}); new: {shown}")
+        elif match.similarity >= config.repeat_above and cue and cue.lower() in story.lead.title.lower():
+            status = "update"
+            reasons.append(f"update of '{_short(matched)}' ({match.similarity:.2f})")
+        else:
+            status = "repeat"
+            reasons.append(f"seen before: '{_short(matched)}' ({match.similarity:.2f})")
+        if cue:
+            reasons.append(f"'{cue}' cue")
+        reasons.append(f"{outlets} source{'s' if outlets != 1 else ''}")
+        group = 1 if status == "repeat" else 0
+        ranked = RankedStory(
+            story=story,
+            rank=0,
+            status=status,
+            score=round(score, 6),
+            novelty=round(novelty, 6),
+            reasons=tuple(reasons),
+            summary=summaries.get(story.lead.id, ""),
+            matched_title=matched,
+        )
+        scored.append((group, -score, ranked))
+    scored.sort(key=lambda entry: (entry[0], entry[1], entry[2].story.lead.id))
+    return [_with_rank(ranked, i) for i, (_, _, ranked) in enumerate(scored, start=1)]
+
+
+def _with_rank(story: RankedStory, rank: int) -> RankedStory:
+    from dataclasses import replace
+
+    return replace(story, rank=rank)
+
+
+def _short(title: str | None, words: int = 9) -> str:
+    parts = (title or "").split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")

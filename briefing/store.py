@@ -1,0 +1,412 @@
+"""The SQLite store: feeds, deduplicated items, caches, runs.
+
+Nothing else in briefing sees ``sqlite3``. The schema version lives in
+``PRAGMA user_version``; each step is one ``_migrate_N`` function.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+
+from .errors import StoreError
+from .models import Article, Entry, FetchResult, Source, Summary
+
+TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "cmpid", "ocid", "smid", "cid", "ref", "ref_src",
+     "src", "at_medium", "at_campaign", "guccounter", "igshid", "yclid", "_ga", "sr_share"}
+)
+
+
+def normalize_url(url: str) -> str:
+    """A URL reduced to what identifies the article: no tracking params, fragment, ``www.`` or trailing slash."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    netloc = f"{host}:{port}" if port else host
+    query = sorted(
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
+    )
+    path = parts.path.rstrip("/") or ""
+    return urlunsplit(("https" if parts.scheme in ("http", "https") else parts.scheme, netloc, path,
+                       urlencode(query), ""))
+
+
+def content_hash(title: str, text: str) -> str:
+    """A hash of the article's words, blind to case and spacing."""
+    normal = " ".join(f"{title}\n{text}".lower().split())
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
+
+
+def iso(moment: datetime) -> str:
+    """UTC, seconds precision: sorts as text."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class UpsertStats:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    date: date
+    started: datetime
+    finished: datetime | None
+    status: str
+    stats: dict[str, Any]
+    failed_feeds: list[dict[str, str]]
+    email_status: str | None
+
+
+def _migrate_1(db: sqlite3.Connection) -> None:
+    db.executescript(
+        """
+        CREATE TABLE feeds (
+            url TEXT PRIMARY KEY,
+            title TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            last_fetched TEXT,
+            last_status TEXT,
+            last_error TEXT,
+            entries INTEGER
+        );
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            norm_url TEXT UNIQUE,
+            guid_key TEXT UNIQUE,
+            content_hash TEXT NOT NULL,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            url TEXT,
+            published TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            text_source TEXT NOT NULL DEFAULT 'feed'
+        );
+        CREATE INDEX items_published ON items(published);
+        CREATE INDEX items_hash ON items(content_hash);
+        CREATE TABLE sources (
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            feed_url TEXT NOT NULL,
+            outlet TEXT NOT NULL,
+            title TEXT NOT NULL,
+            url TEXT,
+            published TEXT,
+            PRIMARY KEY (item_id, feed_url)
+        );
+        CREATE TABLE summaries (
+            content_hash TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            params TEXT NOT NULL,
+            text TEXT NOT NULL,
+            sentences TEXT NOT NULL,
+            note TEXT,
+            created TEXT NOT NULL,
+            PRIMARY KEY (content_hash, backend, params)
+        );
+        CREATE TABLE embeddings (
+            key TEXT NOT NULL,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (key, model)
+        );
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            date TEXT NOT NULL,
+            started TEXT NOT NULL,
+            finished TEXT,
+            status TEXT NOT NULL,
+            stats TEXT NOT NULL DEFAULT '{}',
+            failed_feeds TEXT NOT NULL DEFAULT '[]',
+            email_status TEXT
+        );
+        CREATE INDEX runs_date ON runs(date);
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1,)
+
+
+class Store:
+    """Typed access to the briefing database.
+
+    Args:
+        path: the SQLite file (created with its folder), or ``":memory:"``.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), timeout=30)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA foreign_keys = ON")
+            if path != ":memory:":
+                self._db.execute("PRAGMA journal_mode = WAL")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot open the store: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the store's folder: {exc.strerror}") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with self._db:
+                yield self._db
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(f"{self.path}: store was written by a newer briefing (schema {version})")
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self._db:
+                step(self._db)
+                self._db.execute(f"PRAGMA user_version = {number}")
+
+    # feeds -------------------------------------------------------------
+
+    def feed_states(self) -> dict[str, tuple[str | None, str | None]]:
+        """ETag and Last-Modified per feed URL, for conditional GET."""
+        rows = self._db.execute("SELECT url, etag, last_modified FROM feeds").fetchall()
+        return {row["url"]: (row["etag"], row["last_modified"]) for row in rows}
+
+    def record_fetch(self, result: FetchResult, fetched_at: datetime) -> None:
+        """Remember how fetching a feed went; validators are kept from the last good fetch."""
+        status = "error" if result.error else ("not-modified" if result.not_modified else "ok")
+        with self._tx() as db:
+            db.execute(
+                """
+                INSERT INTO feeds (url, title, etag, last_modified, last_fetched, last_status, last_error, entries)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(url) DO UPDATE SET
+                    title = COALESCE(excluded.title, title),
+                    etag = CASE WHEN excluded.last_status = 'ok' THEN excluded.etag ELSE etag END,
+                    last_modified = CASE WHEN excluded.last_status = 'ok'
+                                         THEN excluded.last_modified ELSE last_modified END,
+                    last_fetched = excluded.last_fetched,
+                    last_status = excluded.last_status,
+                    last_error = excluded.last_error,
+                    entries = CASE WHEN excluded.last_status = 'not-modified' THEN entries
+                                   ELSE excluded.entries END
+                """,
+                (result.feed.url, result.feed_title, result.etag, result.last_modified, iso(fetched_at),
+                 status, result.error or result.warning, len(result.entries)),
+            )
+
+    def feed_report(self) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT * FROM feeds ORDER BY url").fetchall()
+        return [dict(row) for row in rows]
+
+    # items -------------------------------------------------------------
+
+    def upsert_entries(self, entries: Iterable[Entry], seen_at: datetime) -> UpsertStats:
+        """Store parsed entries, one item per article however many feeds carry it.
+
+        An entry is the same article as a stored item when its normalized URL, its GUID
+        (global when it is a URL, else per feed) or its content hash matches. A changed text
+        under the same URL or GUID updates the item, which makes it be summarized again.
+        """
+        new = updated = unchanged = 0
+        with self._tx() as db:
+            for entry in entries:
+                norm = normalize_url(entry.url) if entry.url else None
+                guid_key = None
+                if entry.guid:
+                    guid_key = entry.guid if "://" in entry.guid else f"{entry.feed_url}#{entry.guid}"
+                chash = content_hash(entry.title, entry.text)
+                row = None
+                for column, value in (("norm_url", norm), ("guid_key", guid_key), ("content_hash", chash)):
+                    if value is not None:
+                        row = db.execute(
+                            f"SELECT id, content_hash FROM items WHERE {column} = ? LIMIT 1", (value,)
+                        ).fetchone()
+                        if row:
+                            break
+                published = entry.published or seen_at
+                if row is None:
+                    item_id = db.execute(
+                        """INSERT INTO items (norm_url, guid_key, content_hash, title, text, url, published,
+                                              first_seen, text_source)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        (norm, guid_key, chash, entry.title, entry.text, entry.url, iso(published),
+                         iso(seen_at), entry.text_source),
+                    ).lastrowid
+                    new += 1
+                else:
+                    item_id = row["id"]
+                    if row["content_hash"] != chash and self._owns(db, item_id, entry.feed_url):
+                        db.execute(
+                            "UPDATE items SET content_hash = ?, title = ?, text = ?, text_source = ? WHERE id = ?",
+                            (chash, entry.title, entry.text, entry.text_source, item_id),
+                        )
+                        updated += 1
+                    else:
+                        unchanged += 1
+                db.execute(
+                    """INSERT INTO sources (item_id, feed_url, outlet, title, url, published)
+                       VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT(item_id, feed_url) DO UPDATE SET
+                           outlet = excluded.outlet, title = excluded.title, url = excluded.url""",
+                    (item_id, entry.feed_url, entry.outlet, entry.title, entry.url,
+                     iso(entry.published) if entry.published else None),
+                )
+        return UpsertStats(new=new, updated=updated, unchanged=unchanged)
+
+    @staticmethod
+    def _owns(db: sqlite3.Connection, item_id: int, feed_url: str) -> bool:
+        """Only the feed that first carried an item may rewrite its text (no ping-pong between outlets)."""
+        first = db.execute(
+            "SELECT feed_url FROM sources WHERE item_id = ? ORDER BY rowid LIMIT 1", (item_id,)
+        ).fetchone()
+        return first is None or first["feed_url"] == feed_url
+
+    def articles_between(self, start: datetime, end: datetime) -> list[Article]:
+        """Articles published in ``[start, end)``, oldest first, with their sources."""
+        rows = self._db.execute(
+            "SELECT * FROM items WHERE published >= ? AND published < ? ORDER BY published, id",
+            (iso(start), iso(end)),
+        ).fetchall()
+        return self._articles(rows)
+
+    def _articles(self, rows: Sequence[sqlite3.Row]) -> list[Article]:
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        sources: dict[int, list[Source]] = {i: [] for i in ids}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            marks = ",".join("?" * len(chunk))
+            for src in self._db.execute(
+                f"SELECT * FROM sources WHERE item_id IN ({marks}) ORDER BY item_id, rowid", chunk
+            ):
+                sources[src["item_id"]].append(
+                    Source(outlet=src["outlet"], title=src["title"], url=src["url"],
+                           published=parse_iso(src["published"]), feed_url=src["feed_url"])
+                )
+        return [
+            Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
+                    published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
+                    sources=tuple(sources[row["id"]]))
+            for row in rows
+        ]
+
+    def count_items(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM items").fetchone()[0])
+
+    def prune(self, before: datetime) -> int:
+        """Delete items published before ``before`` and caches no item needs; returns items deleted."""
+        with self._tx() as db:
+            deleted = db.execute("DELETE FROM items WHERE published < ?", (iso(before),)).rowcount
+            db.execute("DELETE FROM summaries WHERE content_hash NOT IN (SELECT content_hash FROM items)")
+        return deleted
+
+    # caches ------------------------------------------------------------
+
+    def cached_summaries(self, hashes: Iterable[str], backend: str, params: str) -> dict[str, Summary]:
+        found: dict[str, Summary] = {}
+        for chash in set(hashes):
+            row = self._db.execute(
+                "SELECT * FROM summaries WHERE content_hash = ? AND backend = ? AND params = ?",
+                (chash, backend, params),
+            ).fetchone()
+            if row:
+                found[chash] = Summary(content_hash=chash, text=row["text"], backend=backend,
+                                       sentences=tuple(json.loads(row["sentences"])), note=row["note"])
+        return found
+
+    def save_summaries(self, summaries: Iterable[Summary], params: str, now: datetime) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(s.content_hash, s.backend, params, s.text, json.dumps(list(s.sentences)), s.note, iso(now))
+                 for s in summaries],
+            )
+
+    def cached_vectors(self, keys: Iterable[str], model: str) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for key in set(keys):
+            row = self._db.execute(
+                "SELECT vector FROM embeddings WHERE key = ? AND model = ?", (key, model)
+            ).fetchone()
+            if row:
+                found[key] = np.frombuffer(row["vector"], dtype=np.float32)
+        return found
+
+    def save_vectors(self, vectors: dict[str, np.ndarray], model: str) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+                [(key, model, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in vectors.items()],
+            )
+
+    # runs --------------------------------------------------------------
+
+    def start_run(self, day: date, started: datetime) -> int:
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (date, started, status) VALUES (?, ?, 'running')", (day.isoformat(), iso(started))
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, finished: datetime, status: str, stats: dict[str, Any],
+                   failed_feeds: list[dict[str, str]]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE runs SET finished = ?, status = ?, stats = ?, failed_feeds = ? WHERE id = ?",
+                (iso(finished), status, json.dumps(stats, sort_keys=True), json.dumps(failed_feeds), run_id),
+            )
+
+    def set_email_status(self, run_id: int, status: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE runs SET email_status = ? WHERE id = ?", (status, run_id))
+
+    def runs(self, since: date | None = None) -> list[RunRecord]:
+        query = "SELECT * FROM runs"
+        args: tuple[str, ...] = ()
+        if since:
+            query += " WHERE date >= ?"
+            args = (since.isoformat(),)
+        rows = self._db.execute(query + " ORDER BY started DESC, id DESC", args).fetchall()
+        return [
+            RunRecord(id=row["id"], date=date.fromisoformat(row["date"]),
+                      started=datetime.fromisoformat(row["started"]), finished=parse_iso(row["finished"]),
+                      status=row["status"], stats=json.loads(row["stats"]),
+                      failed_feeds=json.loads(row["failed_feeds"]), email_status=row["email_status"])
+            for row in rows
+        ]

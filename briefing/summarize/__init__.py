@@ -1,0 +1,69 @@
+"""Summarizer backends: one small protocol, one registry.
+
+A backend turns articles into summaries in one batched call. Backends never cache: the
+pipeline asks the store first and hands a backend only what it has not summarized yet.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Protocol
+
+from ..config import SummarizeConfig
+from ..embed import Encoder
+from ..errors import ConfigError
+from ..models import Article, Summary
+from .sentences import split_sentences
+
+__all__ = ["BACKENDS", "Summarizer", "cache_params", "make_summarizer", "split_sentences"]
+
+
+class Summarizer(Protocol):
+    name: str
+
+    @property
+    def model_id(self) -> str: ...
+
+    def summarize(self, articles: Sequence[Article], *, max_sentences: int) -> list[Summary]: ...
+
+
+def _extractive(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
+    from .extractive import ExtractiveSummarizer
+
+    return ExtractiveSummarizer(config.extractive, encoder=encoder)
+
+
+def _lead(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
+    from .extractive import LeadSummarizer
+
+    return LeadSummarizer()
+
+
+BACKENDS = {"extractive": _extractive, "lead": _lead}
+"""Backend name → factory taking the summarize config and a shared encoder (or None)."""
+
+
+def make_summarizer(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
+    """The configured backend.
+
+    Raises:
+        ConfigError: the backend name is unknown.
+    """
+    try:
+        factory = BACKENDS[config.backend]
+    except KeyError:
+        known = ", ".join(sorted(BACKENDS))
+        raise ConfigError(f"summarize.backend: unknown backend {config.backend!r} (known: {known})") from None
+    return factory(config, encoder)
+
+
+def cache_params(config: SummarizeConfig, model_id: str) -> str:
+    """What a cached summary depends on besides the text: backend options and the model."""
+    options = getattr(config, config.backend, None)
+    payload = {
+        "max_sentences": config.max_sentences,
+        "model": model_id,
+        "options": options.model_dump(mode="json") if options is not None else {},
+    }
+    return json.dumps(payload, sort_keys=True)
