@@ -114,7 +114,9 @@ def rank_stories(
         status: Status
         reasons: list[str] = []
         matched = match.item.title if match.item else None
-        material = bool(cue) or len(fresh_terms) >= 2 or any(t[0].isdigit() for t in fresh_terms)
+        new_numbers = [t for t in fresh_terms if t[0].isdigit()]
+        cue_in_title = bool(cue) and first_cue(story.lead.title, [cue]) is not None
+        material = bool(cue) or len(fresh_terms) >= 2 or bool(new_numbers)
         if match.item is None or match.similarity < config.new_below:
             status = "new"
             reasons.append(f"new: no similar story in {config.history_days} days")
@@ -122,9 +124,11 @@ def rank_stories(
             status = "update"
             shown = ", ".join(fresh_terms[:4]) or f"'{cue}'"
             reasons.append(f"update of '{_short(matched)}' ({match.similarity:.2f}); new: {shown}")
-        elif match.similarity >= config.repeat_above and cue and cue.lower() in story.lead.title.lower():
+        elif match.similarity >= config.repeat_above and (new_numbers or cue_in_title):
+            # Near-identical wording: only a new number or a first-time cue in the headline counts.
             status = "update"
-            reasons.append(f"update of '{_short(matched)}' ({match.similarity:.2f})")
+            shown = ", ".join(new_numbers[:4]) or f"'{cue}'"
+            reasons.append(f"update of '{_short(matched)}' ({match.similarity:.2f}); new: {shown}")
         else:
             status = "repeat"
             reasons.append(f"seen before: '{_short(matched)}' ({match.similarity:.2f})")

@@ -1,0 +1,39 @@
+"""Builders shared by tests: records in code, a tiny random BERT on disk."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from briefing.models import Article, Source
+from briefing.store import content_hash
+
+WORDS = (
+    "the a of to in and troops front border minister bank rates storm coast talks geneva election debate "
+    "chip launch market city police river flood first time country army war peace vote court says new "
+    "report data growth price oil gas deal trade team game season year month week day"
+).split()
+
+
+def article(id: int, title: str, text: str = "", *, outlet: str = "Wire", when: datetime | None = None,
+            url: str | None = None) -> Article:
+    when = when or datetime(2026, 11, 26, 12, tzinfo=UTC)
+    url = url or f"https://{outlet.lower().replace(' ', '')}.example.com/{id}"
+    return Article(id=id, title=title, text=text, url=url, published=when, content_hash=content_hash(title, text),
+                   sources=(Source(outlet=outlet, title=title, url=url, published=when, feed_url=f"feed-{outlet}"),))
+
+
+def tiny_bert(folder: Path, hidden: int = 32) -> Path:
+    """Save a randomly initialised 2-layer BERT and a WordPiece tokenizer: a real model, offline, in ~1 s."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    torch.manual_seed(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", ".", ",", *WORDS]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    BertTokenizerFast(vocab_file=str(folder / "vocab.txt")).save_pretrained(folder)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=512)
+    BertModel(config).save_pretrained(folder)
+    return folder

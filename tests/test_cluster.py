@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from briefing.cluster import cluster_articles, cluster_labels
+
+from .helpers import article
+
+
+def unit(*values: float) -> np.ndarray:
+    v = np.array(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_same_event_from_several_outlets_is_one_story() -> None:
+    arts = [article(1, "Troops reach front", "x", outlet="A"), article(2, "Soldiers arrive at front", "xx", outlet="B"),
+            article(3, "Bank raises rates", "y", outlet="A")]
+    vecs = np.stack([unit(1, 0.1, 0), unit(1, 0.15, 0), unit(0, 1, 0)])
+    stories = cluster_articles(arts, vecs, threshold=0.8)
+    assert len(stories) == 2
+    assert {a.id for a in stories[0].articles} == {1, 2}
+    assert stories[0].outlets == {"A", "B"}
+    assert np.isclose(np.linalg.norm(stories[0].vector), 1.0)
+
+
+def test_average_link_does_not_chain_loosely_related_items() -> None:
+    # a~b and b~c are above threshold, a~c is not: single link would chain all three.
+    a, b, c = unit(1, 0, 0), unit(1, 1, 0), unit(0, 1, 0)
+    labels = cluster_labels(np.stack([a, b, c]), threshold=0.7)
+    assert len(set(labels)) == 2
+
+
+def test_lead_is_the_most_central_article() -> None:
+    arts = [article(i, f"t{i}", "text") for i in range(3)]
+    vecs = np.stack([unit(1, 0.3, 0), unit(1, 0, 0), unit(1, -0.3, 0)])
+    [story] = cluster_articles(arts, vecs, threshold=0.8)
+    assert story.lead.id == 1
+
+
+def test_no_articles_no_stories() -> None:
+    assert cluster_articles([], np.zeros((0, 3)), 0.6) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.floats(-1, 1), min_size=4, max_size=4).filter(lambda v: any(abs(x) > 0.1 for x in v)),
+                min_size=1, max_size=25),
+       st.floats(0.3, 0.95))
+def test_every_article_lands_in_exactly_one_story(rows: list[list[float]], threshold: float) -> None:
+    vecs = np.stack([unit(*row) for row in rows])
+    arts = [article(i, f"t{i}", "") for i in range(len(rows))]
+    stories = cluster_articles(arts, vecs, threshold)
+    ids = sorted(a.id for s in stories for a in s.articles)
+    assert ids == list(range(len(rows)))
