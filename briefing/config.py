@@ -131,6 +131,39 @@ class RankConfig(_Section):
     ]
 
 
+class ScheduleConfig(_Section):
+    cron: str = "30 6 * * *"
+    """Standard 5-field crontab expression, in ``timezone``."""
+    timezone: str | None = None
+    """IANA timezone of the cron expression (default: ``briefing.timezone``)."""
+    misfire_grace_hours: float = Field(default=12.0, gt=0)
+    """A run missed by less than this (sleep, restart) still happens; APScheduler's 1 s default skips it."""
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else BriefingConfig._known_zone(value)
+
+
+class EmailConfig(_Section):
+    enabled: bool = True
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    """Name of the environment variable that holds the SMTP password (never the password itself)."""
+    sender: str = Field(min_length=3)
+    to: list[str] = Field(min_length=1)
+    subject: str = "{title} — {date:%A, %d %B %Y}"
+    timeout: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=3, ge=0)
+
+
+class DeliveryConfig(_Section):
+    email: EmailConfig | None = None
+
+
 class Config(_Section):
     feeds: list[FeedConfig] = []
     briefing: BriefingConfig = BriefingConfig()
@@ -141,8 +174,8 @@ class Config(_Section):
     summarize: SummarizeConfig = SummarizeConfig()
     cluster: ClusterConfig = ClusterConfig()
     rank: RankConfig = RankConfig()
-    schedule: dict[str, Any] = {}
-    delivery: dict[str, Any] = {}
+    schedule: ScheduleConfig = ScheduleConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
 
     source: Path | None = Field(default=None, exclude=True)
     """The file this config was read from (None when built in code)."""
