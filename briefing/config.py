@@ -8,13 +8,13 @@ are resolved against the folder of that file, so a config works from any directo
 from __future__ import annotations
 
 import os
+import re
 import tomllib
-from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from .errors import ConfigError
 from .models import Feed
@@ -44,18 +44,15 @@ class BriefingConfig(_Section):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
         return value
 
     @field_validator("day_ends_at")
     @classmethod
     def _clock_time(cls, value: str) -> str:
-        if value != "24:00":
-            try:
-                time.fromisoformat(value)
-            except ValueError as exc:
-                raise ValueError(f"expected HH:MM, got {value!r}") from exc
+        if value != "24:00" and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError(f"expected HH:MM (00:00 to 24:00), got {value!r}")
         return value
 
 
@@ -87,6 +84,10 @@ class EmbedConfig(_Section):
 
 
 class ExtractiveConfig(_Section):
+    scorer: Literal["learned", "centrality"] = "learned"
+    """``learned``: the shipped sentence scorer trained on CNN/DailyMail; ``centrality``: untrained weights below."""
+    scorer_path: Path | None = None
+    """Another trained scorer (JSON written by scripts/train_scorer.py)."""
     max_sentences_scored: int = Field(default=25, ge=1)
     centrality_weight: float = 1.0
     position_weight: float = 0.6
@@ -158,6 +159,10 @@ class EmailConfig(_Section):
     subject: str = "{title} — {date:%A, %d %B %Y}"
     timeout: float = Field(default=30.0, gt=0)
     retries: int = Field(default=3, ge=0)
+    retry_delay: float = Field(default=5.0, ge=0)
+    """Seconds before the first retry within a run; doubled for each further one."""
+    ca_file: Path | None = None
+    """PEM file of CA certificates to trust for STARTTLS/SSL (default: the system's); relative to the config."""
 
 
 class DeliveryConfig(_Section):
@@ -177,8 +182,12 @@ class Config(_Section):
     schedule: ScheduleConfig = ScheduleConfig()
     delivery: DeliveryConfig = DeliveryConfig()
 
-    source: Path | None = Field(default=None, exclude=True)
-    """The file this config was read from (None when built in code)."""
+    _source: Path | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> Path | None:
+        """The file this config was read from (None when built in code)."""
+        return self._source
 
     @property
     def base_dir(self) -> Path:
@@ -250,7 +259,8 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_one_line(exc, source)) from None
-    return config.model_copy(update={"source": source.resolve() if source else None})
+    config._source = source.resolve() if source else None
+    return config
 
 
 def _one_line(exc: ValidationError, source: Path | None) -> str:

@@ -25,8 +25,14 @@ def add_feeds(path: Path, feeds: Iterable[FeedConfig]) -> list[FeedConfig]:
     """Append feeds not already in the file; returns the ones added."""
     document = _load(path)
     table = document.get("feeds")
-    if table is None:
+    if not isinstance(table, tomlkit.items.AoT):
+        # Missing, or an inline array such as `feeds = []`: rewrite as [[feeds]] tables.
         table = tomlkit.aot()
+        for existing in document.get("feeds") or []:
+            entry = tomlkit.table()
+            entry.update(existing)
+            table.append(entry)
+        document.pop("feeds", None)
         document["feeds"] = table
     known = {str(item.get("url")) for item in table}
     added = []
@@ -80,10 +86,10 @@ def read_opml(path: Path) -> list[FeedConfig]:
 
 
 def write_opml(feeds: Iterable[FeedConfig], title: str = "briefing feeds") -> str:
-    from xml.sax.saxutils import quoteattr
+    from xml.sax.saxutils import escape, quoteattr
 
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<opml version="2.0">',
-             f"  <head><title>{title}</title></head>", "  <body>"]
+             f"  <head><title>{escape(title)}</title></head>", "  <body>"]
     for feed in feeds:
         name = quoteattr(feed.name or feed.url)
         lines.append(f'    <outline type="rss" text={name} title={name} xmlUrl={quoteattr(feed.url)}/>')

@@ -31,8 +31,15 @@ TRACKING_PARAMS = frozenset(
 def normalize_url(url: str) -> str:
     """A URL reduced to what identifies the article: no tracking params, fragment, ``www.`` or trailing slash."""
     parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    port = parts.port if parts.port not in (None, 80, 443) else None
+    host = (parts.hostname or "").lower()
+    while host.startswith("www."):
+        host = host.removeprefix("www.")
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
+    try:
+        port = parts.port if parts.port not in (None, 80, 443) else None
+    except ValueError:  # a port out of range or not a number: keep the URL as written
+        return url.strip()
     netloc = f"{host}:{port}" if port else host
     query = sorted(
         (k, v)
@@ -46,7 +53,7 @@ def normalize_url(url: str) -> str:
 
 def content_hash(title: str, text: str) -> str:
     """A hash of the article's words, blind to case and spacing."""
-    normal = " ".join(f"{title}\n{text}".lower().split())
+    normal = " ".join(f"{title}\n{text}".casefold().split())
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
 
 
@@ -78,6 +85,18 @@ class RunRecord:
     stats: dict[str, Any]
     failed_feeds: list[dict[str, str]]
     email_status: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """What was sent to one recipient for one date; ``sent_at`` stays set once it went out."""
+
+    date: date
+    recipient: str
+    status: str
+    attempts: int
+    last_error: str | None
+    sent_at: datetime | None
 
 
 def _migrate_1(db: sqlite3.Connection) -> None:
@@ -147,7 +166,24 @@ def _migrate_1(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1,)
+def _migrate_2(db: sqlite3.Connection) -> None:
+    # One row per (date, recipient): what "never send twice" is checked against.
+    db.executescript(
+        """
+        CREATE TABLE deliveries (
+            date TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_at TEXT,
+            PRIMARY KEY (date, recipient)
+        );
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2)
 
 
 class Store:
@@ -403,10 +439,48 @@ class Store:
             query += " WHERE date >= ?"
             args = (since.isoformat(),)
         rows = self._db.execute(query + " ORDER BY started DESC, id DESC", args).fetchall()
-        return [
-            RunRecord(id=row["id"], date=date.fromisoformat(row["date"]),
-                      started=datetime.fromisoformat(row["started"]), finished=parse_iso(row["finished"]),
-                      status=row["status"], stats=json.loads(row["stats"]),
-                      failed_feeds=json.loads(row["failed_feeds"]), email_status=row["email_status"])
+        return [self._run_record(row) for row in rows]
+
+    def last_briefing_run(self, day: date) -> RunRecord | None:
+        """The latest run that wrote the briefing dated ``day`` (what ``regenerate`` reproduces)."""
+        row = self._db.execute(
+            "SELECT * FROM runs WHERE date = ? AND status = 'ok' ORDER BY started DESC, id DESC LIMIT 1",
+            (day.isoformat(),),
+        ).fetchone()
+        return self._run_record(row) if row else None
+
+    @staticmethod
+    def _run_record(row: sqlite3.Row) -> RunRecord:
+        return RunRecord(id=row["id"], date=date.fromisoformat(row["date"]),
+                         started=datetime.fromisoformat(row["started"]), finished=parse_iso(row["finished"]),
+                         status=row["status"], stats=json.loads(row["stats"]),
+                         failed_feeds=json.loads(row["failed_feeds"]), email_status=row["email_status"])
+
+    # deliveries --------------------------------------------------------
+
+    def deliveries(self, day: date) -> dict[str, DeliveryRecord]:
+        """What was sent for the briefing dated ``day``, by recipient."""
+        rows = self._db.execute("SELECT * FROM deliveries WHERE date = ?", (day.isoformat(),)).fetchall()
+        return {
+            row["recipient"]: DeliveryRecord(date=day, recipient=row["recipient"], status=row["status"],
+                                             attempts=row["attempts"], last_error=row["last_error"],
+                                             sent_at=parse_iso(row["sent_at"]))
             for row in rows
-        ]
+        }
+
+    def record_delivery(self, day: date, recipient: str, status: str, *, attempts: int, error: str | None = None,
+                        sent_at: datetime | None = None) -> None:
+        """Add one run's attempts for (``day``, ``recipient``); a ``sent_at`` once set is kept."""
+        with self._tx() as db:
+            db.execute(
+                """
+                INSERT INTO deliveries (date, recipient, status, attempts, last_error, sent_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(date, recipient) DO UPDATE SET
+                    status = excluded.status,
+                    attempts = attempts + excluded.attempts,
+                    last_error = excluded.last_error,
+                    sent_at = COALESCE(excluded.sent_at, sent_at)
+                """,
+                (day.isoformat(), recipient, status, attempts, error, iso(sent_at) if sent_at else None),
+            )
