@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+import threading
+from collections.abc import Callable
 from datetime import date, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -23,6 +25,8 @@ ConfigOption = Annotated[
     typer.Option("--config", "-c", help="Config file (default: $BRIEFING_CONFIG, then ./configs/default.toml)."),
 ]
 DateOption = Annotated[str | None, typer.Option("--date", "-d", help="Briefing date YYYY-MM-DD (default: today).")]
+WaitOption = Annotated[bool, typer.Option(
+    "--wait/--no-wait", help="When another run holds the lock (outputs/.lock): wait for it, or exit 1 at once.")]
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -102,28 +106,121 @@ def run(
     day: DateOption = None,
     no_fetch: Annotated[bool, typer.Option("--no-fetch", help="Use stored items only; no network.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    wait: WaitOption = False,
+    email: Annotated[bool, typer.Option(
+        "--email/--no-email", help="Email the briefing (default: when delivery.email is configured).")] = True,
+    resend: Annotated[bool, typer.Option(
+        "--resend", help="Email it again to recipients who already have this date's briefing.")] = False,
 ) -> None:
-    """Fetch the feeds and write today's (or --date's) briefing."""
-    from .pipeline import Pipeline
+    """Fetch the feeds and write today's (or --date's) briefing, then email it when configured.
+
+    SIGTERM or Ctrl-C stops after the current stage, writes nothing and exits 0.
+    """
+    from .errors import Interrupted
+    from .lock import stop_on_signals
 
     settings = _config(config)
     when = _parse_date(day)
-    progress = _progress(quiet)
-    pipeline = Pipeline(settings, progress=progress)
+    stop = threading.Event()
     try:
-        if isinstance(progress, _RichProgress):
-            with progress:
-                result = pipeline.run(when, fetch=not no_fetch)
-        else:
-            result = pipeline.run(when, fetch=not no_fetch)
-    finally:
-        pipeline.close()
+        with stop_on_signals(stop.set):
+            _run_once(settings, when, fetch=not no_fetch, progress=_progress(quiet), wait=wait,
+                      should_stop=stop.is_set, email=email, resend=resend)
+    except Interrupted as exc:
+        typer.echo(f"interrupted: {exc}", err=True)
+
+
+def _run_once(settings: Config, when: date | None, *, fetch: bool, progress: _LogProgress | _RichProgress | None,
+              wait: bool | float, should_stop: Callable[[], bool], email: bool = True,
+              resend: bool = False) -> None:
+    """One briefing under the run lock, then its summary lines: what `run` and each scheduled run do."""
+    from .lock import run_lock
+    from .pipeline import Pipeline
+
+    with run_lock(settings, wait, should_stop=should_stop, on_wait=progress.log if progress else None):
+        pipeline = Pipeline(settings, progress=progress, should_stop=should_stop)
+        try:
+            if isinstance(progress, _RichProgress):
+                with progress:
+                    result = pipeline.run(when, fetch=fetch, email=email, resend=resend)
+            else:
+                result = pipeline.run(when, fetch=fetch, email=email, resend=resend)
+        finally:
+            pipeline.close()
     b = result.briefing
     failed = f", {len(b.failed_feeds)} feed(s) failed" if b.failed_feeds else ""
     typer.echo(f"{b.date}: {len(b.stories)} stories from {b.stats['articles']} articles{failed} "
                f"in {result.timings['total']:.1f}s")
     for path in result.paths:
         typer.echo(str(path))
+    if result.email is not None:
+        from .mail import report_lines
+
+        for line in report_lines(result.email):
+            if not line.startswith("warning:"):
+                typer.echo(line)
+    for warning in result.warnings:
+        typer.echo(warning, err=True)
+
+
+@app.command()
+def schedule(
+    config: ConfigOption = None,
+    once_now: Annotated[bool, typer.Option("--once-now", help="Run a briefing at once, then follow the schedule.")]
+    = False,
+) -> None:
+    """Stay in the foreground and write the briefing on schedule.cron (catching up a missed one on start).
+
+    SIGTERM or Ctrl-C stops after the current stage of a run in progress and exits 0.
+    """
+    from .schedule import serve
+
+    settings = _config(config)
+
+    def job(should_stop: Callable[[], bool]) -> None:
+        _run_once(settings, None, fetch=True, progress=_LogProgress(), wait=True, should_stop=should_stop)
+
+    serve(settings, job, log=_log_line, once_now=once_now)
+
+
+def _log_line(message: str) -> None:
+    typer.echo(f"{datetime.now().astimezone():%Y-%m-%d %H:%M:%S} {message}", err=True)
+
+
+@app.command()
+def regenerate(
+    day: Annotated[str, typer.Option("--date", "-d", help="The stored briefing's date, YYYY-MM-DD.")],
+    config: ConfigOption = None,
+    backend: Annotated[str | None, typer.Option(
+        "--backend", help="Summarize with another backend; written as outputs/D.<backend>.*")] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", help="Summarize with another model; written as outputs/D.<backend>.<model>.*")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write here instead: a file (its suffix picks the format) or a folder.")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing file written by --backend, --model or --out.")] = False,
+    wait: WaitOption = False,
+) -> None:
+    """Rebuild a day's briefing from stored items only (no network), as its last run made it.
+
+    With the same config and model the files come out byte-identical to the originals.
+    """
+    from .lock import run_lock
+    from .pipeline import Pipeline
+
+    settings = _config(config)
+    when = _parse_date(day)
+    assert when is not None
+    with run_lock(settings, wait):
+        pipeline = Pipeline(settings)
+        try:
+            result = pipeline.regenerate(when, backend=backend, model=model, out=out, force=force)
+        finally:
+            pipeline.close()
+    for path in result.paths:
+        typer.echo(f"{path} ({'written' if path in result.changed else 'unchanged'})")
+    for warning in result.warnings:
+        typer.echo(warning, err=True)
 
 
 @app.command()

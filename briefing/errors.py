@@ -11,7 +11,8 @@ The tree::
     ├── SummaryError           a summarizer could not load or run
     ├── RenderError            a briefing could not be rendered or written
     ├── DeliveryError          email could not be sent
-    └── LockError              another run holds the lock
+    ├── LockError              another run holds the lock
+    └── Interrupted            SIGTERM/SIGINT stopped a run between stages (exit 0)
 """
 
 from __future__ import annotations
@@ -63,3 +64,7 @@ class DeliveryError(BriefingError):
 
 class LockError(BriefingError):
     """Another briefing run holds the lock."""
+
+
+class Interrupted(BriefingError):
+    """A run was asked to stop (SIGTERM/SIGINT) and stopped between stages, writing nothing."""

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import time as clock
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from .cluster import cluster_articles
 from .config import Config
 from .embed import Encoder
+from .errors import ConfigError, Interrupted, RenderError, StoreError
 from .models import Article, Briefing, FeedFailure, FetchResult, HistoryItem, Summary
 from .rank import key_terms, rank_stories
 from .store import Store
 from .summarize import Summarizer, cache_params, make_summarizer
+
+if TYPE_CHECKING:
+    from .mail import EmailReport
 
 SUMMARY_CHUNK = 32
 
@@ -51,6 +55,16 @@ class RunResult:
     run_id: int
     timings: dict[str, float] = field(default_factory=dict)
     fetched: dict[str, int] = field(default_factory=dict)
+    email: EmailReport | None = None  # None when no email is configured
+    warnings: list[str] = field(default_factory=list)  # things that failed after the briefing was written
+
+
+@dataclass
+class RegenerateResult:
+    briefing: Briefing
+    paths: list[Path]
+    changed: list[Path]  # the paths whose bytes differ from what was there before (or that are new)
+    warnings: list[str] = field(default_factory=list)
 
 
 def briefing_window(day: date, config: Config) -> tuple[datetime, datetime]:
@@ -89,16 +103,29 @@ class Pipeline:
         store: an open store (default: the config's SQLite file).
         encoder: a sentence encoder to share (default: the config's model, loaded lazily).
         progress: where progress goes.
+        should_stop: checked between stages; when it returns True the run raises ``Interrupted``
+            (as does a call to ``stop()``).
     """
 
     def __init__(self, config: Config, *, store: Store | None = None, encoder: Encoder | None = None,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> None:
         self.config = config
         self.store = store or Store(config.store_path)
         self.encoder = encoder or Encoder(config.embed.model, batch_size=config.embed.batch_size,
                                           threads=config.embed.threads)
         self.progress = progress or SilentProgress()
+        self.should_stop = should_stop
+        self._stop_requested = False
         self._summarizer: Summarizer | None = None
+
+    def stop(self) -> None:
+        """Ask a running ``run`` to stop after its current stage; safe from a signal handler or thread."""
+        self._stop_requested = True
+
+    def _checkpoint(self, finished: str) -> None:
+        # Stages end here; a stop between them leaves the store consistent and no output written.
+        if self._stop_requested or (self.should_stop is not None and self.should_stop()):
+            raise Interrupted(f"stopped after the {finished} stage; no briefing written")
 
     @property
     def summarizer(self) -> Summarizer:
@@ -167,7 +194,9 @@ class Pipeline:
         articles = self.store.articles_between(start, end)
         history_articles = self.store.articles_between(start - timedelta(days=self.config.rank.history_days), start)
         summaries = self.summarize(articles, generated_at) if articles else {}
+        self._checkpoint("summarize")
         vectors = self.vectors([*articles, *history_articles])
+        self._checkpoint("embed")
         today_vecs, past_vecs = vectors[: len(articles)], vectors[len(articles) :]
         self.progress.stage("rank", None)
         stories = cluster_articles(articles, today_vecs, self.config.cluster.threshold)
@@ -191,8 +220,15 @@ class Pipeline:
         )
 
     def run(self, day: date | None = None, *, fetch: bool = True, now: datetime | None = None,
-            transport: object | None = None, out_dir: Path | None = None, stem: str | None = None) -> RunResult:
-        """Fetch (optionally), build and write the briefing for ``day`` (default: today)."""
+            transport: object | None = None, out_dir: Path | None = None, stem: str | None = None,
+            email: bool = True, resend: bool = False) -> RunResult:
+        """Fetch (optionally), build and write the briefing for ``day`` (default: today).
+
+        After the files: the folder's archive is rebuilt, the briefing is emailed when
+        ``delivery.email`` is configured and ``email`` is true (never twice per recipient
+        and date unless ``resend``), and items older than ``store.keep_days`` are pruned.
+        Failures of those steps are reported in ``RunResult`` and do not fail the run.
+        """
         from .deliver import write_briefing
 
         now = now or datetime.now(UTC)
@@ -208,12 +244,17 @@ class Pipeline:
                 results, counts = self.fetch(now, transport)
                 failures = [FeedFailure(feed=r.feed.name or r.feed.url, reason=r.error) for r in results if r.error]
                 timings["fetch"] = clock.perf_counter() - started
+                self._checkpoint("fetch")
             briefing = self.build(day, generated_at=now, failures=failures)
             timings["build"] = clock.perf_counter() - started - timings.get("fetch", 0.0)
+            self._checkpoint("rank")
             self.progress.stage("write", None)
             paths = write_briefing(briefing, out_dir or self.config.output_dir, self.config.output.formats,
                                    title=self.config.briefing.title, stem=stem)
             status = "ok"
+        except Interrupted:
+            status = "interrupted"
+            raise
         finally:
             timings["total"] = clock.perf_counter() - started
             stats = {**counts, **{f"seconds_{k}": round(v, 3) for k, v in timings.items()}}
@@ -222,7 +263,141 @@ class Pipeline:
                               "generated_at": briefing.generated_at.isoformat()})
             self.store.finish_run(run_id, datetime.now(UTC), status, stats,
                                   [{"feed": f.feed, "reason": f.reason} for f in failures])
-        return RunResult(briefing=briefing, paths=paths, run_id=run_id, timings=timings, fetched=counts)
+        result = RunResult(briefing=briefing, paths=paths, run_id=run_id, timings=timings, fetched=counts)
+        target = out_dir or self.config.output_dir
+        if stem is None or stem == day.isoformat():
+            result.warnings += self.archive(target)
+        result.email = self.send_email(briefing, run_id, send=email, resend=resend)
+        if result.email is not None:
+            from .mail import report_lines
+
+            result.warnings += [line for line in report_lines(result.email) if line.startswith("warning:")]
+        self.prune(day, now)
+        return result
+
+    def archive(self, out_dir: Path) -> list[str]:
+        """Rebuild ``out_dir``'s index and Atom feed (when JSON is written); returns warnings."""
+        from .archive import write_archive
+
+        if "json" not in self.config.output.formats:
+            return []
+        try:
+            write_archive(out_dir, title=self.config.briefing.title)
+        except RenderError as exc:
+            return [f"warning: archive not updated: {exc}"]
+        return []
+
+    def send_email(self, briefing: Briefing, run_id: int | None = None, *, send: bool = True,
+                   resend: bool = False) -> EmailReport | None:
+        """Email ``briefing`` as ``delivery.email`` says and record the outcome on the run.
+
+        Returns None when no email is configured; a report with no results (status
+        "skipped") when ``send`` is false.
+        """
+        from .mail import EmailReport, deliver_email
+        from .render import render_html, render_markdown
+
+        settings = self.config.delivery.email
+        if settings is None or not settings.enabled:
+            return None
+        if send:
+            self.progress.stage("email", len(settings.to))
+            title = self.config.briefing.title
+            report = deliver_email(
+                briefing.date, settings, self.store, title=title, resend=resend,
+                text=render_markdown(briefing, title=title), html=render_html(briefing, title=title),
+                ca_file=self.config.resolve(settings.ca_file) if settings.ca_file else None,
+            )
+        else:
+            report = EmailReport(day=briefing.date)
+        if run_id is not None:
+            self.store.set_email_status(run_id, report.status)
+        return report
+
+    def prune(self, day: date, now: datetime) -> int:
+        """Delete items older than ``store.keep_days``, but never one ``day``'s ranking still compares against."""
+        keep = max(self.config.store.keep_days, self.config.rank.history_days + 1)
+        start, _ = briefing_window(day, self.config)
+        return self.store.prune(min(now, start) - timedelta(days=keep))
+
+    def regenerate(self, day: date, *, backend: str | None = None, model: str | None = None,
+                   out: Path | None = None, force: bool = False) -> RegenerateResult:
+        """Rebuild the briefing dated ``day`` from stored items only (no network), as its last run made it.
+
+        That run's ``generated_at`` and failed feeds are reused, so with the same config and
+        model the files come out byte-identical; history is taken from before ``day``'s
+        window only. With ``backend``/``model`` the briefing is written beside the original
+        as ``D.<backend>[.<model>].<fmt>``.
+
+        Args:
+            day: the briefing's date.
+            backend: another summarizer backend (a name in ``summarize.BACKENDS``).
+            model: another model for the summarizer (the embedding model for "extractive").
+            out: a file (its suffix picks the one format written) or a folder.
+            force: allow replacing an existing file when ``backend``, ``model`` or ``out`` is given.
+
+        Raises:
+            StoreError: no run wrote a briefing for ``day``.
+            RenderError: a target file exists and ``force`` is false, or writing failed.
+            ConfigError: an unknown backend, or ``model`` for a backend that uses none.
+        """
+        from .deliver import write_briefing
+        from .render import FORMATS
+
+        record = self.store.last_briefing_run(day)
+        if record is None:
+            raise StoreError(f"no briefing for {day} in the store (run `briefing run --date {day}` first)")
+        stamp = record.stats.get("generated_at")
+        generated_at = datetime.fromisoformat(stamp) if stamp else record.started
+        failures = [FeedFailure(feed=f["feed"], reason=f["reason"]) for f in record.failed_feeds]
+        variant = backend is not None or model is not None
+        builder = self._variant(backend, model) if variant else self
+        briefing = builder.build(day, generated_at=generated_at, failures=failures)
+
+        name = day.isoformat()
+        if variant:
+            name += f".{briefing.backend}" + (f".{_slug(model)}" if model else "")
+        formats: list[str] = list(dict.fromkeys(self.config.output.formats))
+        out_dir = self.config.output_dir
+        if out is not None and out.suffix[1:] in FORMATS:
+            out_dir, formats, name = out.parent, [out.suffix[1:]], out.stem
+        elif out is not None:
+            out_dir = out
+        targets = [out_dir / f"{name}.{fmt}" for fmt in formats]
+        if (variant or out is not None) and not force:
+            for target in targets:
+                if target.exists():
+                    raise RenderError(f"{target} exists; use --force to overwrite it")
+        before = {t: t.read_bytes() if t.is_file() else None for t in targets}
+        self.progress.stage("write", None)
+        paths = write_briefing(briefing, out_dir, formats, title=self.config.briefing.title, stem=name)
+        result = RegenerateResult(briefing=briefing, paths=paths,
+                                  changed=[p for p in paths if before.get(p) != p.read_bytes()])
+        if name == day.isoformat():
+            result.warnings += self.archive(out_dir)
+        return result
+
+    def _variant(self, backend: str | None, model: str | None) -> Pipeline:
+        """A pipeline sharing this one's store and encoder, with another summarizer."""
+        settings = self.config.summarize
+        if backend is not None:
+            settings = settings.model_copy(update={"backend": backend})
+        variant = Pipeline(self.config.model_copy(update={"summarize": settings}), store=self.store,
+                           encoder=self.encoder, progress=self.progress)
+        if model is not None:
+            # Only the summarizer changes model: clustering and ranking keep the configured encoder.
+            own = Encoder(model, batch_size=self.config.embed.batch_size, threads=self.config.embed.threads)
+            variant._summarizer = make_summarizer(settings, own)
+            if variant._summarizer.model_id != model:
+                raise ConfigError(f"--model: the {settings.backend!r} summarizer uses no model")
+        return variant
 
     def close(self) -> None:
         self.store.close()
+
+
+def _slug(name: str | None) -> str:
+    """A model name fit for a file name: its last path part, odd characters made dashes."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", Path(name or "").name).strip("-") or "model"

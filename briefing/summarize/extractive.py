@@ -10,6 +10,7 @@ import numpy as np
 from ..config import ExtractiveConfig
 from ..embed import Encoder
 from ..models import Article, Summary
+from .scorer import LinearScorer, sentence_features
 from .sentences import split_sentences
 
 
@@ -19,9 +20,13 @@ class _Doc:
     sentences: list[str]
 
 
+def candidate_sentences(text: str, limit: int) -> list[str]:
+    """The sentences a summary may use: the first ``limit`` of three words or more."""
+    return [s for s in split_sentences(text) if len(s.split()) >= 3][:limit]
+
+
 def _document(article: Article, limit: int) -> _Doc:
-    sentences = [s for s in split_sentences(article.text) if len(s.split()) >= 3][:limit]
-    return _Doc(article, sentences)
+    return _Doc(article, candidate_sentences(article.text, limit))
 
 
 def _summary(article: Article, sentences: Sequence[str], backend: str) -> Summary:
@@ -40,10 +45,13 @@ class LeadSummarizer:
 
 
 class ExtractiveSummarizer:
-    """Scores sentences by centrality, position and similarity to the title on MiniLM embeddings.
+    """Picks the best-scored sentences on MiniLM sentence embeddings.
 
-    All articles' sentences (and titles) are embedded in one length-sorted batch stream, which
-    pads far less than one batch per article.
+    Two scorers: ``learned`` (default), a logistic regression over the embeddings and position
+    features trained on CNN/DailyMail (see ``scorer.py``), and ``centrality``, an untrained mix of
+    closeness to the document centroid, position and similarity to the title. All articles'
+    sentences are embedded in one length-sorted batch stream, which pads far less than one batch
+    per article.
     """
 
     name = "extractive"
@@ -51,17 +59,25 @@ class ExtractiveSummarizer:
     def __init__(self, config: ExtractiveConfig, encoder: Encoder) -> None:
         self.config = config
         self.encoder = encoder
+        self._scorer: LinearScorer | None = None
 
     @property
     def model_id(self) -> str:
         return self.encoder.model_name
 
+    @property
+    def scorer(self) -> LinearScorer:
+        if self._scorer is None:
+            self._scorer = LinearScorer.load(self.config.scorer_path)
+        return self._scorer
+
     def summarize(self, articles: Sequence[Article], *, max_sentences: int) -> list[Summary]:
         docs = [_document(a, self.config.max_sentences_scored) for a in articles]
+        with_title = self.config.scorer == "centrality"
         texts: list[str] = []
         for doc in docs:
             if len(doc.sentences) > max_sentences:
-                texts.append(doc.article.title)
+                texts.extend([doc.article.title] if with_title else [])
                 texts.extend(doc.sentences)
         vectors = self.encoder.encode(texts) if texts else np.zeros((0, 0), dtype=np.float32)
         summaries: list[Summary] = []
@@ -70,26 +86,28 @@ class ExtractiveSummarizer:
             if len(doc.sentences) <= max_sentences:
                 summaries.append(_summary(doc.article, doc.sentences, self.name))
                 continue
-            n = len(doc.sentences)
-            title_vec = vectors[cursor]
-            sentence_vecs = vectors[cursor + 1 : cursor + 1 + n]
-            cursor += 1 + n
-            chosen = self.select(sentence_vecs, title_vec, max_sentences)
+            title_vec = vectors[cursor] if with_title else None
+            cursor += int(with_title)
+            sentence_vecs = vectors[cursor : cursor + len(doc.sentences)]
+            cursor += len(doc.sentences)
+            chosen = self.select(self.scores(doc.sentences, sentence_vecs, title_vec), sentence_vecs, max_sentences)
             summaries.append(_summary(doc.article, [doc.sentences[i] for i in chosen], self.name))
         return summaries
 
-    def scores(self, sentence_vecs: np.ndarray, title_vec: np.ndarray) -> np.ndarray:
+    def scores(self, sentences: list[str], sentence_vecs: np.ndarray, title_vec: np.ndarray | None) -> np.ndarray:
+        """A score per sentence; higher is more summary-worthy."""
+        if self.config.scorer == "learned":
+            return self.scorer.score(sentence_features(sentences, sentence_vecs))
         centroid = sentence_vecs.mean(axis=0)
         centroid /= np.linalg.norm(centroid) or 1.0
         centrality = sentence_vecs @ centroid
         position = 1.0 / np.sqrt(np.arange(1, len(sentence_vecs) + 1))
-        title_sim = sentence_vecs @ title_vec
+        title_sim = sentence_vecs @ title_vec if title_vec is not None else 0.0
         c = self.config
         return c.centrality_weight * centrality + c.position_weight * position + c.title_weight * title_sim
 
-    def select(self, sentence_vecs: np.ndarray, title_vec: np.ndarray, k: int) -> list[int]:
+    def select(self, scores: np.ndarray, sentence_vecs: np.ndarray, k: int) -> list[int]:
         """Indices of the top-``k`` sentences in document order, skipping near-duplicates."""
-        scores = self.scores(sentence_vecs, title_vec)
         chosen: list[int] = []
         for index in np.argsort(-scores, kind="stable"):
             if len(chosen) == k:

@@ -1,0 +1,266 @@
+"""Throughput: a synthetic day of N feed entries (CNN/DM articles) through the real ``Pipeline``.
+
+For each size the harness writes RSS 2.0 files (one feed per ~100 articles, pubDates spread over one
+UTC day) and a config pointing at them, then runs two fresh processes on the same store:
+
+- ``cold``: empty store, the model loads inside the run; afterwards, in the same process, the
+  summarize stage alone is timed on the day's articles (fresh in-memory store, model already loaded).
+- ``cached``: same store, new Pipeline and Encoder: fetch again, summaries and vectors from the cache.
+
+Each phase reports its ``Pipeline.run`` wall time, stage timings, the whole process's wall time (as
+seen by the parent, interpreter start included) and peak RSS (``ru_maxrss``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.utils
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from .common import REPO, read_jsonl, require, table, write_result
+
+DATA_FILE = "cnndm/test_even.jsonl.gz"
+PER_FEED = 100
+TITLE_WORDS = 12
+DAY = date(2024, 5, 1)
+RESULT_TAG = "BENCH_THROUGHPUT_RESULT "
+TARGETS = {"cold_s": 60.0, "cached_s": 5.0, "peak_rss_mb": 1536.0}
+"""Issue 5's targets for a 1,000-article day."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sizes", default="1000", help="comma list of day sizes in articles (default 1000)")
+    parser.add_argument("--backend", default="extractive", help="summarize.backend (default extractive)")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folders (their paths are printed)")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per phase process")
+    parser.add_argument("--phase", choices=("cold", "cached"), default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, default=None, help=argparse.SUPPRESS)
+
+
+def _rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB on Linux
+
+
+def _title(article: str) -> str:
+    from briefing.summarize import split_sentences
+
+    sentences = split_sentences(article)
+    words = (sentences[0] if sentences else article).split()
+    return " ".join(words[:TITLE_WORDS])
+
+
+def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str) -> Path:
+    """Write the feeds and the config for one synthetic day; returns the config path."""
+    feeds_dir = workdir / "feeds"
+    feeds_dir.mkdir(parents=True, exist_ok=True)
+    start = datetime.combine(DAY, datetime.min.time(), UTC)
+    step = 86400 / max(1, len(rows))
+    feed_paths = []
+    for number, first in enumerate(range(0, len(rows), PER_FEED)):
+        items = []
+        for offset, row in enumerate(rows[first : first + PER_FEED]):
+            index = first + offset
+            published = start + timedelta(seconds=int(index * step))
+            items.append(
+                "<item>"
+                f"<title>{escape(_title(row['article']))}</title>"
+                f"<link>https://bench.example/cnndm/{escape(row['id'])}</link>"
+                f"<guid isPermaLink=\"false\">{escape(row['id'])}</guid>"
+                f"<pubDate>{email.utils.format_datetime(published)}</pubDate>"
+                f"<description>{escape(row['article'])}</description>"
+                "</item>"
+            )
+        path = feeds_dir / f"feed_{number:03d}.xml"
+        path.write_text(
+            '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+            f"<title>Bench outlet {number}</title><link>https://bench.example/{number}</link>"
+            f"<description>synthetic feed {number}</description>{''.join(items)}</channel></rss>\n",
+            encoding="utf-8",
+        )
+        feed_paths.append(path)
+    lines = [
+        "[briefing]", 'timezone = "UTC"', 'day_ends_at = "24:00"', "max_stories = 25", "",
+        "[store]", 'path = "state/briefing.db"', "",
+        "[output]", 'dir = "out"', "",
+        "[summarize]", f"backend = {json.dumps(backend)}", "",
+    ]
+    for path in feed_paths:
+        lines += ["[[feeds]]", f"url = {json.dumps(str(path.relative_to(workdir)))}",
+                  f"name = {json.dumps(path.stem)}", ""]
+    config = workdir / "bench.toml"
+    config.write_text("\n".join(lines), encoding="utf-8")
+    return config
+
+
+def phase(args: argparse.Namespace) -> int:
+    """Runs inside a fresh process: one Pipeline run, then (cold) the summarize stage alone."""
+    started = time.perf_counter()
+    from briefing.config import load_config
+    from briefing.pipeline import Pipeline, briefing_window
+    from briefing.store import Store
+
+    config = load_config(args.workdir / "bench.toml")
+    now = datetime.combine(DAY + timedelta(days=1), datetime.min.time(), UTC) + timedelta(hours=1)
+    pipeline = Pipeline(config)
+    t = time.perf_counter()
+    result = pipeline.run(DAY, now=now)
+    run_s = time.perf_counter() - t
+    wall_s = time.perf_counter() - started
+    out: dict[str, Any] = {
+        "phase": args.phase, "run_s": run_s, "in_process_s": wall_s, "peak_rss_mb": _rss_mb(),
+        "timings": result.timings, "fetched": result.fetched,
+        "articles": int(result.briefing.stats.get("articles", 0)),
+        "stories": int(result.briefing.stats.get("stories", 0)),
+        "model_loaded": pipeline.encoder.loaded,
+    }
+    if args.phase == "cold":
+        start, end = briefing_window(DAY, config)
+        articles = pipeline.store.articles_between(start, end)
+        fresh = Pipeline(config, store=Store(":memory:"), encoder=pipeline.encoder)
+        t = time.perf_counter()
+        fresh.summarize(articles, now)
+        summarize_s = time.perf_counter() - t
+        out.update(summarize_s=summarize_s, summarize_articles=len(articles),
+                   summarize_articles_per_s=len(articles) / summarize_s if summarize_s else None,
+                   peak_rss_after_summarize_mb=_rss_mb())
+        fresh.close()
+    pipeline.close()
+    print(RESULT_TAG + json.dumps(out), flush=True)
+    return 0
+
+
+def _run_phase(name: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench", "throughput", "--phase", name, "--workdir", str(workdir),
+               "--out", str(args.out)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    started = time.perf_counter()
+    proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=args.timeout,
+                          check=False)
+    process_s = time.perf_counter() - started
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(RESULT_TAG):
+            result = json.loads(line[len(RESULT_TAG):])
+            # The cold process also times the summarize stage alone afterwards: not part of the cold run.
+            result["process_s"] = process_s - result.get("summarize_s", 0.0)
+            return result
+    tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+    raise RuntimeError(f"{name} phase failed (exit {proc.returncode}): {tail[0]}")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.phase is not None:
+        if args.workdir is None:
+            print("bench throughput: --phase needs --workdir")
+            return 2
+        return phase(args)
+    path = require(args.data, DATA_FILE)
+    try:
+        sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    except ValueError:
+        print(f"bench throughput: --sizes wants a comma list of integers, got {args.sizes!r}")
+        return 2
+    if not sizes or sizes[0] < 1:
+        print("bench throughput: --sizes must be positive")
+        return 2
+    if args.limit is not None:
+        sizes = [min(s, args.limit) for s in sizes]
+    need = max(sizes)
+    rows: list[dict[str, Any]] = []
+    for row in read_jsonl(path):
+        rows.append(row)
+        if len(rows) >= need:
+            break
+    if len(rows) < need:
+        print(f"bench throughput: {path} has only {len(rows)} articles, --sizes asks for {need}")
+        return 2
+
+    results = []
+    for size in sizes:
+        workdir = Path(tempfile.mkdtemp(prefix=f"bench-throughput-{size}-"))
+        try:
+            build_day(rows[:size], workdir, args.backend)
+            print(f"  {size} articles: cold run…", flush=True)
+            cold = _run_phase("cold", workdir, args)
+            print(f"  {size} articles: cached run…", flush=True)
+            cached = _run_phase("cached", workdir, args)
+        finally:
+            if args.keep:
+                print(f"  kept {workdir}")
+            else:
+                shutil.rmtree(workdir, ignore_errors=True)
+        results.append({"articles": size, "feeds": -(-size // PER_FEED), "cold": cold, "cached": cached})
+
+    rows_out = []
+    for r in results:
+        cold, cached = r["cold"], r["cached"]
+        rows_out.append([r["articles"], r["feeds"], cold["run_s"], cold["process_s"], cold["peak_rss_mb"],
+                         cold["summarize_articles_per_s"], cold["articles"] / cold["run_s"],
+                         cached["run_s"], cached["process_s"], cached["peak_rss_mb"]])
+    print(f"\nthroughput: {args.backend} backend, synthetic day from {path}, {os.cpu_count()} cores")
+    print(table(["articles", "feeds", "cold run s", "cold proc s", "cold RSS MB", "summarize art/s",
+                 "cold art/s", "cached run s", "cached proc s", "cached RSS MB"], rows_out, 1))
+    for r in results:
+        stages = ", ".join(f"{k} {v:.1f}s" for k, v in r["cold"]["timings"].items())
+        print(f"  {r['articles']}: cold stages {stages}; stories {r['cold']['stories']}; "
+              f"cached loads model: {r['cached']['model_loaded']}")
+    checks = None
+    thousand = next((r for r in results if r["articles"] == 1000), None)
+    if thousand is not None:
+        checks = {
+            "cold_s": thousand["cold"]["run_s"] <= TARGETS["cold_s"],
+            "cached_s": thousand["cached"]["run_s"] <= TARGETS["cached_s"],
+            "peak_rss_mb": max(thousand["cold"]["peak_rss_mb"], thousand["cached"]["peak_rss_mb"])
+            <= TARGETS["peak_rss_mb"],
+        }
+        print("targets at 1,000 articles (cold ≤ 60 s, cached ≤ 5 s, RSS ≤ 1.5 GB): "
+              + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in checks.items()))
+    plot = args.out / "throughput.png"
+    _plot(plot, results)
+    payload = {"data": str(path), "backend": args.backend, "sizes": sizes, "per_feed": PER_FEED,
+               "day": DAY.isoformat(), "results": results, "targets": TARGETS, "targets_met_at_1000": checks,
+               "plot": str(plot),
+               "notes": ["run_s: Pipeline.run (fetch from local files, store, summarize, embed, cluster, rank, write)",
+                         "process_s: the whole phase process as seen by the parent (interpreter start, imports), "
+                         "minus the summarize-alone timing in the cold process",
+                         "summarize_articles_per_s: Pipeline.summarize alone in the cold process, model loaded, "
+                         "empty in-memory store"]}
+    out = write_result(args.out, "throughput", payload, args.argv)
+    print(f"wrote {out} and {plot}")
+    return 0
+
+
+def _plot(path: Path, results: list[dict[str, Any]]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sizes = [r["articles"] for r in results]
+    fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=120)
+    ax.plot(sizes, [r["cold"]["run_s"] for r in results], "o-", label="cold run (model load included)")
+    ax.plot(sizes, [r["cached"]["run_s"] for r in results], "s-", label="cached rerun")
+    ax.plot(sizes, [r["cold"]["summarize_s"] for r in results], "^--", label="summarize stage alone")
+    ax.set_xlabel("articles in the day")
+    ax.set_ylabel("seconds")
+    if len(sizes) > 1 and sizes[-1] / sizes[0] >= 10:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    ax.set_title("Pipeline time vs articles")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

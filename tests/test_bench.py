@@ -1,0 +1,155 @@
+"""The benchmark harness on tiny slices of the evaluation data (full runs are commands in docs/BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bench.__main__ import main
+from bench.common import table
+from bench.novelty import bcubed, max_similarity_dense, max_similarity_tfidf, precision_at
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _unit(value: Any) -> bool:
+    return isinstance(value, int | float) and not math.isnan(value) and 0.0 <= value <= 1.0
+
+
+def _run(task: str, out: Path, *args: str, data: Path) -> dict[str, Any]:
+    assert main([task, "--data", str(data), "--out", str(out), *args]) == 0
+    document = json.loads((out / f"{task}.json").read_text())
+    assert document["task"] == task
+    assert document["command"].startswith(f"python -m bench {task}")
+    assert document["machine"]["cores"] >= 1
+    return document
+
+
+# --- pure helpers: no data needed ------------------------------------------------------------------
+
+
+def test_bcubed_perfect_split_and_merged() -> None:
+    gold = ["a", "a", "b", "c"]
+    assert bcubed([1, 1, 2, 3], gold) == (1.0, 1.0, 1.0)
+    precision, recall, f1 = bcubed([0, 0, 0, 0], gold)  # one big cluster
+    assert recall == 1.0 and precision == pytest.approx((0.5 + 0.5 + 0.25 + 0.25) / 4)
+    precision, recall, _ = bcubed([0, 1, 2, 3], gold)  # all singletons
+    assert precision == 1.0 and recall == pytest.approx((0.5 + 0.5 + 1 + 1) / 4)
+    assert 0 < f1 < 1
+
+
+def test_max_similarity_looks_only_backwards() -> None:
+    today = np.eye(3, dtype=np.float32)[[0, 0, 1]]  # items 0 and 1 identical, item 2 new
+    history = np.eye(3, dtype=np.float32)[[2]]
+    best = max_similarity_dense(today, history)
+    assert best.tolist() == [0.0, 1.0, 0.0]  # item 0 has nothing earlier like it; item 1 repeats item 0
+    assert max_similarity_dense(today, np.eye(3, dtype=np.float32)[[1]]).tolist() == [0.0, 1.0, 1.0]
+    tfidf = max_similarity_tfidf(["storm hits coast", "storm hits coast", "bank raises rates"], ["election"])
+    assert tfidf[0] == 0.0 and tfidf[1] == pytest.approx(1.0) and tfidf[2] == 0.0
+
+
+def test_precision_at_breaks_ties_at_random_not_by_order() -> None:
+    labels = np.array([True] + [False] * 99)
+    scores = np.ones(100)
+    hits = [precision_at(scores, labels, 1, np.random.default_rng(seed)) for seed in range(50)]
+    assert 0 < sum(hits) < 50  # not always the first item
+    assert precision_at(scores, labels, 1000, np.random.default_rng(0)) is None
+
+
+def test_table_aligns_numbers_right() -> None:
+    text = table(["name", "score"], [["a", 1.5], ["long name", 10.25]])
+    lines = text.splitlines()
+    assert lines[0].startswith("name") and lines[2].endswith(" 1.50") and lines[3].endswith("10.25")
+    assert len({len(line) for line in lines}) == 1
+
+
+@pytest.mark.parametrize("task", ["summaries", "novelty", "throughput", "feeds"])
+def test_missing_data_exits_2_with_one_line(task: str, tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "bench", task, "--data", str(tmp_path / "absent"),
+                           "--out", str(tmp_path / "out")],
+                          cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout.strip().count("\n") == 0
+    assert "not found" in proc.stdout and str(tmp_path / "absent") in proc.stdout
+    assert not (tmp_path / "out").exists()
+
+
+# --- tiny slices of the real data -------------------------------------------------------------------
+
+
+def test_summaries_ten_articles(shared_data: Path, tmp_path: Path) -> None:
+    systems = ["lead3", "lead", "extractive", "lexrank"]
+    doc = _run("summaries", tmp_path, "--limit", "10", "--systems", ",".join(systems), data=shared_data)
+    assert doc["articles"] == 10 and doc["split"] == "all" and len(doc["article_ids"]) == 10
+    assert list(doc["systems"]) == systems
+    for name in systems:
+        entry = doc["systems"][name]
+        assert entry["status"] == "ok", entry["status"]
+        for metric in ("rouge1", "rouge2", "rougeLsum"):
+            assert 0.0 < entry[metric] <= 100.0
+        assert entry["rouge1"] >= entry["rouge2"]
+        assert entry["seconds_per_1000"] >= 0.0
+        assert 1 <= entry["mean_summary_sentences"] <= 3
+    assert doc["systems"]["lead3"]["delta_vs_lead3"] is None
+    delta = doc["systems"]["extractive"]["delta_vs_lead3"]["rouge1"]
+    assert delta["ci95_low"] <= delta["mean"] <= delta["ci95_high"]
+    assert doc["lead3_check"]["full_split"] is False and doc["lead3_check"]["passed"] is None
+
+
+def test_summaries_split_is_by_row_index(shared_data: Path, tmp_path: Path) -> None:
+    train = _run("summaries", tmp_path, "--limit", "3", "--systems", "lead3", "--split", "train", data=shared_data)
+    assert train["split"] == "train" and train["first_index"] == 0 and train["last_index"] == 10
+    dev = _run("summaries", tmp_path, "--limit", "4", "--systems", "lead3", "--split", "dev", data=shared_data)
+    assert dev["first_index"] == 1 and dev["last_index"] == 4
+
+
+def test_novelty_one_capped_day(shared_data: Path, tmp_path: Path) -> None:
+    doc = _run("novelty", tmp_path, "--start-day", "2014-03-11", "--days", "1", "--max-items-per-day", "300",
+               "--history-days", "1", data=shared_data)
+    assert doc["days"] == 1 and doc["items"] == 300 and doc["history_days"] == 1
+    assert 0 < doc["positives"] < 300
+    assert doc["per_day"][0]["history_items"] == 300  # the capped previous day
+    assert set(doc["methods"]) == {"embedding", "ranker", "ranker_score", "tfidf"}
+    for entry in doc["methods"].values():
+        assert _unit(entry["average_precision"]) and _unit(entry["p_at_10"]) and _unit(entry["p_at_100"])
+        assert entry["p_at_1000"] is None  # fewer items than k
+        curve = entry["pr_curve"]
+        assert len(curve["recall"]) == len(curve["precision"]) > 1
+        assert all(_unit(x) for x in curve["recall"] + curve["precision"])
+    for key in ("macro_precision", "macro_recall", "macro_f1", "micro_f1"):
+        assert _unit(doc["clustering"][key])
+    assert (tmp_path / "novelty_pr.png").stat().st_size > 1000
+
+
+def test_feeds_slice_never_crashes(shared_data: Path, tmp_path: Path) -> None:
+    doc = _run("feeds", tmp_path, "--limit", "10", data=shared_data)
+    assert doc["groups"] == ["feeds", "daily", "daily_extra"]
+    assert doc["files"] == 23  # 10 + 10 + the 3 daily_extra files
+    assert doc["counts"]["crashed"] == 0 and doc["crashes"] == []
+    assert sum(doc["counts"].values()) == doc["files"]
+    assert doc["counts"]["ok"] >= 13  # the daily snapshots are clean feeds
+    for row in doc["files_detail"]:
+        if row["bucket"] == "rejected":
+            assert "\n" not in row["message"] and row["message"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("BENCH_SLOW"), reason="two model-loading processes: set BENCH_SLOW=1")
+def test_throughput_twenty_articles(shared_data: Path, tmp_path: Path) -> None:
+    doc = _run("throughput", tmp_path, "--sizes", "20", data=shared_data)
+    (result,) = doc["results"]
+    assert result["articles"] == 20 and result["feeds"] == 1
+    cold, cached = result["cold"], result["cached"]
+    assert cold["articles"] == cached["articles"] == 20
+    assert cold["model_loaded"] and cold["summarize_articles_per_s"] > 0
+    assert not cached["model_loaded"]  # summaries and vectors came from the store
+    assert cold["peak_rss_mb"] > 0 and cached["run_s"] > 0
+    assert (tmp_path / "throughput.png").stat().st_size > 1000
