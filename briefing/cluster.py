@@ -56,4 +56,4 @@ def _story(articles: list[Article], vectors: np.ndarray) -> Story:
     best = max(range(len(articles)),
                key=lambda i: (round(float(closeness[i]), 2), len(articles[i].text), -articles[i].id))
     ordered = sorted(articles, key=lambda a: (a.published, a.id))
-    return Story(articles=tuple(ordered), lead=articles[best], vector=tuple(float(x) for x in centroid))
+    return Story(articles=tuple(ordered), lead=articles[best], vector=centroid.astype(np.float32))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -93,7 +94,7 @@ class HistoryItem:
     article_id: int
     title: str
     published: datetime
-    vector: tuple[float, ...]
+    vector: Sequence[float] = field(compare=False, repr=False)  # an L2-normalized row; numpy arrays welcome
     terms: frozenset[str] = frozenset()
 
 
@@ -103,7 +104,7 @@ class Story:
 
     articles: tuple[Article, ...]
     lead: Article  # the representative article
-    vector: tuple[float, ...]  # mean of the articles' vectors, L2-normalized
+    vector: Sequence[float] = field(compare=False, repr=False)  # mean of the articles' vectors, L2-normalized
 
     @property
     def sources(self) -> tuple[Source, ...]:

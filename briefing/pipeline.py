@@ -202,7 +202,7 @@ class Pipeline:
         stories = cluster_articles(articles, today_vecs, self.config.cluster.threshold)
         history = [
             HistoryItem(article_id=a.id, title=a.title, published=a.published,
-                        vector=tuple(float(x) for x in past_vecs[i]), terms=key_terms(embedding_text(a)))
+                        vector=past_vecs[i], terms=key_terms(embedding_text(a)))
             for i, a in enumerate(history_articles)
         ]
         lead_summaries = {s.lead.id: summaries[s.lead.content_hash].text for s in stories

@@ -53,20 +53,24 @@ class _Match:
     known_terms: frozenset[str]
 
 
-def _closest(
-    story_vec: np.ndarray, history: Sequence[HistoryItem], matrix: np.ndarray, now: datetime, config: RankConfig
-) -> _Match:
+def _closest_all(stories: Sequence[Story], history: Sequence[HistoryItem], now: datetime,
+                 config: RankConfig) -> list[_Match]:
+    """For every story at once: the most similar history item (age-decayed) and the terms already known."""
     if not history:
-        return _Match(0.0, None, frozenset())
-    raw = matrix @ story_vec
-    ages = np.array([(now - item.published).total_seconds() / 86400 for item in history])
+        return [_Match(0.0, None, frozenset()) for _ in stories]
+    matrix = np.asarray([item.vector for item in history], dtype=np.float32)
+    ages = np.array([(now - item.published).total_seconds() / 86400 for item in history], dtype=np.float32)
     # An old match weighs less: a story last seen two weeks ago and back today is closer to news.
     decay = 1.0 - 0.3 * np.clip(ages / config.history_days, 0.0, 1.0)
+    raw = np.asarray([story.vector for story in stories], dtype=np.float32) @ matrix.T
     effective = raw * decay
-    best = int(np.argmax(effective))
-    related = np.flatnonzero(raw >= config.new_below)
-    known = frozenset().union(*(history[i].terms for i in related)) if len(related) else frozenset()
-    return _Match(float(effective[best]), history[best], known)
+    matches = []
+    for row, eff_row in zip(raw, effective, strict=True):
+        best = int(np.argmax(eff_row))
+        related = np.flatnonzero(row >= config.new_below)
+        known = frozenset().union(*(history[i].terms for i in related)) if len(related) else frozenset()
+        matches.append(_Match(float(eff_row[best]), history[best], known))
+    return matches
 
 
 def rank_stories(
@@ -88,12 +92,9 @@ def rank_stories(
     Returns:
         New and updated stories by score, then repeats by score; ranks 1..n in that order.
     """
-    matrix = np.array([item.vector for item in history], dtype=np.float32) if history else np.zeros((0, 1))
     weights = config.weights
     scored: list[tuple[int, float, RankedStory]] = []
-    for story in stories:
-        vec = np.asarray(story.vector, dtype=np.float32)
-        match = _closest(vec, history, matrix, now, config)
+    for story, match in zip(stories, _closest_all(stories, history, now, config), strict=True):
         lead_text = " ".join(story.lead.text.split()[:60])
         cue = first_cue(" ".join(a.title for a in story.articles), config.first_cues) or first_cue(
             lead_text, config.first_cues
