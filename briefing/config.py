@@ -81,6 +81,8 @@ class EmbedConfig(_Section):
     """An installed model package name, a local folder, or a Hugging Face id already in the local cache."""
     batch_size: int = Field(default=64, ge=1)
     threads: int | None = Field(default=None, ge=1)
+    quantize: bool = False
+    """Dynamic int8 quantization of the encoder's Linear layers: faster on CPU; see docs/BENCHMARKS.md."""
 
 
 class ExtractiveConfig(_Section):
@@ -88,7 +90,10 @@ class ExtractiveConfig(_Section):
     """``learned``: the shipped sentence scorer trained on CNN/DailyMail; ``centrality``: untrained weights below."""
     scorer_path: Path | None = None
     """Another trained scorer (JSON written by scripts/train_scorer.py)."""
-    max_sentences_scored: int = Field(default=25, ge=1)
+    max_sentences_scored: int = Field(default=10, ge=1)
+    """Sentences embedded and scored per article (the learned scorer was trained with 10)."""
+    candidates: int | None = Field(default=5, ge=1)
+    """Only the first N sentences may be picked: news puts the point up front (None: any scored sentence)."""
     centrality_weight: float = 1.0
     position_weight: float = 0.6
     title_weight: float = 0.4

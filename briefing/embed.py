@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -53,12 +54,19 @@ class Encoder:
         threads: torch intra-op threads (default: all cores).
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64, threads: int | None = None) -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64, threads: int | None = None,
+                 quantize: bool = False) -> None:
         self.model_name = model
+        self.quantize = quantize
         self.batch_size = batch_size
         self.threads = threads or os.cpu_count() or 1
         self._model: Any = None
         self._tokenizer: Any = None
+
+    @property
+    def model_id(self) -> str:
+        """The model name plus what changes its vectors (quantization): what caches are keyed by."""
+        return f"{self.model_name}+int8" if self.quantize else self.model_name
 
     @property
     def loaded(self) -> bool:
@@ -85,6 +93,10 @@ class Encoder:
         except (OSError, ValueError) as exc:
             hint = "" if local else " (not a folder, not an installed package, not in the local Hugging Face cache)"
             raise SummaryError(f"cannot load model {self.model_name!r}{hint}: {str(exc).splitlines()[0]}") from exc
+        if self.quantize:
+            with warnings.catch_warnings():  # torch marks eager-mode quantization for migration to torchao
+                warnings.simplefilter("ignore")
+                self._model = torch.ao.quantization.quantize_dynamic(self._model, {torch.nn.Linear}, dtype=torch.qint8)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts``; returns an array of shape ``(len(texts), dim)`` in input order."""

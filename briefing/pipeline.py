@@ -112,7 +112,7 @@ class Pipeline:
         self.config = config
         self.store = store or Store(config.store_path)
         self.encoder = encoder or Encoder(config.embed.model, batch_size=config.embed.batch_size,
-                                          threads=config.embed.threads)
+                                          threads=config.embed.threads, quantize=config.embed.quantize)
         self.progress = progress or SilentProgress()
         self.should_stop = should_stop
         self._stop_requested = False
@@ -174,7 +174,7 @@ class Pipeline:
         """One embedding per article (title + opening), from the cache where possible."""
         texts = [embedding_text(a) for a in articles]
         keys = [_key(t) for t in texts]
-        model = self.encoder.model_name
+        model = self.encoder.model_id
         cached = self.store.cached_vectors(keys, model)
         todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in cached}
         self.progress.stage("embed", len(todo))

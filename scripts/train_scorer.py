@@ -32,7 +32,7 @@ from briefing.summarize.extractive import candidate_sentences  # noqa: E402
 from briefing.summarize.scorer import FEATURE_NAMES, LinearScorer, sentence_features  # noqa: E402
 
 SEED = 20261127
-MAX_SENTENCES = 25
+EMBEDDED_SENTENCES = 25  # the cache keeps this many per article, so other --max-sentences need no re-embedding
 
 
 def load_rows(data: Path, limit: int | None) -> list[dict]:
@@ -107,11 +107,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--cache", type=Path, default=None, help="npz file to keep sentence embeddings in")
     parser.add_argument("--out", type=Path, default=REPO / "briefing" / "data" / "sentence_scorer.json")
-    parser.add_argument("--C", type=float, default=0.5)
+    parser.add_argument("--C", type=float, default=0.05, help="inverse L2 strength (0.05 was best of 0.005-0.5)")
+    parser.add_argument("--max-sentences", type=int, default=10,
+                        help="sentences scored per article; must match extractive.max_sentences_scored")
     args = parser.parse_args()
 
     rows = load_rows(args.data, args.limit)
-    docs = [candidate_sentences(row["article"], MAX_SENTENCES) for row in rows]
+    docs = [candidate_sentences(row["article"], EMBEDDED_SENTENCES) for row in rows]
     flat = [s for doc in docs for s in doc]
     started = time.perf_counter()
     if args.cache and args.cache.is_file():
@@ -125,9 +127,10 @@ def main() -> None:
 
     features, labels = [], []
     cursor = 0
-    for row, sentences in zip(rows, docs, strict=True):
-        vecs = vectors[cursor : cursor + len(sentences)]
-        cursor += len(sentences)
+    for row, embedded in zip(rows, docs, strict=True):
+        vecs = vectors[cursor : cursor + len(embedded)][: args.max_sentences]
+        cursor += len(embedded)
+        sentences = embedded[: args.max_sentences]
         if len(sentences) < 2:
             continue
         picked = set(oracle(sentences, row["highlights"]))
@@ -153,6 +156,7 @@ def main() -> None:
         "positives": int(y.sum()),
         "seed": SEED,
         "C": args.C,
+        "max_sentences_scored": args.max_sentences,
         "trained": date.today().isoformat(),
         "script": "scripts/train_scorer.py",
     }

@@ -96,6 +96,15 @@ def test_selection_skips_near_duplicate_sentences() -> None:
     assert chosen == [0, 2]  # sentence 1 repeats sentence 0
 
 
+def test_selection_keeps_to_the_lead_candidates_and_blocks_shared_trigrams() -> None:
+    summarizer = ExtractiveSummarizer(ExtractiveConfig(candidates=3, redundancy=1.0), encoder=Encoder("unused"))
+    vectors = np.eye(5, dtype=np.float32)
+    sentences = ["the bank raised rates today", "officials said the bank raised rates", "markets fell sharply",
+                 "a late but best sentence", "another late one"]
+    chosen = summarizer.select(np.array([5.0, 4.0, 1.0, 9.0, 8.0]), vectors, 3, sentences)
+    assert chosen == [0, 2]  # 3 and 4 lie beyond the candidates; 1 repeats "the bank raised rates"
+
+
 def random_scorer(path: Path, dims: int) -> Path:
     rng = np.random.default_rng(0)
     LinearScorer(coef=rng.normal(size=len(FEATURE_NAMES) + dims).astype(np.float32), intercept=0.0,

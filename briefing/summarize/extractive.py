@@ -63,7 +63,7 @@ class ExtractiveSummarizer:
 
     @property
     def model_id(self) -> str:
-        return self.encoder.model_name
+        return self.encoder.model_id
 
     @property
     def scorer(self) -> LinearScorer:
@@ -90,7 +90,8 @@ class ExtractiveSummarizer:
             cursor += int(with_title)
             sentence_vecs = vectors[cursor : cursor + len(doc.sentences)]
             cursor += len(doc.sentences)
-            chosen = self.select(self.scores(doc.sentences, sentence_vecs, title_vec), sentence_vecs, max_sentences)
+            scores = self.scores(doc.sentences, sentence_vecs, title_vec)
+            chosen = self.select(scores, sentence_vecs, max_sentences, doc.sentences)
             summaries.append(_summary(doc.article, [doc.sentences[i] for i in chosen], self.name))
         return summaries
 
@@ -106,13 +107,30 @@ class ExtractiveSummarizer:
         c = self.config
         return c.centrality_weight * centrality + c.position_weight * position + c.title_weight * title_sim
 
-    def select(self, scores: np.ndarray, sentence_vecs: np.ndarray, k: int) -> list[int]:
-        """Indices of the top-``k`` sentences in document order, skipping near-duplicates."""
+    def select(self, scores: np.ndarray, sentence_vecs: np.ndarray, k: int,
+               sentences: Sequence[str] | None = None) -> list[int]:
+        """Indices of the top-``k`` sentences in document order.
+
+        A sentence is skipped when it lies beyond the first ``candidates``, when its embedding is
+        nearly the same as a chosen one's, or when it shares a word trigram with a chosen one
+        (trigram blocking, as in BertSumExt: it was worth over 1 ROUGE-1 point on CNN/DailyMail).
+        """
+        limit = self.config.candidates or len(scores)
+        grams = [_trigrams(s) for s in sentences] if sentences is not None else None
         chosen: list[int] = []
         for index in np.argsort(-scores, kind="stable"):
             if len(chosen) == k:
                 break
+            if index >= limit:
+                continue
             if any(float(sentence_vecs[index] @ sentence_vecs[j]) > self.config.redundancy for j in chosen):
+                continue
+            if grams is not None and any(grams[index] & grams[j] for j in chosen):
                 continue
             chosen.append(int(index))
         return sorted(chosen)
+
+
+def _trigrams(sentence: str) -> set[tuple[str, ...]]:
+    words = sentence.lower().split()
+    return set(zip(words, words[1:], words[2:], strict=False))
