@@ -42,6 +42,7 @@ TARGETS = {"cold_s": 60.0, "cached_s": 5.0, "peak_rss_mb": 1536.0}
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", default="1000", help="comma list of day sizes in articles (default 1000)")
     parser.add_argument("--backend", default="extractive", help="summarize.backend (default extractive)")
+    parser.add_argument("--quantize", action="store_true", help="embed.quantize = true (int8 encoder)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders (their paths are printed)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per phase process")
     parser.add_argument("--phase", choices=("cold", "cached"), default=None, help=argparse.SUPPRESS)
@@ -61,7 +62,7 @@ def _title(article: str) -> str:
     return " ".join(words[:TITLE_WORDS])
 
 
-def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str) -> Path:
+def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str, quantize: bool = False) -> Path:
     """Write the feeds and the config for one synthetic day; returns the config path."""
     feeds_dir = workdir / "feeds"
     feeds_dir.mkdir(parents=True, exist_ok=True)
@@ -95,6 +96,7 @@ def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str) -> Path:
         "[store]", 'path = "state/briefing.db"', "",
         "[output]", 'dir = "out"', "",
         "[summarize]", f"backend = {json.dumps(backend)}", "",
+        "[embed]", f"quantize = {json.dumps(quantize)}", "",
     ]
     for path in feed_paths:
         lines += ["[[feeds]]", f"url = {json.dumps(str(path.relative_to(workdir)))}",
@@ -190,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
     for size in sizes:
         workdir = Path(tempfile.mkdtemp(prefix=f"bench-throughput-{size}-"))
         try:
-            build_day(rows[:size], workdir, args.backend)
+            build_day(rows[:size], workdir, args.backend, args.quantize)
             print(f"  {size} articles: cold run…", flush=True)
             cold = _run_phase("cold", workdir, args)
             print(f"  {size} articles: cached run…", flush=True)
@@ -228,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
               + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in checks.items()))
     plot = args.out / "throughput.png"
     _plot(plot, results)
-    payload = {"data": str(path), "backend": args.backend, "sizes": sizes, "per_feed": PER_FEED,
+    payload = {"data": str(path), "backend": args.backend, "quantize": args.quantize, "sizes": sizes, "per_feed": PER_FEED,
                "day": DAY.isoformat(), "results": results, "targets": TARGETS, "targets_met_at_1000": checks,
                "plot": str(plot),
                "notes": ["run_s: Pipeline.run (fetch from local files, store, summarize, embed, cluster, rank, write)",

@@ -344,12 +344,12 @@ def history(
     if not records:
         typer.echo("no runs yet")
     typer.echo(f"{'date':<11} {'started (UTC)':<20} {'secs':>6} {'fetched':>7} {'new':>5} {'stories':>7} "
-               f"{'failed':>6}  status  email")
+               f"{'failed':>6}  {'status':<11}  email")
     for r in records:
         s = r.stats
         typer.echo(f"{r.date.isoformat():<11} {r.started.strftime('%Y-%m-%d %H:%M:%S'):<20} "
                    f"{s.get('seconds_total', 0):>6.1f} {s.get('entries', 0):>7} {s.get('new', 0):>5} "
-                   f"{s.get('stories', 0):>7} {len(r.failed_feeds):>6}  {r.status:<6}  {r.email_status or '-'}")
+                   f"{s.get('stories', 0):>7} {len(r.failed_feeds):>6}  {r.status:<11}  {r.email_status or '-'}")
 
 
 def main() -> None:

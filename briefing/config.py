@@ -81,8 +81,9 @@ class EmbedConfig(_Section):
     """An installed model package name, a local folder, or a Hugging Face id already in the local cache."""
     batch_size: int = Field(default=64, ge=1)
     threads: int | None = Field(default=None, ge=1)
-    quantize: bool = False
-    """Dynamic int8 quantization of the encoder's Linear layers: faster on CPU; see docs/BENCHMARKS.md."""
+    quantize: bool = True
+    """Dynamic int8 quantization of the encoder's Linear layers: 2x faster summaries on CPU at no ROUGE cost
+    (docs/BENCHMARKS.md)."""
 
 
 class ExtractiveConfig(_Section):

@@ -52,10 +52,11 @@ class Encoder:
         model: a model package name, a local folder, or a cached Hugging Face id.
         batch_size: texts per forward pass; texts are sorted by length so batches pad little.
         threads: torch intra-op threads (default: all cores).
+        quantize: int8 dynamic quantization of the Linear layers (about 2x faster on CPU).
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64, threads: int | None = None,
-                 quantize: bool = False) -> None:
+                 quantize: bool = True) -> None:
         self.model_name = model
         self.quantize = quantize
         self.batch_size = batch_size

@@ -56,7 +56,7 @@ class _Match:
 def _closest_all(stories: Sequence[Story], history: Sequence[HistoryItem], now: datetime,
                  config: RankConfig) -> list[_Match]:
     """For every story at once: the most similar history item (age-decayed) and the terms already known."""
-    if not history:
+    if not history or not stories:
         return [_Match(0.0, None, frozenset()) for _ in stories]
     matrix = np.asarray([item.vector for item in history], dtype=np.float32)
     ages = np.array([(now - item.published).total_seconds() / 86400 for item in history], dtype=np.float32)

@@ -13,7 +13,7 @@ from briefing.config import load_config
 
 runner = CliRunner()
 
-COMMANDS = [["run"], ["init"], ["history"], ["feeds"], ["feeds", "list"], ["feeds", "add"], ["feeds", "remove"],
+COMMANDS = [["run"], ["init"], ["history"], ["schedule"], ["regenerate"], ["feeds"], ["feeds", "list"], ["feeds", "add"], ["feeds", "remove"],
             ["feeds", "import-opml"], ["feeds", "export-opml"], ["feeds", "check"]]
 
 

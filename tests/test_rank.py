@@ -108,3 +108,7 @@ def test_key_terms_are_names_and_numbers() -> None:
 def test_cue_and_terms_never_raise(text: str) -> None:
     first_cue(text, CUES)
     key_terms(text)
+
+
+def test_a_day_without_stories_ranks_nothing_even_with_history() -> None:
+    assert rank_stories([], [past(1, "Storm hits the coast", unit(1, 0, 0))], {}, NOW, RankConfig()) == []
