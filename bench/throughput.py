@@ -230,7 +230,8 @@ def run(args: argparse.Namespace) -> int:
               + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in checks.items()))
     plot = args.out / "throughput.png"
     _plot(plot, results)
-    payload = {"data": str(path), "backend": args.backend, "quantize": args.quantize, "sizes": sizes, "per_feed": PER_FEED,
+    payload = {"data": str(path), "backend": args.backend, "quantize": args.quantize, "sizes": sizes,
+               "per_feed": PER_FEED,
                "day": DAY.isoformat(), "results": results, "targets": TARGETS, "targets_met_at_1000": checks,
                "plot": str(plot),
                "notes": ["run_s: Pipeline.run (fetch from local files, store, summarize, embed, cluster, rank, write)",

@@ -152,7 +152,7 @@ def main() -> None:
         "features": [*FEATURE_NAMES, f"embedding[{vectors.shape[1]}]"],
         "trained_on": "cnndm/test_even.jsonl.gz rows with index % 5 == 0",
         "articles": len(rows),
-        "sentences": int(len(y)),
+        "sentences": len(y),
         "positives": int(y.sum()),
         "seed": SEED,
         "C": args.C,

@@ -13,7 +13,8 @@ from briefing.config import load_config
 
 runner = CliRunner()
 
-COMMANDS = [["run"], ["init"], ["history"], ["schedule"], ["regenerate"], ["feeds"], ["feeds", "list"], ["feeds", "add"], ["feeds", "remove"],
+COMMANDS = [["run"], ["init"], ["history"], ["schedule"], ["regenerate"], ["feeds"], ["feeds", "list"],
+            ["feeds", "add"], ["feeds", "remove"],
             ["feeds", "import-opml"], ["feeds", "export-opml"], ["feeds", "check"]]
 
 

@@ -40,7 +40,7 @@ def test_first_time_event_outranks_a_well_covered_follow_up() -> None:
         story(3, "Peace talks continue in Geneva", unit(0, 1, 0.05), outlets=2),
     ]
     ranked = rank_stories(stories, history, {}, NOW, RankConfig())
-    assert [r.story.lead.title for r in ranked][0].startswith("Valdoria")
+    assert ranked[0].story.lead.title.startswith("Valdoria")
     top = ranked[0]
     assert top.status == "new"
     assert top.reasons[0] == "new: no similar story in 14 days"

@@ -119,7 +119,7 @@ def test_scorer_round_trips_and_refuses_the_wrong_embedding_size(tmp_path: Path)
     features = sentence_features(sentences, vectors)
     assert features.shape == (4, len(FEATURE_NAMES) + 8)
     assert scorer.score(features).shape == (4,)
-    with pytest.raises(SummaryError, match="expects 19 features, got 15"):
+    with pytest.raises(SummaryError, match=r"expects 19 features, got 15"):
         scorer.score(sentence_features(sentences, vectors[:, :4]))
 
 
@@ -151,7 +151,7 @@ def test_lead_backend_takes_the_first_sentences() -> None:
 
 
 def test_unknown_backend_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="summarize.backend: unknown backend 'magic'"):
+    with pytest.raises(ConfigError, match=r"summarize\.backend: unknown backend 'magic'"):
         make_summarizer(SummarizeConfig(backend="magic"), Encoder("unused"))
 
 
