@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from .deliver import write_atomic
-from .errors import RenderError
+from .deliver import write_files
 from .render import DEFAULT_TITLE, _clean, _md_escape, safe_url
 
 __all__ = [
@@ -225,17 +224,8 @@ def write_archive(out_dir: Path, *, title: str | None = None) -> list[Path]:
     """
     out_dir = Path(out_dir)
     entries = archive_entries(out_dir)
-    texts = {
-        "index.md": render_index_markdown(entries, title=title),
-        "index.html": render_index_html(entries, title=title),
-        ATOM_NAME: render_atom(entries, title=title),
-    }
-    written = []
-    for name, text in texts.items():
-        path = out_dir / name
-        try:
-            write_atomic(path, text)
-        except (OSError, UnicodeError) as exc:
-            raise RenderError(f"could not write {path}: {getattr(exc, 'strerror', None) or exc}") from exc
-        written.append(path)
-    return written
+    return write_files({
+        out_dir / "index.md": render_index_markdown(entries, title=title),
+        out_dir / "index.html": render_index_html(entries, title=title),
+        out_dir / ATOM_NAME: render_atom(entries, title=title),
+    })

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from briefing.errors import RenderError
@@ -98,9 +98,17 @@ def write_briefing(
     except OSError as exc:
         raise RenderError(f"could not create output folder {out_dir}: {_reason(exc)}") from exc
 
+    return write_files({out_dir / f"{stem}.{fmt}": text for fmt, text in texts.items()})
+
+
+def write_files(files: Mapping[Path, str]) -> list[Path]:
+    """Write each text atomically to its path, in order.
+
+    Raises:
+        RenderError: a write failed; names the path. Files written before it stay.
+    """
     written: list[Path] = []
-    for fmt, text in texts.items():
-        path = out_dir / f"{stem}.{fmt}"
+    for path, text in files.items():
         try:
             write_atomic(path, text)
         except (OSError, UnicodeError) as exc:
