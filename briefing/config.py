@@ -73,6 +73,8 @@ class FetchConfig(_Section):
     retries: int = Field(default=2, ge=0)
     max_redirects: int = Field(default=5, ge=0)
     max_item_chars: int = Field(default=100_000, gt=0)
+    max_pages_per_feed: int = Field(default=30, ge=0)
+    """Article pages fetched per run for a feed with ``full_text = true`` (its newest new items first)."""
     user_agent: str = "briefing/0.1 (+https://github.com/briefing/briefing; local news briefing)"
 
 

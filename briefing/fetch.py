@@ -19,13 +19,14 @@ import email.utils
 import errno
 import io
 import random
+import re
 import socket
 import ssl
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 from xml.sax import SAXParseException
@@ -38,7 +39,7 @@ from .errors import FeedError, FetchError
 from .extract import clean_title, html_to_text, truncate_text
 from .models import Entry, Feed, FetchResult
 
-__all__ = ["fetch_feeds", "map_exceptions", "parse_feed"]
+__all__ = ["fetch_feeds", "fetch_pages", "map_exceptions", "parse_feed"]
 
 RETRY_BACKOFF = 1.0
 """Seconds before the first retry; doubled for each later one, with jitter."""
@@ -52,6 +53,9 @@ _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
 )
+_ACCEPT_PAGE = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+_T = TypeVar("_T")
 _MAX_REASON = 200
 
 
@@ -103,14 +107,36 @@ def fetch_feeds(
         One ``FetchResult`` per feed, in the order of ``feeds``: entries, or
         ``not_modified=True``, or ``error`` holding a one-line reason.
     """
-    coro = _fetch_all(list(feeds), config, dict(states or {}), transport, on_result)
+    return _run(_fetch_all(list(feeds), config, dict(states or {}), transport, on_result))
+
+
+def fetch_pages(
+    urls: Iterable[str],
+    config: FetchConfig,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> dict[str, str | None]:
+    """Download article pages (for full-text extraction) concurrently; never raises for one page.
+
+    Pages go through the same client settings as feeds: ``config.concurrency`` requests in
+    flight, timeout, size cap, redirect limit, User-Agent, and retries of transient errors.
+
+    Args:
+        urls: http(s) page URLs; repeats are fetched once.
+        config: As for ``fetch_feeds``.
+        transport: An httpx transport to use instead of the network (tests, proxies).
+
+    Returns:
+        ``url -> HTML`` for every URL; None where the page failed, was not http(s), was too
+        big, or was not an HTML or text document.
+    """
+    return _run(_fetch_pages(list(dict.fromkeys(urls)), config, transport))
+
+
+def _run(coro: Coroutine[Any, Any, _T]) -> _T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        in_loop = False
-    else:
-        in_loop = True
-    if not in_loop:
         return asyncio.run(coro)
     # Called from inside an event loop (a notebook, an async caller): asyncio.run would refuse.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
@@ -226,15 +252,7 @@ async def _fetch_all(
     on_result: Callable[[FetchResult], None] | None,
 ) -> list[FetchResult]:
     semaphore = asyncio.Semaphore(config.concurrency)
-    limits = httpx.Limits(max_connections=config.concurrency, max_keepalive_connections=config.concurrency)
-    async with httpx.AsyncClient(
-        transport=transport,
-        limits=limits,
-        timeout=httpx.Timeout(config.timeout),
-        follow_redirects=True,
-        max_redirects=config.max_redirects,
-        headers={"User-Agent": config.user_agent, "Accept": _ACCEPT},
-    ) as client:
+    async with _client(config, transport, _ACCEPT) as client:
 
         async def one(feed: Feed) -> FetchResult:
             async with semaphore:
@@ -244,6 +262,51 @@ async def _fetch_all(
             return result
 
         return list(await asyncio.gather(*(one(feed) for feed in feeds)))
+
+
+def _client(config: FetchConfig, transport: httpx.AsyncBaseTransport | None, accept: str) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=config.concurrency, max_keepalive_connections=config.concurrency)
+    return httpx.AsyncClient(
+        transport=transport,
+        limits=limits,
+        timeout=httpx.Timeout(config.timeout),
+        follow_redirects=True,
+        max_redirects=config.max_redirects,
+        headers={"User-Agent": config.user_agent, "Accept": accept},
+    )
+
+
+async def _fetch_pages(
+    urls: list[str], config: FetchConfig, transport: httpx.AsyncBaseTransport | None
+) -> dict[str, str | None]:
+    semaphore = asyncio.Semaphore(config.concurrency)
+    async with _client(config, transport, _ACCEPT_PAGE) as client:
+
+        async def one(url: str) -> str | None:
+            if not _is_http(url):
+                return None
+            try:
+                async with semaphore:
+                    _, headers, content = await _get(url, client, config, {})
+            except FeedError:  # _AttemptError included: the caller keeps the feed's text
+                return None
+            return _page_html(content, headers.get("content-type", ""))
+
+        pages = await asyncio.gather(*(one(url) for url in urls))
+    return dict(zip(urls, pages, strict=True))
+
+
+def _page_html(content: bytes, content_type: str) -> str | None:
+    """The page as text, or None when it is no HTML or text document (a PDF, an image...)."""
+    media_type, _, params = content_type.partition(";")
+    media_type = media_type.strip().lower()
+    if media_type and not (media_type.startswith("text/") or "html" in media_type or "xml" in media_type):
+        return None
+    charset = _CHARSET_RE.search(params) or _CHARSET_RE.search(content[:2048].decode("ascii", "replace"))
+    try:
+        return content.decode(charset.group(1) if charset else "utf-8", errors="replace")
+    except LookupError:  # an unknown charset name
+        return content.decode("utf-8", errors="replace")
 
 
 async def _fetch_one(
@@ -277,18 +340,7 @@ async def _fetch_http(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
 
-    attempt = 0
-    while True:
-        try:
-            status, response_headers, content = await _attempt(feed.url, client, config, headers)
-            break
-        except _AttemptError as exc:
-            if not exc.transient or attempt >= config.retries:
-                raise
-            delay = exc.retry_after if exc.retry_after is not None else _backoff(attempt)
-            await asyncio.sleep(delay)
-            attempt += 1
-
+    status, response_headers, content = await _get(feed.url, client, config, headers)
     if status == 304:
         return FetchResult(
             feed=feed,
@@ -301,6 +353,22 @@ async def _fetch_http(
         parse_feed, content, feed, headers=response_headers, max_item_chars=config.max_item_chars
     )
     return dataclasses.replace(result, status_code=status)
+
+
+async def _get(
+    url: str, client: httpx.AsyncClient, config: FetchConfig, headers: dict[str, str]
+) -> tuple[int, dict[str, str], bytes]:
+    """``_attempt``, retried for transient errors with back-off (or the server's ``Retry-After``)."""
+    attempt = 0
+    while True:
+        try:
+            return await _attempt(url, client, config, headers)
+        except _AttemptError as exc:
+            if not exc.transient or attempt >= config.retries:
+                raise
+            delay = exc.retry_after if exc.retry_after is not None else _backoff(attempt)
+            await asyncio.sleep(delay)
+            attempt += 1
 
 
 async def _attempt(

@@ -73,6 +73,8 @@ class UpsertStats:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+    new_ids: tuple[int, ...] = ()
+    updated_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,30 @@ def _migrate_2(db: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2)
+def _migrate_3(db: sqlite3.Connection) -> None:
+    # Each feed's copy remembers the keys it was matched under, so a refetch finds the same
+    # article even after the item's own URL, GUID or hash moved on (another copy, page text).
+    # BEGIN: executescript would otherwise commit each ALTER; _migrate commits with user_version.
+    db.executescript(
+        """
+        BEGIN;
+        ALTER TABLE sources ADD COLUMN norm_url TEXT;
+        ALTER TABLE sources ADD COLUMN guid_key TEXT;
+        ALTER TABLE sources ADD COLUMN content_hash TEXT;
+        UPDATE sources SET
+            guid_key = (SELECT guid_key FROM items WHERE items.id = sources.item_id),
+            content_hash = (SELECT content_hash FROM items WHERE items.id = sources.item_id);
+        CREATE INDEX sources_norm_url ON sources(norm_url);
+        CREATE INDEX sources_guid_key ON sources(guid_key);
+        CREATE INDEX sources_hash ON sources(content_hash);
+        """
+    )
+    rows = db.execute("SELECT rowid, url FROM sources WHERE url IS NOT NULL").fetchall()
+    db.executemany("UPDATE sources SET norm_url = ? WHERE rowid = ?",
+                   [(normalize_url(row[1]), row[0]) for row in rows])
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3)
 
 
 class Store:
@@ -274,11 +299,19 @@ class Store:
     def upsert_entries(self, entries: Iterable[Entry], seen_at: datetime) -> UpsertStats:
         """Store parsed entries, one item per article however many feeds carry it.
 
-        An entry is the same article as a stored item when its normalized URL, its GUID
-        (global when it is a URL, else per feed) or its content hash matches. A changed text
-        under the same URL or GUID updates the item, which makes it be summarized again.
+        An entry is the same article as a stored item when one of its keys (normalized URL,
+        GUID, global when it is a URL, else per feed, and content hash) matches, looked up
+        in this order: the keys this feed's own copies were stored under, then the item's
+        own keys, then other feeds' copies' content hash. A changed text (compared with this
+        feed's last copy) updates the item when this feed first carried it, which makes it be
+        summarized again.
+
+        Returns:
+            Counts, and the ids of the items created and of those whose text was replaced.
         """
-        new = updated = unchanged = 0
+        new_ids: list[int] = []
+        updated_ids: list[int] = []
+        unchanged = 0
         with self._tx() as db:
             for entry in entries:
                 norm = normalize_url(entry.url) if entry.url else None
@@ -286,16 +319,11 @@ class Store:
                 if entry.guid:
                     guid_key = entry.guid if "://" in entry.guid else f"{entry.feed_url}#{entry.guid}"
                 chash = content_hash(entry.title, entry.text)
-                row = None
-                for column, value in (("norm_url", norm), ("guid_key", guid_key), ("content_hash", chash)):
-                    if value is not None:
-                        row = db.execute(
-                            f"SELECT id, content_hash FROM items WHERE {column} = ? LIMIT 1", (value,)
-                        ).fetchone()
-                        if row:
-                            break
+                keys = [(column, value) for column, value in
+                        (("norm_url", norm), ("guid_key", guid_key), ("content_hash", chash)) if value is not None]
+                item_id = self._match(db, entry.feed_url, keys)
                 published = entry.published or seen_at
-                if row is None:
+                if item_id is None:
                     item_id = db.execute(
                         """INSERT INTO items (norm_url, guid_key, content_hash, title, text, url, published,
                                               first_seen, text_source)
@@ -303,26 +331,63 @@ class Store:
                         (norm, guid_key, chash, entry.title, entry.text, entry.url, iso(published),
                          iso(seen_at), entry.text_source),
                     ).lastrowid
-                    new += 1
+                    assert item_id is not None
+                    new_ids.append(item_id)
                 else:
-                    item_id = row["id"]
-                    if row["content_hash"] != chash and self._owns(db, item_id, entry.feed_url):
+                    # Against this feed's last copy, not the item: page text or another outlet's
+                    # words on the item are no change in this feed.
+                    last = db.execute(
+                        """SELECT COALESCE(s.content_hash, i.content_hash) FROM items i
+                           LEFT JOIN sources s ON s.item_id = i.id AND s.feed_url = ? WHERE i.id = ?""",
+                        (entry.feed_url, item_id),
+                    ).fetchone()[0]
+                    if last != chash and self._owns(db, item_id, entry.feed_url):
                         db.execute(
                             "UPDATE items SET content_hash = ?, title = ?, text = ?, text_source = ? WHERE id = ?",
                             (chash, entry.title, entry.text, entry.text_source, item_id),
                         )
-                        updated += 1
+                        updated_ids.append(item_id)
                     else:
                         unchanged += 1
                 db.execute(
-                    """INSERT INTO sources (item_id, feed_url, outlet, title, url, published)
-                       VALUES (?, ?, ?, ?, ?, ?)
+                    """INSERT INTO sources (item_id, feed_url, outlet, title, url, published,
+                                            norm_url, guid_key, content_hash)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(item_id, feed_url) DO UPDATE SET
-                           outlet = excluded.outlet, title = excluded.title, url = excluded.url""",
+                           outlet = excluded.outlet, title = excluded.title, url = excluded.url,
+                           norm_url = COALESCE(excluded.norm_url, norm_url),
+                           guid_key = COALESCE(excluded.guid_key, guid_key),
+                           content_hash = excluded.content_hash""",
                     (item_id, entry.feed_url, entry.outlet, entry.title, entry.url,
-                     iso(entry.published) if entry.published else None),
+                     iso(entry.published) if entry.published else None, norm, guid_key, chash),
                 )
-        return UpsertStats(new=new, updated=updated, unchanged=unchanged)
+        return UpsertStats(new=len(new_ids), updated=len(updated_ids), unchanged=unchanged,
+                           new_ids=tuple(new_ids), updated_ids=tuple(updated_ids))
+
+    @staticmethod
+    def _match(db: sqlite3.Connection, feed_url: str, keys: list[tuple[str, str]]) -> int | None:
+        """The item an entry with these keys belongs to, or None for a new article."""
+        for column, value in keys:
+            row = db.execute(
+                f"SELECT item_id FROM sources WHERE feed_url = ? AND {column} = ? ORDER BY rowid LIMIT 1",
+                (feed_url, value),
+            ).fetchone()
+            if row:
+                return int(row[0])
+        for column, value in keys:
+            row = db.execute(f"SELECT id FROM items WHERE {column} = ? LIMIT 1", (value,)).fetchone()
+            if row:
+                return int(row[0])
+        # Only the hash crosses feeds through copies: another outlet's URL for the same words
+        # would join articles the items' own keys keep apart.
+        for column, value in keys:
+            if column == "content_hash":
+                row = db.execute(
+                    "SELECT item_id FROM sources WHERE content_hash = ? ORDER BY rowid LIMIT 1", (value,)
+                ).fetchone()
+                if row:
+                    return int(row[0])
+        return None
 
     @staticmethod
     def _owns(db: sqlite3.Connection, item_id: int, feed_url: str) -> bool:
@@ -331,6 +396,32 @@ class Store:
             "SELECT feed_url FROM sources WHERE item_id = ? ORDER BY rowid LIMIT 1", (item_id,)
         ).fetchone()
         return first is None or first["feed_url"] == feed_url
+
+    def items_needing_page_text(self, item_ids: Sequence[int]) -> list[Article]:
+        """Of these items, those still holding feed text with an http(s) URL, in the given order."""
+        rows: dict[int, sqlite3.Row] = {}
+        ids = list(dict.fromkeys(item_ids))
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                f"""SELECT * FROM items WHERE id IN ({marks}) AND text_source = 'feed'
+                    AND (url LIKE 'http://%' OR url LIKE 'https://%')""",
+                chunk,
+            ):
+                rows[row["id"]] = row
+        return self._articles([rows[i] for i in ids if i in rows])
+
+    def set_page_text(self, item_id: int, text: str) -> None:
+        """Replace an item's text with its article page's; its new content hash gets it summarized again."""
+        with self._tx() as db:
+            row = db.execute("SELECT title FROM items WHERE id = ?", (item_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"{self.path}: no item {item_id}")
+            db.execute(
+                "UPDATE items SET text = ?, content_hash = ?, text_source = 'page' WHERE id = ?",
+                (text, content_hash(row["title"], text), item_id),
+            )
 
     def articles_between(self, start: datetime, end: datetime) -> list[Article]:
         """Articles published in ``[start, end)``, oldest first, with their sources."""

@@ -80,6 +80,33 @@ def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path, monkeyp
     assert user_version(path) == len(store_module.MIGRATIONS)
 
 
+def test_migration_3_gives_existing_copies_their_keys(tmp_path: Path) -> None:
+    path = tmp_path / "v2.db"
+    batch = [entry("Storm", "", feed=FEED_A, guid="1"), entry("Storm", "", feed=FEED_B, url="https://www.example.com/1/")]
+    with sqlite3.connect(path) as conn:
+        for step in store_module.MIGRATIONS[:2]:
+            step(conn)
+        conn.execute("PRAGMA user_version = 2")
+        conn.execute("""INSERT INTO items (id, norm_url, guid_key, content_hash, title, text, url, published,
+                                           first_seen)
+                        VALUES (1, NULL, ?, ?, 'Storm', '', NULL, ?, ?)""",
+                     (f"{FEED_A}#1", content_hash("Storm", ""), store_module.iso(NOON), store_module.iso(SEEN)))
+        conn.executemany("INSERT INTO sources (item_id, feed_url, outlet, title, url) VALUES (1, ?, 'x', 'Storm', ?)",
+                         [(FEED_A, None), (FEED_B, "https://www.example.com/1/")])
+    conn.close()
+
+    with Store(path) as db:
+        query = "SELECT feed_url, norm_url, guid_key, content_hash FROM sources ORDER BY rowid"
+        rows = db._db.execute(query).fetchall()
+        assert [tuple(r) for r in rows] == [
+            (FEED_A, None, f"{FEED_A}#1", content_hash("Storm", "")),
+            (FEED_B, "https://example.com/1", f"{FEED_A}#1", content_hash("Storm", "")),
+        ]
+        stats = db.upsert_entries(batch, SEEN + timedelta(hours=1))
+        assert (stats.new, db.count_items()) == (0, 1)
+    assert user_version(path) == len(store_module.MIGRATIONS)
+
+
 def test_memory_store_is_migrated_and_private() -> None:
     with Store(":memory:") as one, Store(":memory:") as two:
         one.upsert_entries([entry(url="https://a.example/1")], SEEN)
@@ -345,7 +372,7 @@ _entry = st.builds(
 
 
 def one_version_per_key(batch: list[Entry]) -> bool:
-    """No feed carries two different texts under one URL or GUID (see the xfails below for when one does)."""
+    """No feed carries two different texts under one URL or GUID (the tests below cover when one does)."""
     seen: dict[tuple[str, str], tuple[str, str]] = {}
     for e in batch:
         keys = [("url", normalize_url(e.url)) if e.url else None, ("guid", e.guid) if e.guid else None]
@@ -368,9 +395,6 @@ def test_upserting_a_batch_twice_adds_no_items(batch: list[Entry]) -> None:
         assert db.count_items() == count
 
 
-@pytest.mark.xfail(strict=True, reason="lookup goes URL, GUID, hash over items only; a hash-matched copy's URL is "
-                                       "not remembered, so on refetch it matches a later item and the feed's "
-                                       "copy is attached to two articles")
 def test_refetching_attaches_each_copy_to_one_article(store: Store) -> None:
     batch = [
         entry("Storm", "", feed=FEED_A),
@@ -384,8 +408,6 @@ def test_refetching_attaches_each_copy_to_one_article(store: Store) -> None:
     assert [[s.feed_url for s in a.sources] for a in everything(store)] == before
 
 
-@pytest.mark.xfail(strict=True, reason="after a GUID update the owner's URL matches another item first, the "
-                                       "hash-only copy no longer matches anything, and refetching adds an item")
 def test_refetching_after_a_guid_update_adds_no_item(store: Store) -> None:
     batch = [
         entry("Storm", "", feed=FEED_A, guid="1"),
