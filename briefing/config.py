@@ -273,7 +273,8 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
 
 def _one_line(exc: ValidationError, source: Path | None) -> str:
     error = exc.errors()[0]
-    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    key = ".".join(str(p) if str(p).isidentifier() or isinstance(p, int) else repr(p) for p in error["loc"])
+    key = key or "(top level)"
     where = f"{source}: " if source else ""
     if error["type"] == "extra_forbidden":
         message = "unknown key"

@@ -162,8 +162,6 @@ def test_source_is_not_a_config_key(tmp_path: Path) -> None:
     assert "source: unknown key" in message
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="the key is printed raw, so a quoted TOML key with a newline breaks the line")
 def test_message_is_one_line_even_for_odd_keys(tmp_path: Path) -> None:
     config_error(write(tmp_path / "c.toml", '[fetch]\n"time\\nout" = 1\n'))
 
