@@ -14,8 +14,10 @@ from .config import RankConfig
 from .models import HistoryItem, RankedStory, Status, Story
 
 _NOT_EVENTS = re.compile(
-    r"\bfirst[- ](?:quarter|half|round|lady|minister|time since|day|week|month|year|step|look|glance|class|"
-    r"hand|name|place|aid|person|of its kind)\b",
+    r"\bfirst[- ](?:quarter|half|round|lady|minister|day|week|month|year|step|look|glance|class|"
+    r"hand|name|place|aid|person|of its kind|set|batch|reading|pass|glimpse|impression)s?\b"
+    # "the first rise since 2019", "the first set of data since the tariffs": a comparison, not a first-ever
+    r"|\bfirst\b[^.;:]{0,60}?\bsince\b",
     re.IGNORECASE,
 )
 _TERM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]*[A-Za-z]|[A-Z]{2,}|\d[\d,.]*%?)")

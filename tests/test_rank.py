@@ -96,6 +96,9 @@ def test_cues_match_whole_phrases_and_skip_idioms() -> None:
     assert first_cue("Profits fell in the first quarter", CUES) is None
     assert first_cue("Inflation at its highest for the first time since 2008", CUES) is None
     assert first_cue("Thirsty firsts", CUES) is None
+    assert first_cue("The first set of purchasing managers indexes since the tariffs", CUES) is None
+    assert first_cue("Prices post their first monthly fall since 2019", CUES) is None
+    assert first_cue("Valdoria sends its first combat troops to the front", CUES) == "first"
 
 
 def test_key_terms_are_names_and_numbers() -> None:
