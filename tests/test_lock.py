@@ -80,17 +80,24 @@ def test_wait_with_a_limit_gives_up_with_a_clear_message(config: Config) -> None
         assert 0.3 <= time.monotonic() - started < 2
 
 
-def test_wait_true_takes_the_lock_when_the_holder_lets_go(config: Config) -> None:
-    held, release = threading.Event(), threading.Event()
+def hold_in_thread(config: Config, release: threading.Event) -> threading.Thread:
+    """Take the lock in another thread and keep it until ``release`` is set (at most 30 s)."""
+    held = threading.Event()
 
     def holder() -> None:
         with run_lock(config):
             held.set()
-            release.wait(5)
+            release.wait(30)
 
     thread = threading.Thread(target=holder)
     thread.start()
-    held.wait(5)
+    assert held.wait(5)
+    return thread
+
+
+def test_wait_true_takes_the_lock_when_the_holder_lets_go(config: Config) -> None:
+    release = threading.Event()
+    thread = hold_in_thread(config, release)
     threading.Timer(0.3, release.set).start()
     told: list[str] = []
     started = time.monotonic()
@@ -190,16 +197,7 @@ def test_run_while_locked_exits_1_with_the_lock_message(config: Config, tmp_path
 
 def test_run_with_wait_runs_once_the_holder_lets_go(config: Config, tmp_path: Path) -> None:
     release = threading.Event()
-    held = threading.Event()
-
-    def holder() -> None:
-        with run_lock(config):
-            held.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    held.wait(5)
+    thread = hold_in_thread(config, release)
     proc = subprocess.Popen([*CLI, "run", "-c", "briefing.toml", "--date", "2026-11-24", "--wait", "-q"],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

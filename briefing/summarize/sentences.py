@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sr jr st mt gen col lt sgt capt gov sen rep rev u.s u.k u.n e.g i.e etc vs inc "
@@ -30,26 +31,28 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _split_cased(paragraph: str) -> list[str]:
-    pieces: list[str] = []
-    start = 0
-    for match in _BOUNDARY.finditer(paragraph):
-        end = match.start() + len(match.group(1))
-        candidate = paragraph[start:end]
-        last_word = candidate.rstrip(".!?\"'”’)]").rsplit(" ", 1)[-1].lower().rstrip(".")
-        if candidate.endswith(".") and (last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha())):
-            continue
-        pieces.append(candidate.strip())
-        start = match.end()
-    pieces.append(paragraph[start:].strip())
-    return pieces
+    return _split_at(paragraph, _BOUNDARY, skip=_ends_in_abbreviation)
 
 
 def _split_tokenized(paragraph: str) -> list[str]:
+    return _split_at(paragraph, _TOKENIZED_BOUNDARY)
+
+
+def _ends_in_abbreviation(candidate: str) -> bool:
+    last_word = candidate.rstrip(".!?\"'”’)]").rsplit(" ", 1)[-1].lower().rstrip(".")
+    return candidate.endswith(".") and (last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()))
+
+
+def _split_at(paragraph: str, boundary: re.Pattern[str], skip: Callable[[str], bool] | None = None) -> list[str]:
+    """Cut at each ``boundary`` match (its group 1, closing quotes, stays with the sentence) unless ``skip``."""
     pieces: list[str] = []
     start = 0
-    for match in _TOKENIZED_BOUNDARY.finditer(paragraph):
+    for match in boundary.finditer(paragraph):
         end = match.start() + len(match.group(1))
-        pieces.append(paragraph[start:end].strip())
+        candidate = paragraph[start:end]
+        if skip is not None and skip(candidate):
+            continue
+        pieces.append(candidate.strip())
         start = match.end()
     pieces.append(paragraph[start:].strip())
     return pieces
