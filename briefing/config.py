@@ -68,6 +68,8 @@ class StoreConfig(_Section):
 
 class FetchConfig(_Section):
     timeout: float = Field(default=20.0, gt=0)
+    total_timeout: float = Field(default=300.0, gt=0)
+    """Seconds for the whole fetch stage; feeds not done by then are reported failed and the run goes on."""
     max_bytes: int = Field(default=10_000_000, gt=0)
     concurrency: int = Field(default=8, ge=1)
     retries: int = Field(default=2, ge=0)

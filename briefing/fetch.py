@@ -252,11 +252,17 @@ async def _fetch_all(
     on_result: Callable[[FetchResult], None] | None,
 ) -> list[FetchResult]:
     semaphore = asyncio.Semaphore(config.concurrency)
+    deadline = asyncio.get_running_loop().time() + config.total_timeout
     async with _client(config, transport, _ACCEPT) as client:
 
         async def one(feed: Feed) -> FetchResult:
-            async with semaphore:
-                result = await _fetch_one(feed, client, config, states.get(feed.url))
+            try:
+                async with asyncio.timeout_at(deadline), semaphore:
+                    result = await _fetch_one(feed, client, config, states.get(feed.url))
+            except TimeoutError:
+                # One slow host must not hold the whole morning's briefing back.
+                result = FetchResult(feed=feed, error=f"not fetched within the run's {config.total_timeout:g}s "
+                                     "fetch budget (fetch.total_timeout)")
             if on_result is not None:
                 on_result(result)
             return result

@@ -621,6 +621,21 @@ def test_mock_transport() -> None:
     assert down.error == "connection refused"
 
 
+def test_the_run_budget_cuts_slow_feeds_off_and_keeps_what_came() -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.4)
+        return httpx.Response(200, headers={"Content-Type": RSS_TYPE}, content=RSS)
+
+    feeds = [Feed(f"https://slow.example/{i}.xml") for i in range(4)]
+    config = FetchConfig(concurrency=1, total_timeout=0.6, timeout=5, retries=0)
+    started = time.monotonic()
+    results = fetch_feeds(feeds, config, transport=httpx.MockTransport(handler))
+    assert time.monotonic() - started < 2
+    assert results[0].ok and len(results[0].entries) == 2
+    for late in results[1:]:
+        assert late.error == "not fetched within the run's 0.6s fetch budget (fetch.total_timeout)"
+
+
 # --- local feeds and schemes ----------------------------------------------------------------
 
 
