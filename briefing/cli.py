@@ -336,11 +336,12 @@ def history(
     """Show past runs: date, start, duration, items, stories, failed feeds, email."""
     from datetime import timedelta
 
+    from .pipeline import today
     from .store import Store
 
     settings = _config(config)
     with Store(settings.store_path) as store:
-        records = store.runs(since=date.today() - timedelta(days=days))
+        records = store.runs(since=today(settings) - timedelta(days=days))
     if not records:
         typer.echo("no runs yet")
     typer.echo(f"{'date':<11} {'started (UTC)':<20} {'secs':>6} {'fetched':>7} {'new':>5} {'stories':>7} "
