@@ -313,6 +313,8 @@ def run(args: argparse.Namespace) -> int:
     from briefing.pipeline import embedding_text
 
     threshold = args.threshold if args.threshold is not None else ClusterConfig().threshold
+    # What the pipeline does with bare headlines, unless a threshold is forced.
+    title_only_threshold = ClusterConfig().title_only_threshold if args.threshold is None else None
     rank_config = RankConfig()
     if args.history_days is not None:
         rank_config = rank_config.model_copy(update={"history_days": args.history_days})
@@ -359,7 +361,7 @@ def run(args: argparse.Namespace) -> int:
 
     rng = np.random.default_rng(0)
     print(f"novelty: {len(eval_days)} day(s) to evaluate, {len(needed)} day(s) to embed "
-          f"(history {history_days} days), threshold {threshold}", flush=True)
+          f"(history {history_days} days), threshold {threshold}, bare headlines {title_only_threshold}", flush=True)
 
     for day in needed:
         positions = day_positions[day]
@@ -391,7 +393,7 @@ def run(args: argparse.Namespace) -> int:
 
             t = time.perf_counter()
             articles = [_article(stream, int(p)) for p in positions]
-            stories = cluster_articles(articles, vectors, threshold)
+            stories = cluster_articles(articles, vectors, threshold, title_only_threshold)
             seconds["cluster"] += time.perf_counter() - t
             story_of = {a.id: i for i, s in enumerate(stories) for a in s.articles}
             predicted = [story_of[a.id] for a in articles]

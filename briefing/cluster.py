@@ -8,8 +8,12 @@ import numpy as np
 
 from .models import Article, Story
 
+TITLE_ONLY_WORDS = 12
+"""An article whose text has fewer words than this is clustered as a bare headline."""
 
-def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold: float) -> list[Story]:
+
+def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold: float,
+                     title_only_threshold: float | None = None) -> list[Story]:
     """Average-link agglomerative clustering on cosine similarity.
 
     Average link (not single link) keeps a chain of loosely related pieces from collapsing
@@ -20,13 +24,16 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
         articles: the day's articles.
         vectors: one L2-normalized row per article.
         threshold: cosine similarity needed to be the same story.
+        title_only_threshold: the same for two articles that are both bare headlines (feeds
+            without text), whose same-story similarities run much lower; None: ``threshold``.
 
     Returns:
         Stories, each with its most central article as lead, largest first.
     """
     if len(articles) == 0:
         return []
-    labels = cluster_labels(vectors, threshold)
+    title_only = np.array([len(a.text.split()) < TITLE_ONLY_WORDS for a in articles])
+    labels = cluster_labels(vectors, threshold, title_only, title_only_threshold)
     stories: list[Story] = []
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
@@ -35,8 +42,13 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
     return stories
 
 
-def cluster_labels(vectors: np.ndarray, threshold: float) -> np.ndarray:
-    """A cluster label per row of ``vectors``."""
+def cluster_labels(vectors: np.ndarray, threshold: float, title_only: np.ndarray | None = None,
+                   title_only_threshold: float | None = None) -> np.ndarray:
+    """A cluster label per row of ``vectors``.
+
+    Pairs of rows that are both ``title_only`` have their distance rescaled so that
+    ``title_only_threshold`` on them means what ``threshold`` means elsewhere.
+    """
     n = len(vectors)
     if n == 1:
         return np.zeros(1, dtype=int)
@@ -44,6 +56,10 @@ def cluster_labels(vectors: np.ndarray, threshold: float) -> np.ndarray:
     from scipy.spatial.distance import pdist
 
     distances = np.clip(pdist(vectors.astype(np.float64), metric="cosine"), 0.0, 2.0)
+    if title_only is not None and title_only_threshold is not None and title_only.any():
+        first, second = np.triu_indices(n, k=1)  # the order pdist uses
+        both = title_only[first] & title_only[second]
+        distances[both] *= (1.0 - threshold) / (1.0 - title_only_threshold)
     tree = linkage(distances, method="average")
     return fcluster(tree, t=1.0 - threshold, criterion="distance")
 

@@ -53,3 +53,12 @@ def test_every_article_lands_in_exactly_one_story(rows: list[list[float]], thres
     stories = cluster_articles(arts, vecs, threshold)
     ids = sorted(a.id for s in stories for a in s.articles)
     assert ids == list(range(len(rows)))
+
+
+def test_bare_headlines_cluster_at_their_own_threshold() -> None:
+    a, b = unit(1, 0, 0), unit(1, 1.2, 0)  # cosine about 0.64: below 0.8, above 0.5
+    headlines = [article(1, "Storm hits coast", ""), article(2, "Coast battered by storm", "")]
+    assert len(cluster_articles(headlines, np.stack([a, b]), threshold=0.8)) == 2
+    assert len(cluster_articles(headlines, np.stack([a, b]), threshold=0.8, title_only_threshold=0.5)) == 1
+    with_text = [article(i, "t", "word " * 20) for i in (1, 2)]
+    assert len(cluster_articles(with_text, np.stack([a, b]), threshold=0.8, title_only_threshold=0.5)) == 2
