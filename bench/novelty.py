@@ -536,7 +536,10 @@ def report(args: argparse.Namespace, path: Path, stream: Stream, methods: Sequen
           + (f", first {args.max_items_per_day} items/day" if args.max_items_per_day else "")
           + (f", every {args.sample_days}th day" if args.sample_days > 1 else ""))
     print(table(["method", "", "AP", "P@10", "P@100", "P@1000", "mean day P@10", "mean day AP"], rows, 3))
-    print(f"\nclustering (B-cubed vs STORY ids, threshold {threshold}): "
+    from briefing.config import ClusterConfig
+
+    bare = f", bare headlines {ClusterConfig().title_only_threshold}" if args.threshold is None else ""
+    print(f"\nclustering (B-cubed vs STORY ids, threshold {threshold}{bare}): "
           f"macro P {clustering['macro_precision']:.3f} R {clustering['macro_recall']:.3f} "
           f"F1 {clustering['macro_f1']:.3f}; micro F1 {clustering['micro_f1']:.3f}; "
           f"worst day F1 {clustering['min_day_f1']:.3f}; {clustering['days_f1_at_least_0_90']}/{len(per_day)} "
