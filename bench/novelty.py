@@ -338,8 +338,7 @@ def run(args: argparse.Namespace) -> int:
     texts = [embedding_text(Article(id=0, title=t, text="", url=None, published=fixed, content_hash=""))
              for t in stream.titles]
 
-    embed = EmbedConfig()
-    encoder = Encoder(embed.model, batch_size=args.batch_size, threads=embed.threads)
+    encoder = Encoder.from_config(EmbedConfig(), batch_size=args.batch_size)
     t0 = time.perf_counter()
     encoder.load()
     model_load_s = time.perf_counter() - t0

