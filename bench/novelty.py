@@ -8,8 +8,10 @@ file is sorted by (timestamp, id)). Scores, higher = more novel, for the same it
   days, plus the earlier items of the same day).
 - ``ranker`` / ``ranker_score``: the real pipeline path. The day's items are clustered with
   ``briefing.cluster.cluster_articles`` and ranked with ``briefing.rank.rank_stories`` against
-  ``HistoryItem``s of the previous days; an item gets its story's ``novelty`` (resp. ``score``). Items
-  of one story share a score, and today's earlier items are not history (as in a real briefing).
+  ``HistoryItem``s of the previous days. The first report of each story (its earliest article, as a
+  briefing lists it) gets the story's ``novelty`` (resp. ``score``); the story's later articles are
+  follow-ups by our own clustering and rank below every first report. The story is the product's
+  unit: this is how its judgement maps onto the item-level label, using only the day's items.
 - ``tfidf``: the classic first-story-detection baseline: TF-IDF cosine (fit per day on the window's
   headlines, English stop words, sublinear tf), 1 − max cosine to every earlier headline in the same
   window as ``embedding``.
@@ -38,14 +40,18 @@ DATA_FILE = "uci_news/stream_dev.jsonl.gz"
 METHODS = ("embedding", "ranker", "ranker_score", "tfidf")
 LABELS = {
     "embedding": "ours: embedding novelty",
-    "ranker": "ours: rank_stories novelty",
-    "ranker_score": "ours: rank_stories score",
+    "ranker": "ours: rank_stories novelty, first reports",
+    "ranker_score": "ours: rank_stories score, first reports",
     "tfidf": "TF-IDF FSD baseline",
 }
 TOP_K = (10, 100, 1000)
 ROW_CHUNK = 512
 """Rows per similarity block: bounds memory at ROW_CHUNK × history size."""
 CURVE_POINTS = 200
+REPEAT_OFFSET = 10.0
+"""Puts repeats below every new or updated story (scores stay well under this)."""
+FOLLOW_UP_OFFSET = 100.0
+"""Puts a story's later articles below every story's first report."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -472,10 +478,13 @@ def _ranker_scores(stories: Sequence[Any], history: Sequence[Any], now: datetime
     score: dict[int, float] = {}
     for r in ranked:
         # "repeat" stories are listed after all new/updated ones regardless of score: mirror that.
-        penalty = 0.0 if r.status != "repeat" else 10.0
-        for article in r.story.articles:
-            novelty[article.id] = r.novelty
-            score[article.id] = r.score - penalty
+        penalty = 0.0 if r.status != "repeat" else REPEAT_OFFSET
+        first, *later = r.story.articles  # in publication order
+        novelty[first.id] = r.novelty
+        score[first.id] = r.score - penalty
+        for article in later:
+            novelty[article.id] = r.novelty - FOLLOW_UP_OFFSET
+            score[article.id] = r.score - penalty - FOLLOW_UP_OFFSET
     return novelty, score
 
 
@@ -565,7 +574,8 @@ def report(args: argparse.Namespace, path: Path, stream: Stream, methods: Sequen
                   "history window: the previous history_days whole UTC days plus earlier items of the same day "
                   "(embedding, tfidf); rank_stories sees only the previous days, as in a briefing",
                   "P@k ties broken at random (seed 0)",
-                  "ranker_score: rank_stories' score, repeats after all new/updated stories"],
+                  "ranker, ranker_score: the first report of each story gets the story's value, its later "
+                  "articles rank below every first report; ranker_score puts repeats after new/updated stories"],
     }
     out = write_result(args.out, "novelty", payload, args.argv)
     print(f"wrote {out} and {plot}")

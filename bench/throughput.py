@@ -42,7 +42,8 @@ TARGETS = {"cold_s": 60.0, "cached_s": 5.0, "peak_rss_mb": 1536.0}
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", default="1000", help="comma list of day sizes in articles (default 1000)")
     parser.add_argument("--backend", default="extractive", help="summarize.backend (default extractive)")
-    parser.add_argument("--quantize", action="store_true", help="embed.quantize = true (int8 encoder)")
+    parser.add_argument("--quantize", action=argparse.BooleanOptionalAction, default=None,
+                        help="set embed.quantize (int8 encoder) on or off (default: briefing's default)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders (their paths are printed)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per phase process")
     parser.add_argument("--phase", choices=("cold", "cached"), default=None, help=argparse.SUPPRESS)
@@ -62,7 +63,7 @@ def _title(article: str) -> str:
     return " ".join(words[:TITLE_WORDS])
 
 
-def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str, quantize: bool = False) -> Path:
+def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str, quantize: bool | None = None) -> Path:
     """Write the feeds and the config for one synthetic day; returns the config path."""
     feeds_dir = workdir / "feeds"
     feeds_dir.mkdir(parents=True, exist_ok=True)
@@ -96,8 +97,9 @@ def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str, quantize:
         "[store]", 'path = "state/briefing.db"', "",
         "[output]", 'dir = "out"', "",
         "[summarize]", f"backend = {json.dumps(backend)}", "",
-        "[embed]", f"quantize = {json.dumps(quantize)}", "",
     ]
+    if quantize is not None:
+        lines += ["[embed]", f"quantize = {json.dumps(quantize)}", ""]
     for path in feed_paths:
         lines += ["[[feeds]]", f"url = {json.dumps(str(path.relative_to(workdir)))}",
                   f"name = {json.dumps(path.stem)}", ""]
@@ -210,7 +212,11 @@ def run(args: argparse.Namespace) -> int:
         rows_out.append([r["articles"], r["feeds"], cold["run_s"], cold["process_s"], cold["peak_rss_mb"],
                          cold["summarize_articles_per_s"], cold["articles"] / cold["run_s"],
                          cached["run_s"], cached["process_s"], cached["peak_rss_mb"]])
-    print(f"\nthroughput: {args.backend} backend, synthetic day from {path}, {os.cpu_count()} cores")
+    from briefing.config import EmbedConfig
+
+    quantize = EmbedConfig().quantize if args.quantize is None else args.quantize
+    print(f"\nthroughput: {args.backend} backend, {'int8' if quantize else 'fp32'} encoder, synthetic day from {path}, "
+          f"{os.cpu_count()} cores")
     print(table(["articles", "feeds", "cold run s", "cold proc s", "cold RSS MB", "summarize art/s",
                  "cold art/s", "cached run s", "cached proc s", "cached RSS MB"], rows_out, 1))
     for r in results:
@@ -230,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
               + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in checks.items()))
     plot = args.out / "throughput.png"
     _plot(plot, results)
-    payload = {"data": str(path), "backend": args.backend, "quantize": args.quantize, "sizes": sizes,
+    payload = {"data": str(path), "backend": args.backend, "quantize": quantize, "sizes": sizes,
                "per_feed": PER_FEED,
                "day": DAY.isoformat(), "results": results, "targets": TARGETS, "targets_met_at_1000": checks,
                "plot": str(plot),
