@@ -63,6 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="keep only each day's first N items (history days too)")
     parser.add_argument("--threshold", type=float, default=None,
                         help="clustering cosine threshold (default: briefing's ClusterConfig().threshold)")
+    parser.add_argument("--headline-hours", type=float, default=None,
+                        help="time scale of the bare-headline similarity fade (default: briefing's "
+                             "ClusterConfig().headline_hours; 0 = no fade)")
     parser.add_argument("--history-days", type=int, default=None,
                         help="history window in days (default: briefing's RankConfig().history_days)")
     parser.add_argument("--sweep-thresholds", default=None,
@@ -321,6 +324,7 @@ def run(args: argparse.Namespace) -> int:
     threshold = args.threshold if args.threshold is not None else ClusterConfig().threshold
     # What the pipeline does with bare headlines, unless a threshold is forced.
     title_only_threshold = ClusterConfig().title_only_threshold if args.threshold is None else None
+    headline_hours = ClusterConfig().headline_hours if args.headline_hours is None else (args.headline_hours or None)
     rank_config = RankConfig()
     if args.history_days is not None:
         rank_config = rank_config.model_copy(update={"history_days": args.history_days})
@@ -366,7 +370,8 @@ def run(args: argparse.Namespace) -> int:
 
     rng = np.random.default_rng(0)
     print(f"novelty: {len(eval_days)} day(s) to evaluate, {len(needed)} day(s) to embed "
-          f"(history {history_days} days), threshold {threshold}, bare headlines {title_only_threshold}", flush=True)
+          f"(history {history_days} days), threshold {threshold}, bare headlines {title_only_threshold}, "
+          f"headline fade {headline_hours} h", flush=True)
 
     for day in needed:
         positions = day_positions[day]
@@ -398,7 +403,7 @@ def run(args: argparse.Namespace) -> int:
 
             t = time.perf_counter()
             articles = [_article(stream, int(p)) for p in positions]
-            stories = cluster_articles(articles, vectors, threshold, title_only_threshold)
+            stories = cluster_articles(articles, vectors, threshold, title_only_threshold, headline_hours)
             seconds["cluster"] += time.perf_counter() - t
             story_of = {a.id: i for i, s in enumerate(stories) for a in s.articles}
             predicted = [story_of[a.id] for a in articles]
@@ -408,8 +413,10 @@ def run(args: argparse.Namespace) -> int:
                 t = time.perf_counter()
                 gold = [stream.stories[int(p)] for p in positions]
                 record["sweep"] = {}
+                hours = np.asarray([stream.times[int(p)].timestamp() / 3600.0 for p in positions])
                 for value in sweep:
-                    labels_t = cluster_labels(vectors, value) if len(positions) else np.zeros(0, dtype=int)
+                    labels_t = (cluster_labels(vectors, value, np.ones(len(positions), dtype=bool), None, hours,
+                                               headline_hours) if len(positions) else np.zeros(0, dtype=int))
                     record["sweep"][str(value)] = [*bcubed(labels_t, gold), len(np.unique(labels_t))]
                 seconds["sweep"] += time.perf_counter() - t
 
@@ -435,7 +442,8 @@ def run(args: argparse.Namespace) -> int:
         window.append((day, data))
 
     total_s = time.perf_counter() - started_all
-    return report(args, path, stream, methods, scores, labels, per_day, threshold, history_days, rng,
+    settings = {"threshold": threshold, "title_only_threshold": title_only_threshold, "headline_hours": headline_hours}
+    return report(args, path, stream, methods, scores, labels, per_day, settings, history_days, rng,
                   {"load_stream": load_s, "model_load": model_load_s, "encode": cache.seconds,
                    "encoded_items": cache.encoded, **{f"score_{k}": v for k, v in seconds.items()}, "total": total_s},
                   cache_path)
@@ -490,7 +498,7 @@ def _ranker_scores(stories: Sequence[Any], history: Sequence[Any], now: datetime
 
 def report(args: argparse.Namespace, path: Path, stream: Stream, methods: Sequence[str],
            scores: dict[str, list[np.ndarray]], labels: list[np.ndarray], per_day: list[dict[str, Any]],
-           threshold: float, history_days: int, rng: np.random.Generator, seconds: dict[str, float],
+           settings: dict[str, float | None], history_days: int, rng: np.random.Generator, seconds: dict[str, float],
            cache_path: Path | None) -> int:
     y = np.concatenate(labels)
     results: dict[str, Any] = {}
@@ -518,7 +526,7 @@ def report(args: argparse.Namespace, path: Path, stream: Stream, methods: Sequen
     f1s = [d["bcubed_f1"] for d in per_day]
     weights = np.asarray([d["items"] for d in per_day], dtype=float)
     clustering = {
-        "threshold": threshold,
+        **settings,
         "macro_precision": float(np.mean([d["bcubed_precision"] for d in per_day])),
         "macro_recall": float(np.mean([d["bcubed_recall"] for d in per_day])),
         "macro_f1": float(np.mean(f1s)),
@@ -544,10 +552,8 @@ def report(args: argparse.Namespace, path: Path, stream: Stream, methods: Sequen
           + (f", first {args.max_items_per_day} items/day" if args.max_items_per_day else "")
           + (f", every {args.sample_days}th day" if args.sample_days > 1 else ""))
     print(table(["method", "", "AP", "P@10", "P@100", "P@1000", "mean day P@10", "mean day AP"], rows, 3))
-    from briefing.config import ClusterConfig
-
-    bare = f", bare headlines {ClusterConfig().title_only_threshold}" if args.threshold is None else ""
-    print(f"\nclustering (B-cubed vs STORY ids, threshold {threshold}{bare}): "
+    described = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in settings.items() if v is not None)
+    print(f"\nclustering (B-cubed vs STORY ids, {described}): "
           f"macro P {clustering['macro_precision']:.3f} R {clustering['macro_recall']:.3f} "
           f"F1 {clustering['macro_f1']:.3f}; micro F1 {clustering['micro_f1']:.3f}; "
           f"worst day F1 {clustering['min_day_f1']:.3f}; {clustering['days_f1_at_least_0_90']}/{len(per_day)} "

@@ -10,10 +10,12 @@ from .models import Article, Story
 
 TITLE_ONLY_WORDS = 12
 """An article whose text has fewer words than this is clustered as a bare headline."""
+FADE_FLOOR = 0.5
+"""The share of two bare headlines' similarity that survives any time gap (see cluster_labels)."""
 
 
 def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold: float,
-                     title_only_threshold: float | None = None) -> list[Story]:
+                     title_only_threshold: float | None = None, headline_hours: float | None = None) -> list[Story]:
     """Average-link agglomerative clustering on cosine similarity.
 
     Average link (not single link) keeps a chain of loosely related pieces from collapsing
@@ -26,6 +28,8 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
         threshold: cosine similarity needed to be the same story.
         title_only_threshold: the same for two articles that are both bare headlines (feeds
             without text), whose same-story similarities run much lower; None: ``threshold``.
+        headline_hours: for two bare headlines, the time scale over which their similarity
+            fades with the hours between them (see :func:`cluster_labels`); None: no fading.
 
     Returns:
         Stories, each with its most central article as lead, largest first.
@@ -33,7 +37,8 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
     if len(articles) == 0:
         return []
     title_only = np.array([len(a.text.split()) < TITLE_ONLY_WORDS for a in articles])
-    labels = cluster_labels(vectors, threshold, title_only, title_only_threshold)
+    hours = np.array([a.published.timestamp() / 3600.0 for a in articles]) if headline_hours else None
+    labels = cluster_labels(vectors, threshold, title_only, title_only_threshold, hours, headline_hours)
     stories: list[Story] = []
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
@@ -43,11 +48,16 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
 
 
 def cluster_labels(vectors: np.ndarray, threshold: float, title_only: np.ndarray | None = None,
-                   title_only_threshold: float | None = None) -> np.ndarray:
+                   title_only_threshold: float | None = None, hours: np.ndarray | None = None,
+                   headline_hours: float | None = None) -> np.ndarray:
     """A cluster label per row of ``vectors``.
 
     Pairs of rows that are both ``title_only`` have their distance rescaled so that
-    ``title_only_threshold`` on them means what ``threshold`` means elsewhere.
+    ``title_only_threshold`` on them means what ``threshold`` means elsewhere. With ``hours``
+    (publication times) and ``headline_hours``, such a pair's similarity is also scaled by
+    ``FADE_FLOOR + (1 - FADE_FLOOR) * exp(-gap / headline_hours)``: two loosely similar
+    headlines are one story only when they came out close together, while near-identical
+    ones still join across the day. Articles with text are compared on similarity alone.
     """
     n = len(vectors)
     if n == 1:
@@ -56,10 +66,15 @@ def cluster_labels(vectors: np.ndarray, threshold: float, title_only: np.ndarray
     from scipy.spatial.distance import pdist
 
     distances = np.clip(pdist(vectors.astype(np.float64), metric="cosine"), 0.0, 2.0)
-    if title_only is not None and title_only_threshold is not None and title_only.any():
+    if title_only is not None and title_only.any():
         first, second = np.triu_indices(n, k=1)  # the order pdist uses
         both = title_only[first] & title_only[second]
-        distances[both] *= (1.0 - threshold) / (1.0 - title_only_threshold)
+        if hours is not None and headline_hours:
+            gap = np.abs(hours[first[both]] - hours[second[both]])
+            fade = FADE_FLOOR + (1.0 - FADE_FLOOR) * np.exp(-gap / headline_hours)
+            distances[both] = 1.0 - (1.0 - distances[both]) * fade
+        if title_only_threshold is not None:
+            distances[both] *= (1.0 - threshold) / (1.0 - title_only_threshold)
     tree = linkage(distances, method="average")
     return fcluster(tree, t=1.0 - threshold, criterion="distance")
 

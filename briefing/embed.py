@@ -58,7 +58,7 @@ class Encoder:
         quantize: int8 dynamic quantization of the Linear layers (about 2x faster on CPU).
     """
 
-    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64, threads: int | None = None,
+    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 32, threads: int | None = None,
                  quantize: bool = True) -> None:
         self.model_name = model
         self.quantize = quantize

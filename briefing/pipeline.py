@@ -233,8 +233,9 @@ class Pipeline:
         self._checkpoint("embed")
         today_vecs, past_vecs = vectors[: len(articles)], vectors[len(articles) :]
         self.progress.stage("rank", None)
-        stories = cluster_articles(articles, today_vecs, self.config.cluster.threshold,
-                                   self.config.cluster.title_only_threshold)
+        clustering = self.config.cluster
+        stories = cluster_articles(articles, today_vecs, clustering.threshold, clustering.title_only_threshold,
+                                   clustering.headline_hours)
         history = [
             HistoryItem(article_id=a.id, title=a.title, published=a.published,
                         vector=past_vecs[i], terms=key_terms(embedding_text(a)))

@@ -15,7 +15,7 @@ import pytest
 
 from bench.__main__ import main
 from bench.common import table
-from bench.novelty import bcubed, max_similarity_dense, max_similarity_tfidf, precision_at
+from bench.novelty import _ranker_scores, bcubed, max_similarity_dense, max_similarity_tfidf, precision_at
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -54,6 +54,28 @@ def test_max_similarity_looks_only_backwards() -> None:
     assert max_similarity_dense(today, np.eye(3, dtype=np.float32)[[1]]).tolist() == [0.0, 1.0, 1.0]
     tfidf = max_similarity_tfidf(["storm hits coast", "storm hits coast", "bank raises rates"], ["election"])
     assert tfidf[0] == 0.0 and tfidf[1] == pytest.approx(1.0) and tfidf[2] == 0.0
+
+
+def test_first_report_of_each_story_carries_its_score() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from briefing.cluster import cluster_articles
+    from briefing.config import RankConfig
+
+    from .helpers import article
+
+    noon = datetime(2014, 3, 24, 12, tzinfo=UTC)
+    arts = [article(1, "Storm hits coast", when=noon + timedelta(hours=1), outlet="A"),
+            article(2, "Storm batters coast", when=noon, outlet="B"),
+            article(3, "Bank raises rates", when=noon + timedelta(hours=2), outlet="C")]
+    vecs = np.array([[1, 0.1, 0], [1, 0.12, 0], [0, 1, 0]], dtype=np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    stories = cluster_articles(arts, vecs, 0.9)
+    novelty, score = _ranker_scores(stories, [], noon, RankConfig())
+    # Article 2 came out first: it carries the storm story's score, article 1 is a follow-up below every first.
+    assert min(score[2], score[3]) > score[1]
+    assert min(novelty[2], novelty[3]) > novelty[1]
+    assert novelty[2] == novelty[3] == 1.0  # no history: both stories are new
 
 
 def test_precision_at_breaks_ties_at_random_not_by_order() -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -62,3 +64,32 @@ def test_bare_headlines_cluster_at_their_own_threshold() -> None:
     assert len(cluster_articles(headlines, np.stack([a, b]), threshold=0.8, title_only_threshold=0.5)) == 1
     with_text = [article(i, "t", "word " * 20) for i in (1, 2)]
     assert len(cluster_articles(with_text, np.stack([a, b]), threshold=0.8, title_only_threshold=0.5)) == 2
+
+
+def test_loosely_similar_headlines_hours_apart_are_different_stories() -> None:
+    noon = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    a, b = unit(1, 0, 0), unit(1, 1.2, 0)  # cosine about 0.64
+    vecs = np.stack([a, b])
+
+    def stories(gap: timedelta, text: str = "", hours: float | None = 2.0) -> int:
+        arts = [article(1, "Storm hits coast", text, when=noon), article(2, "Coast battered", text, when=noon + gap)]
+        return len(cluster_articles(arts, vecs, threshold=0.8, title_only_threshold=0.5, headline_hours=hours))
+
+    assert stories(timedelta(minutes=30)) == 1
+    assert stories(timedelta(hours=8)) == 2  # 0.64 fades to about 0.34, under 0.5
+    assert stories(timedelta(hours=8), hours=None) == 1  # no fading asked for
+    assert stories(timedelta(hours=8), text="word " * 20, hours=2.0) == 2  # with text: 0.64 < 0.8 at any gap
+    near_twins = np.stack([a, unit(1, 0.05, 0)])
+    arts = [article(1, "Storm hits coast", "", when=noon),
+            article(2, "Storm hits the coast", "", when=noon + timedelta(hours=20))]
+    # Near-identical headlines stay one story across the day: the fade never takes more than half.
+    assert len(cluster_articles(arts, near_twins, threshold=0.8, title_only_threshold=0.45, headline_hours=2.0)) == 1
+
+
+def test_time_fade_leaves_articles_with_text_alone() -> None:
+    noon = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    vecs = np.stack([unit(1, 0.1, 0), unit(1, 0.15, 0)])  # cosine about 0.999
+    arts = [article(i, "t", "word " * 20, when=noon + timedelta(hours=10 * i)) for i in (0, 1)]
+    labels_faded = cluster_labels(vecs, 0.99, np.zeros(2, dtype=bool), 0.3, np.array([0.0, 10.0]), 2.0)
+    assert len(set(labels_faded)) == 1
+    assert len(cluster_articles(arts, vecs, threshold=0.99, title_only_threshold=0.3, headline_hours=2.0)) == 1
