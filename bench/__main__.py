@@ -15,6 +15,7 @@ TASKS = {
     "summaries": "ROUGE on CNN/DM: Lead-3, our backends, sumy LexRank/TextRank, newspaper4k",
     "novelty": "UCI News stream replay: novelty AP/P@k vs TF-IDF first-story detection; B-cubed clustering",
     "throughput": "a synthetic day of N feed entries through the real Pipeline: cold and cached",
+    "season": "the daily/ snapshots of five real feeds replayed day by day: repeats, statuses, time",
     "feeds": "every feed file under feeds/, daily/, daily_extra/ through parse_feed: ok/bozo/rejected/crashed",
 }
 

@@ -93,7 +93,7 @@ def test_table_aligns_numbers_right() -> None:
     assert len({len(line) for line in lines}) == 1
 
 
-@pytest.mark.parametrize("task", ["summaries", "novelty", "throughput", "feeds"])
+@pytest.mark.parametrize("task", ["summaries", "novelty", "throughput", "feeds", "season"])
 def test_missing_data_exits_2_with_one_line(task: str, tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "bench", task, "--data", str(tmp_path / "absent"),
                            "--out", str(tmp_path / "out")],
@@ -149,6 +149,19 @@ def test_novelty_one_capped_day(shared_data: Path, tmp_path: Path) -> None:
     for key in ("macro_precision", "macro_recall", "macro_f1", "micro_f1"):
         assert _unit(doc["clustering"][key])
     assert (tmp_path / "novelty_pr.png").stat().st_size > 1000
+
+
+def test_season_replays_real_days_without_repeating_anything(shared_data: Path, tmp_path: Path) -> None:
+    doc = _run("season", tmp_path, "--days", "3", "--backend", "lead", data=shared_data)
+    days = [d["day"] for d in doc["per_day"]]
+    assert days == ["2025-04-18", "2025-04-19", "2025-04-20"]  # each built on the next day's snapshot
+    assert doc["totals"]["shown_again"] == 0
+    first, second = doc["per_day"][0], doc["per_day"][1]
+    assert first["articles"] > 0 and first["stories"] > 0 and first["failed_feeds"] == []
+    # Day two's feeds still carry day one's items: they are history now, not today's news.
+    assert second["fetched"]["new"] < second["fetched"]["entries"]
+    assert second["new"] + second["update"] + second["repeat"] == second["listed"]
+    assert all(line.split(":", 1)[0] in {"new", "update", "repeat"} for line in second["top"])
 
 
 def test_feeds_slice_never_crashes(shared_data: Path, tmp_path: Path) -> None:

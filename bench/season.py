@@ -1,0 +1,162 @@
+"""A real season: the ``daily/`` snapshots of five news feeds replayed day by day through the real Pipeline.
+
+Protocol (DESIGN §10). Every feed is one stable file in a work folder, like a feed URL whose content
+changes. For each snapshot day S, in order, each feed's file is replaced by its snapshot of S (a feed
+without a snapshot that day keeps its previous content, as an unchanged URL would), and ``Pipeline.run``
+builds the briefing for the day *before* S with ``now`` = S's snapshot time: like a morning run, it
+fetches first, so items published late on that day are in. The briefing day is the UTC calendar day
+(``day_ends_at = "24:00"``). One process, one store, one model load for the whole season.
+
+Checks, per briefing:
+
+- ``shown_again``: articles of this briefing's new or updated stories that an earlier briefing already
+  showed (by stored article id). Must be 0: nothing is repeated as new.
+- ``title_again``: new or updated stories whose lead headline an earlier briefing already showed under
+  another article (a re-posted item the store did not recognise). Reported, ideally 0.
+- counts of new / update / repeat stories, articles in the window, and seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import shutil
+import tempfile
+import time
+from collections import Counter, defaultdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .common import read_jsonl, require, table, write_result
+
+MANIFEST = "daily/manifest.jsonl"
+SHOWN_TOP = 3
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--start-day", type=date.fromisoformat, default=None,
+                        help="first snapshot day (YYYY-MM-DD; default: the first in the data)")
+    parser.add_argument("--days", type=int, default=None, help="replay at most N snapshot days")
+    parser.add_argument("--backend", default=None, help="summarize.backend (default: briefing's default)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is printed)")
+
+
+def snapshots(data: Path) -> dict[date, dict[str, tuple[Path, datetime]]]:
+    """Snapshot files by day, then by feed name: ``(path, snapshot time)``."""
+    manifest = require(data, MANIFEST)
+    days: dict[date, dict[str, tuple[Path, datetime]]] = defaultdict(dict)
+    for row in read_jsonl(manifest):
+        feed = Path(row["path"]).name.removesuffix(".xml.gz")
+        taken = datetime.fromisoformat(row["commit_time"].replace("Z", "+00:00"))
+        days[date.fromisoformat(row["date"])][feed] = (data / "daily" / row["path"], taken)
+    return dict(sorted(days.items()))
+
+
+def write_config(workdir: Path, feeds: list[str], backend: str | None) -> Path:
+    lines = [
+        "[briefing]", 'timezone = "UTC"', 'day_ends_at = "24:00"', "max_stories = 25", "",
+        "[store]", 'path = "state/briefing.db"', "keep_days = 400", "",
+        "[output]", 'dir = "out"', "",
+    ]
+    if backend:
+        lines += ["[summarize]", f'backend = "{backend}"', ""]
+    for feed in feeds:
+        lines += ["[[feeds]]", f'url = "feeds/{feed}.xml"', f'name = "{feed}"', ""]
+    path = workdir / "season.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    from briefing.config import load_config
+    from briefing.pipeline import Pipeline
+
+    by_day = snapshots(args.data)
+    days = [d for d in by_day if args.start_day is None or d >= args.start_day]
+    count = args.days if args.days is not None else args.limit
+    if count is not None:
+        days = days[: count + 1]  # the briefing of a day is built on the next day's snapshot
+    if len(days) < 2:
+        print("bench season: need at least two snapshot days (one to build, the next to build it on)")
+        return 2
+    feeds = sorted({feed for d in days for feed in by_day[d]})
+    workdir = Path(tempfile.mkdtemp(prefix="bench-season-"))
+    (workdir / "feeds").mkdir()
+    config = load_config(write_config(workdir, feeds, args.backend))
+    pipeline = Pipeline(config)
+    shown_ids: set[int] = set()
+    shown_titles: set[str] = set()
+    per_day: list[dict[str, Any]] = []
+    started = time.perf_counter()
+    try:
+        for index, snapshot_day in enumerate(days):
+            for feed, (path, _) in by_day[snapshot_day].items():
+                with gzip.open(path, "rb") as source, open(workdir / "feeds" / f"{feed}.xml", "wb") as target:
+                    shutil.copyfileobj(source, target)
+            if index == 0:
+                continue
+            now = max(taken for _, taken in by_day[snapshot_day].values())
+            briefing_day = days[index - 1]
+            t = time.perf_counter()
+            result = pipeline.run(briefing_day, now=now, email=False)
+            seconds = time.perf_counter() - t
+            per_day.append(_check(result.briefing, briefing_day, seconds, result.fetched, shown_ids, shown_titles,
+                                  model_loaded=pipeline.encoder.loaded))
+            record = per_day[-1]
+            print(f"  {briefing_day}: {record['articles']} articles, {record['stories']} stories "
+                  f"({record['new']} new, {record['update']} update, {record['repeat']} repeat), "
+                  f"shown again {record['shown_again']}, {seconds:.1f}s", flush=True)
+    finally:
+        pipeline.close()
+        if args.keep:
+            print(f"work folder kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return report(args, per_day, time.perf_counter() - started, feeds)
+
+
+def _check(briefing: Any, day: date, seconds: float, fetched: dict[str, int], shown_ids: set[int],
+           shown_titles: set[str], *, model_loaded: bool) -> dict[str, Any]:
+    statuses = Counter(story.status for story in briefing.stories)
+    fresh = [story for story in briefing.stories if story.status != "repeat"]
+    shown_again = sum(1 for story in fresh for article in story.story.articles if article.id in shown_ids)
+    title_again = [f"{story.status}: {story.story.lead.title}" for story in fresh
+                   if story.story.lead.title in shown_titles and story.story.lead.id not in shown_ids]
+    for story in briefing.stories:
+        shown_ids.update(article.id for article in story.story.articles)
+        shown_titles.add(story.story.lead.title)
+    return {
+        "day": day.isoformat(), "articles": int(briefing.stats.get("articles", 0)),
+        "stories": int(briefing.stats.get("stories", 0)), "listed": len(briefing.stories),
+        "new": statuses["new"], "update": statuses["update"], "repeat": statuses["repeat"],
+        "shown_again": shown_again, "title_again": len(title_again), "title_again_stories": title_again,
+        "failed_feeds": [f.feed for f in briefing.failed_feeds], "fetched": fetched,
+        "seconds": round(seconds, 3), "model_loaded": model_loaded,
+        "top": [f"{story.status}: {story.story.lead.title}" for story in briefing.stories[:SHOWN_TOP]],
+    }
+
+
+def report(args: argparse.Namespace, per_day: list[dict[str, Any]], total_s: float, feeds: list[str]) -> int:
+    totals = {key: sum(d[key] for d in per_day)
+              for key in ("articles", "stories", "listed", "new", "update", "repeat", "shown_again", "title_again")}
+    seconds = sorted(d["seconds"] for d in per_day)
+    empty = sum(1 for d in per_day if d["articles"] == 0)
+    rows = [[len(per_day), totals["articles"], totals["articles"] / len(per_day), totals["stories"] / len(per_day),
+             totals["new"], totals["update"], totals["repeat"], totals["shown_again"], totals["title_again"],
+             seconds[len(seconds) // 2], seconds[-1], total_s]]
+    print(f"\nseason: {per_day[0]['day']}..{per_day[-1]['day']}, feeds {', '.join(feeds)}")
+    print(table(["briefings", "articles", "articles/day", "stories/day", "new", "update", "repeat", "shown again",
+                 "title again", "median s", "max s", "season s"], rows, 1))
+    if empty:
+        print(f"{empty} briefing(s) with no articles in their window")
+    for record in (per_day[0], per_day[len(per_day) // 2], per_day[-1]):
+        print(f"  {record['day']} top: " + " | ".join(record["top"]))
+    payload = {"data": str(args.data), "feeds": feeds, "briefings": len(per_day), "totals": totals,
+               "median_seconds": seconds[len(seconds) // 2], "max_seconds": seconds[-1], "season_seconds": total_s,
+               "empty_briefings": empty, "per_day": per_day,
+               "notes": ["briefing for day D built at D+1's snapshot time, after fetching D+1's snapshot",
+                         "shown_again must be 0: an article of a new/updated story already shown before"]}
+    out = write_result(args.out, "season", payload, args.argv)
+    print(f"wrote {out}")
+    return 0 if totals["shown_again"] == 0 else 1
