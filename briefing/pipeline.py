@@ -105,8 +105,8 @@ class Pipeline:
         store: an open store (default: the config's SQLite file).
         encoder: a sentence encoder to share (default: the config's model, loaded lazily).
         progress: where progress goes.
-        should_stop: checked between stages; when it returns True the run raises ``Interrupted``
-            (as does a call to ``stop()``).
+        should_stop: checked between stages and between summarizer chunks; when it returns True
+            the run raises ``Interrupted`` (as does a call to ``stop()``).
     """
 
     def __init__(self, config: Config, *, store: Store | None = None, encoder: Encoder | None = None,
@@ -120,13 +120,17 @@ class Pipeline:
         self._summarizer: Summarizer | None = None
 
     def stop(self) -> None:
-        """Ask a running ``run`` to stop after its current stage; safe from a signal handler or thread."""
+        """Ask a running ``run`` to stop after its current stage (or summarizer chunk); safe from a signal handler
+        or thread."""
         self._stop_requested = True
 
     def _checkpoint(self, finished: str) -> None:
         # Stages end here; a stop between them leaves the store consistent and no output written.
-        if self._stop_requested or (self.should_stop is not None and self.should_stop()):
+        if self._stopping():
             raise Interrupted(f"stopped after the {finished} stage; no briefing written")
+
+    def _stopping(self) -> bool:
+        return self._stop_requested or (self.should_stop is not None and self.should_stop())
 
     @property
     def summarizer(self) -> Summarizer:
@@ -197,6 +201,9 @@ class Pipeline:
         missing = list({a.content_hash: a for a in articles if a.content_hash not in found}.values())
         self.progress.stage("summarize", len(missing))
         for start in range(0, len(missing), SUMMARY_CHUNK):
+            if start and self._stopping():  # the longest stage: stop between chunks, keeping what is done
+                raise Interrupted(f"stopped in the summarize stage after {start} of {len(missing)} articles "
+                                  "(their summaries are kept); no briefing written")
             chunk = missing[start : start + SUMMARY_CHUNK]
             made = summarizer.summarize(chunk, max_sentences=self.config.summarize.max_sentences)
             self.store.save_summaries(made, params, now)

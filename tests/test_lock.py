@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,9 +22,10 @@ from briefing.errors import Interrupted, LockError
 from briefing.lock import lock_path, read_holder, run_lock, stop_on_signals
 from briefing.pipeline import Pipeline
 from briefing.store import Store
+from briefing.summarize import cache_params
 
 from .conftest import REPO
-from .helpers import loopback_server
+from .helpers import article, loopback_server
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="signals and flock as on POSIX")
 
@@ -260,3 +262,31 @@ def test_sigterm_during_run_stops_after_the_stage_writes_nothing_and_exits_0(
         runs = store.runs()
         assert [r.status for r in runs] == ["interrupted"]
         assert store.count_items() == 2  # the fetch stage finished and was stored
+
+
+def test_a_stop_during_summarize_keeps_the_finished_chunks(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing import pipeline as pipeline_module
+
+    monkeypatch.setattr(pipeline_module, "SUMMARY_CHUNK", 2)
+
+    class StopAfterFirstChunk:
+        def stage(self, name: str, total: int | None = None) -> None:
+            pass
+
+        def advance(self, amount: int = 1) -> None:
+            pipeline.stop()
+
+        def log(self, message: str) -> None:
+            pass
+
+    articles = [article(i, f"Headline {i}", f"First sentence number {i} here. Second one {i} follows.")
+                for i in range(5)]
+    pipeline = Pipeline(config, progress=StopAfterFirstChunk())
+    try:
+        with pytest.raises(Interrupted, match=re.escape("after 2 of 5 articles (their summaries are kept)")):
+            pipeline.summarize(articles, datetime(2026, 11, 24, 6, 30, tzinfo=UTC))
+        hashes = [a.content_hash for a in articles]
+        kept = pipeline.store.cached_summaries(hashes, "lead", cache_params(config.summarize, "none"))
+        assert set(kept) == set(hashes[:2])
+    finally:
+        pipeline.close()
