@@ -324,7 +324,7 @@ def run(args: argparse.Namespace) -> int:
     threshold = args.threshold if args.threshold is not None else ClusterConfig().threshold
     # What the pipeline does with bare headlines, unless a threshold is forced.
     title_only_threshold = ClusterConfig().title_only_threshold if args.threshold is None else None
-    headline_hours = ClusterConfig().headline_hours if args.headline_hours is None else (args.headline_hours or None)
+    headline_hours = ClusterConfig().headline_hours if args.headline_hours is None else args.headline_hours
     rank_config = RankConfig()
     if args.history_days is not None:
         rank_config = rank_config.model_copy(update={"history_days": args.history_days})

@@ -13,6 +13,7 @@ Checks, per briefing:
   showed (by stored article id). Must be 0: nothing is repeated as new.
 - ``title_again``: new or updated stories whose lead headline an earlier briefing already showed under
   another article (a re-posted item the store did not recognise). Reported, ideally 0.
+- ``same_outlet``: listed stories holding two articles of one outlet, a proxy for wrong merges.
 - counts of new / update / repeat stories, articles in the window, and seconds.
 """
 
@@ -39,6 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="first snapshot day (YYYY-MM-DD; default: the first in the data)")
     parser.add_argument("--days", type=int, default=None, help="replay at most N snapshot days")
     parser.add_argument("--backend", default=None, help="summarize.backend (default: briefing's default)")
+    parser.add_argument("--title-only-threshold", type=float, default=None,
+                        help="cluster.title_only_threshold (default: briefing's)")
+    parser.add_argument("--headline-hours", type=float, default=None,
+                        help="cluster.headline_hours, 0 = no fade (default: briefing's)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is printed)")
 
 
@@ -53,14 +58,18 @@ def snapshots(data: Path) -> dict[date, dict[str, tuple[Path, datetime]]]:
     return dict(sorted(days.items()))
 
 
-def write_config(workdir: Path, feeds: list[str], backend: str | None) -> Path:
+def write_config(workdir: Path, feeds: list[str], args: argparse.Namespace) -> Path:
     lines = [
         "[briefing]", 'timezone = "UTC"', 'day_ends_at = "24:00"', "max_stories = 25", "",
         "[store]", 'path = "state/briefing.db"', "keep_days = 400", "",
         "[output]", 'dir = "out"', "",
     ]
-    if backend:
-        lines += ["[summarize]", f'backend = "{backend}"', ""]
+    if args.backend:
+        lines += ["[summarize]", f'backend = "{args.backend}"', ""]
+    cluster = [f"{key} = {value}" for key, value in (("title_only_threshold", args.title_only_threshold),
+                                                      ("headline_hours", args.headline_hours)) if value is not None]
+    if cluster:
+        lines += ["[cluster]", *cluster, ""]
     for feed in feeds:
         lines += ["[[feeds]]", f'url = "feeds/{feed}.xml"', f'name = "{feed}"', ""]
     path = workdir / "season.toml"
@@ -83,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     feeds = sorted({feed for d in days for feed in by_day[d]})
     workdir = Path(tempfile.mkdtemp(prefix="bench-season-"))
     (workdir / "feeds").mkdir()
-    config = load_config(write_config(workdir, feeds, args.backend))
+    config = load_config(write_config(workdir, feeds, args))
     pipeline = Pipeline(config)
     shown_ids: set[int] = set()
     shown_titles: set[str] = set()
@@ -123,6 +132,10 @@ def _check(briefing: Any, day: date, seconds: float, fetched: dict[str, int], sh
     shown_again = sum(1 for story in fresh for article in story.story.articles if article.id in shown_ids)
     title_again = [f"{story.status}: {story.story.lead.title}" for story in fresh
                    if story.story.lead.title in shown_titles and story.story.lead.id not in shown_ids]
+    # One outlet rarely covers one event twice in a day: a story holding two articles of one outlet is
+    # most often two different pieces merged (or a live blog and its follow-up).
+    same_outlet = [" | ".join(a.title for a in story.story.articles) for story in briefing.stories
+                   if _one_outlet_twice(story.story.articles)]
     for story in briefing.stories:
         shown_ids.update(article.id for article in story.story.articles)
         shown_titles.add(story.story.lead.title)
@@ -131,23 +144,30 @@ def _check(briefing: Any, day: date, seconds: float, fetched: dict[str, int], sh
         "stories": int(briefing.stats.get("stories", 0)), "listed": len(briefing.stories),
         "new": statuses["new"], "update": statuses["update"], "repeat": statuses["repeat"],
         "shown_again": shown_again, "title_again": len(title_again), "title_again_stories": title_again,
+        "same_outlet": len(same_outlet), "same_outlet_stories": same_outlet,
         "failed_feeds": [f.feed for f in briefing.failed_feeds], "fetched": fetched,
         "seconds": round(seconds, 3), "model_loaded": model_loaded,
         "top": [f"{story.status}: {story.story.lead.title}" for story in briefing.stories[:SHOWN_TOP]],
     }
 
 
+def _one_outlet_twice(articles: Any) -> bool:
+    outlets = Counter(article.sources[0].outlet for article in articles if article.sources)
+    return max(outlets.values(), default=0) > 1
+
+
 def report(args: argparse.Namespace, per_day: list[dict[str, Any]], total_s: float, feeds: list[str]) -> int:
     totals = {key: sum(d[key] for d in per_day)
-              for key in ("articles", "stories", "listed", "new", "update", "repeat", "shown_again", "title_again")}
+              for key in ("articles", "stories", "listed", "new", "update", "repeat", "shown_again", "title_again",
+                          "same_outlet")}
     seconds = sorted(d["seconds"] for d in per_day)
     empty = sum(1 for d in per_day if d["articles"] == 0)
     rows = [[len(per_day), totals["articles"], totals["articles"] / len(per_day), totals["stories"] / len(per_day),
              totals["new"], totals["update"], totals["repeat"], totals["shown_again"], totals["title_again"],
-             seconds[len(seconds) // 2], seconds[-1], total_s]]
+             totals["same_outlet"], seconds[len(seconds) // 2], seconds[-1], total_s]]
     print(f"\nseason: {per_day[0]['day']}..{per_day[-1]['day']}, feeds {', '.join(feeds)}")
     print(table(["briefings", "articles", "articles/day", "stories/day", "new", "update", "repeat", "shown again",
-                 "title again", "median s", "max s", "season s"], rows, 1))
+                 "title again", "one outlet twice", "median s", "max s", "season s"], rows, 1))
     if empty:
         print(f"{empty} briefing(s) with no articles in their window")
     for record in (per_day[0], per_day[len(per_day) // 2], per_day[-1]):

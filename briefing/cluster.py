@@ -29,7 +29,7 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
         title_only_threshold: the same for two articles that are both bare headlines (feeds
             without text), whose same-story similarities run much lower; None: ``threshold``.
         headline_hours: for two bare headlines, the time scale over which their similarity
-            fades with the hours between them (see :func:`cluster_labels`); None: no fading.
+            fades with the hours between them (see :func:`cluster_labels`); None or 0: no fading.
 
     Returns:
         Stories, each with its most central article as lead, largest first.

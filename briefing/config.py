@@ -117,9 +117,9 @@ class ClusterConfig(_Section):
     threshold: float = Field(default=0.62, gt=0, le=1)
     title_only_threshold: float = Field(default=0.30, gt=0, lt=1)
     """The threshold between two bare headlines (feeds with no text), whose same-story similarities run lower."""
-    headline_hours: float | None = Field(default=2.0, gt=0)
+    headline_hours: float = Field(default=2.0, ge=0)
     """Two bare headlines' similarity fades over this many hours between them, down to half: loosely similar
-    headlines hours apart are usually different events (None: no fading). Tuned on UCI headlines."""
+    headlines hours apart are usually different events (0: no fading). Tuned on UCI headlines."""
 
 
 class RankWeights(_Section):

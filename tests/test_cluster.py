@@ -78,6 +78,7 @@ def test_loosely_similar_headlines_hours_apart_are_different_stories() -> None:
     assert stories(timedelta(minutes=30)) == 1
     assert stories(timedelta(hours=8)) == 2  # 0.64 fades to about 0.34, under 0.5
     assert stories(timedelta(hours=8), hours=None) == 1  # no fading asked for
+    assert stories(timedelta(hours=8), hours=0.0) == 1  # the config's way to say so
     assert stories(timedelta(hours=8), text="word " * 20, hours=2.0) == 2  # with text: 0.64 < 0.8 at any gap
     near_twins = np.stack([a, unit(1, 0.05, 0)])
     arts = [article(1, "Storm hits coast", "", when=noon),
