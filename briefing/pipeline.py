@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time as clock
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -87,10 +88,22 @@ def today(config: Config, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(config.zone).date()
 
 
+_SECTION_LABEL = re.compile(
+    r"^\s*(?:opinion|op-ed|analysis|explainer|editorial|comment|letters?|review|live|watch|video|podcast)"
+    r"\s*[|:]\s+",
+    re.IGNORECASE,
+)
+
+
 def embedding_text(article: Article) -> str:
-    """What represents an article for clustering and novelty: its title and opening words."""
+    """What represents an article for clustering and novelty: its title and opening words.
+
+    A section label before the headline ("Opinion | ...") is dropped: shared by unrelated
+    pieces, it made two bare opinion headlines look like one story.
+    """
+    title = _SECTION_LABEL.sub("", article.title)
     lead = " ".join(article.text.split()[:50])
-    return f"{article.title}. {lead}".strip()
+    return f"{title}. {lead}".strip()
 
 
 def _key(text: str) -> str:

@@ -94,3 +94,12 @@ def test_time_fade_leaves_articles_with_text_alone() -> None:
     labels_faded = cluster_labels(vecs, 0.99, np.zeros(2, dtype=bool), 0.3, np.array([0.0, 10.0]), 2.0)
     assert len(set(labels_faded)) == 1
     assert len(cluster_articles(arts, vecs, threshold=0.99, title_only_threshold=0.3, headline_hours=2.0)) == 1
+
+
+def test_section_labels_do_not_make_unrelated_headlines_alike() -> None:
+    from briefing.pipeline import embedding_text
+
+    assert embedding_text(article(1, "Opinion | Trump Stiffs Ukraine on Arms")) == "Trump Stiffs Ukraine on Arms."
+    assert embedding_text(article(2, "Live: Markets fall", "Shares slid.")) == "Markets fall. Shares slid."
+    assert embedding_text(article(3, "Opinion polls narrow")) == "Opinion polls narrow."  # not a label
+    assert embedding_text(article(4, "E-cigarettes | A hip gateway")) == "E-cigarettes | A hip gateway."  # a topic
