@@ -162,6 +162,19 @@ def test_season_replays_real_days_without_repeating_anything(shared_data: Path, 
     assert second["fetched"]["new"] < second["fetched"]["entries"]
     assert second["new"] + second["update"] + second["repeat"] == second["listed"]
     assert all(line.split(":", 1)[0] in {"new", "update", "repeat"} for line in second["top"])
+    for day in doc["per_day"]:
+        assert day["same_outlet"] == len(day["same_outlet_stories"]) <= day["listed"]
+        assert all(" | " in titles for titles in day["same_outlet_stories"])  # two articles or more each
+
+
+def test_one_outlet_twice_looks_at_each_article_once() -> None:
+    from bench.season import _one_outlet_twice
+
+    from .helpers import article
+
+    assert _one_outlet_twice([article(1, "a", outlet="WSJ"), article(2, "b", outlet="WSJ")])
+    assert not _one_outlet_twice([article(1, "a", outlet="WSJ"), article(2, "b", outlet="FT")])
+    assert not _one_outlet_twice([])
 
 
 def test_feeds_slice_never_crashes(shared_data: Path, tmp_path: Path) -> None:
