@@ -80,6 +80,30 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], digits: int | S
     return "\n".join(out)
 
 
+def write_config(path: Path, feeds: Sequence[tuple[str, str]],
+                 sections: dict[str, dict[str, Any]] | None = None) -> Path:
+    """A briefing config for a bench run: UTC calendar days, the store and outputs beside ``path``.
+
+    ``feeds`` are ``(name, url)`` pairs; ``sections`` add or override keys per section. Values are
+    strings, numbers or booleans, written as JSON literals (which TOML reads the same way).
+    """
+    tables: dict[str, dict[str, Any]] = {
+        "briefing": {"timezone": "UTC", "day_ends_at": "24:00", "max_stories": 25},
+        "store": {"path": "state/briefing.db"},
+        "output": {"dir": "out"},
+    }
+    for name, values in (sections or {}).items():
+        tables.setdefault(name, {}).update(values)
+    lines: list[str] = []
+    for name, values in tables.items():
+        if values:
+            lines += [f"[{name}]", *(f"{key} = {json.dumps(value)}" for key, value in values.items()), ""]
+    for name, url in feeds:
+        lines += ["[[feeds]]", f"url = {json.dumps(url)}", f"name = {json.dumps(name)}", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
 def machine() -> dict[str, Any]:
     """Where the numbers were measured."""
     cpu = platform.processor() or platform.machine()

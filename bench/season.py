@@ -29,7 +29,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .common import read_jsonl, require, table, write_result
+from .common import read_jsonl, require, table, write_config, write_result
 
 MANIFEST = "daily/manifest.jsonl"
 SHOWN_TOP = 3
@@ -58,23 +58,12 @@ def snapshots(data: Path) -> dict[date, dict[str, tuple[Path, datetime]]]:
     return dict(sorted(days.items()))
 
 
-def write_config(workdir: Path, feeds: list[str], args: argparse.Namespace) -> Path:
-    lines = [
-        "[briefing]", 'timezone = "UTC"', 'day_ends_at = "24:00"', "max_stories = 25", "",
-        "[store]", 'path = "state/briefing.db"', "keep_days = 400", "",
-        "[output]", 'dir = "out"', "",
-    ]
-    if args.backend:
-        lines += ["[summarize]", f'backend = "{args.backend}"', ""]
-    cluster = [f"{key} = {value}" for key, value in (("title_only_threshold", args.title_only_threshold),
-                                                      ("headline_hours", args.headline_hours)) if value is not None]
-    if cluster:
-        lines += ["[cluster]", *cluster, ""]
-    for feed in feeds:
-        lines += ["[[feeds]]", f'url = "feeds/{feed}.xml"', f'name = "{feed}"', ""]
-    path = workdir / "season.toml"
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+def season_config(workdir: Path, feeds: list[str], args: argparse.Namespace) -> Path:
+    cluster = {key: value for key, value in (("title_only_threshold", args.title_only_threshold),
+                                             ("headline_hours", args.headline_hours)) if value is not None}
+    sections = {"store": {"keep_days": 400}, "summarize": {"backend": args.backend} if args.backend else {},
+                "cluster": cluster}
+    return write_config(workdir / "season.toml", [(feed, f"feeds/{feed}.xml") for feed in feeds], sections)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     feeds = sorted({feed for d in days for feed in by_day[d]})
     workdir = Path(tempfile.mkdtemp(prefix="bench-season-"))
     (workdir / "feeds").mkdir()
-    config = load_config(write_config(workdir, feeds, args))
+    config = load_config(season_config(workdir, feeds, args))
     pipeline = Pipeline(config)
     shown_ids: set[int] = set()
     shown_titles: set[str] = set()

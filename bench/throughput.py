@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from .common import REPO, read_jsonl, require, table, write_result
+from .common import REPO, read_jsonl, require, table, write_config, write_result
 
 DATA_FILE = "cnndm/test_even.jsonl.gz"
 PER_FEED = 100
@@ -92,20 +92,11 @@ def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str, quantize:
             encoding="utf-8",
         )
         feed_paths.append(path)
-    lines = [
-        "[briefing]", 'timezone = "UTC"', 'day_ends_at = "24:00"', "max_stories = 25", "",
-        "[store]", 'path = "state/briefing.db"', "",
-        "[output]", 'dir = "out"', "",
-        "[summarize]", f"backend = {json.dumps(backend)}", "",
-    ]
+    sections: dict[str, dict[str, Any]] = {"summarize": {"backend": backend}}
     if quantize is not None:
-        lines += ["[embed]", f"quantize = {json.dumps(quantize)}", ""]
-    for path in feed_paths:
-        lines += ["[[feeds]]", f"url = {json.dumps(str(path.relative_to(workdir)))}",
-                  f"name = {json.dumps(path.stem)}", ""]
-    config = workdir / "bench.toml"
-    config.write_text("\n".join(lines), encoding="utf-8")
-    return config
+        sections["embed"] = {"quantize": quantize}
+    feeds = [(path.stem, str(path.relative_to(workdir))) for path in feed_paths]
+    return write_config(workdir / "bench.toml", feeds, sections)
 
 
 def phase(args: argparse.Namespace) -> int:
