@@ -17,6 +17,7 @@ TASKS = {
     "throughput": "a synthetic day of N feed entries through the real Pipeline: cold and cached",
     "season": "the daily/ snapshots of five real feeds replayed day by day: repeats, statuses, time",
     "feeds": "every feed file under feeds/, daily/, daily_extra/ through parse_feed: ok/bozo/rejected/crashed",
+    "ranking": "a simulated reader of 20 UCI publishers through the real Pipeline: NDCG@10 of new stories vs baselines",
 }
 
 

@@ -13,8 +13,13 @@ Checks, per briefing:
   showed (by stored article id). Must be 0: nothing is repeated as new.
 - ``title_again``: new or updated stories whose lead headline an earlier briefing already showed under
   another article (a re-posted item the store did not recognise). Reported, ideally 0.
-- ``same_outlet``: listed stories holding two articles of one outlet, a proxy for wrong merges.
-- counts of new / update / repeat stories, articles in the window, and seconds.
+- ``same_outlet``: listed stories holding two articles of one publisher, a proxy for wrong merges.
+- ``opinion_top10``: of the first 10 stories by rank, those that are not news (opinion, analysis,
+  newsletters, media): should be few, the day's news comes first.
+- ``double_counted``: listed stories whose coverage count (``Story.outlets``) exceeds their number of
+  distinct publishers, each source's publisher worked out here from its link (archive links unwrapped),
+  else its feed: two sections of one publisher counted as two sources. Must be 0.
+- counts of new / development / update / repeat stories, articles in the window, and seconds.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from .common import read_jsonl, require, table, write_config, write_result
 
 MANIFEST = "daily/manifest.jsonl"
 SHOWN_TOP = 3
+KIND_TOP = 10
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -103,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
                                   model_loaded=pipeline.encoder.loaded))
             record = per_day[-1]
             print(f"  {briefing_day}: {record['articles']} articles, {record['stories']} stories "
-                  f"({record['new']} new, {record['update']} update, {record['repeat']} repeat), "
+                  f"({record['new']} new, {record['development']} development, {record['update']} update, "
+                  f"{record['repeat']} repeat), "
                   f"shown again {record['shown_again']}, {seconds:.1f}s", flush=True)
     finally:
         pipeline.close()
@@ -125,15 +132,22 @@ def _check(briefing: Any, day: date, seconds: float, fetched: dict[str, int], sh
     # most often two different pieces merged (or a live blog and its follow-up).
     same_outlet = [" | ".join(a.title for a in story.story.articles) for story in briefing.stories
                    if _one_outlet_twice(story.story.articles)]
+    by_rank = sorted(briefing.stories, key=lambda story: story.rank)
+    opinion_top = [f"{_kind(story.story)}: {story.story.lead.title}" for story in by_rank[:KIND_TOP]
+                   if _kind(story.story) != "news"]
+    double_counted = [story.story.lead.title for story in briefing.stories if _double_counted(story.story)]
     for story in briefing.stories:
         shown_ids.update(article.id for article in story.story.articles)
         shown_titles.add(story.story.lead.title)
     return {
         "day": day.isoformat(), "articles": int(briefing.stats.get("articles", 0)),
         "stories": int(briefing.stats.get("stories", 0)), "listed": len(briefing.stories),
-        "new": statuses["new"], "update": statuses["update"], "repeat": statuses["repeat"],
+        "new": statuses["new"], "development": statuses["development"], "update": statuses["update"],
+        "repeat": statuses["repeat"],
         "shown_again": shown_again, "title_again": len(title_again), "title_again_stories": title_again,
         "same_outlet": len(same_outlet), "same_outlet_stories": same_outlet,
+        "opinion_top10": len(opinion_top), "opinion_top10_stories": opinion_top,
+        "double_counted": len(double_counted), "double_counted_stories": double_counted,
         "failed_feeds": [f.feed for f in briefing.failed_feeds], "fetched": fetched,
         "seconds": round(seconds, 3), "model_loaded": model_loaded,
         "top": [f"{story.status}: {story.story.lead.title}" for story in briefing.stories[:SHOWN_TOP]],
@@ -141,22 +155,41 @@ def _check(briefing: Any, day: date, seconds: float, fetched: dict[str, int], sh
 
 
 def _one_outlet_twice(articles: Any) -> bool:
-    outlets = Counter(article.sources[0].outlet for article in articles if article.sources)
+    outlets = Counter(_publisher(article.sources[0]) for article in articles if article.sources)
     return max(outlets.values(), default=0) > 1
+
+
+def _publisher(source: Any) -> str:
+    return getattr(source, "publisher", "") or source.outlet
+
+
+def _kind(story: Any) -> str:
+    return str(getattr(story, "kind", "news"))
+
+
+def _double_counted(story: Any) -> bool:
+    """The story counts more sources for coverage than it has publishers (judged here from links)."""
+    from briefing.publishers import publisher_for
+
+    publishers = {publisher_for(item_url=source.url, feed_url=source.feed_url, name=source.outlet)
+                  for source in story.sources}
+    return len(story.outlets) > len(publishers)
 
 
 def report(args: argparse.Namespace, per_day: list[dict[str, Any]], total_s: float, feeds: list[str]) -> int:
     totals = {key: sum(d[key] for d in per_day)
-              for key in ("articles", "stories", "listed", "new", "update", "repeat", "shown_again", "title_again",
-                          "same_outlet")}
+              for key in ("articles", "stories", "listed", "new", "development", "update", "repeat", "shown_again",
+                          "title_again", "same_outlet", "opinion_top10", "double_counted")}
     seconds = sorted(d["seconds"] for d in per_day)
     empty = sum(1 for d in per_day if d["articles"] == 0)
     rows = [[len(per_day), totals["articles"], totals["articles"] / len(per_day), totals["stories"] / len(per_day),
-             totals["new"], totals["update"], totals["repeat"], totals["shown_again"], totals["title_again"],
-             totals["same_outlet"], seconds[len(seconds) // 2], seconds[-1], total_s]]
+             totals["new"], totals["development"], totals["update"], totals["repeat"], totals["shown_again"],
+             totals["title_again"], totals["same_outlet"], totals["opinion_top10"], totals["double_counted"],
+             seconds[len(seconds) // 2], seconds[-1], total_s]]
     print(f"\nseason: {per_day[0]['day']}..{per_day[-1]['day']}, feeds {', '.join(feeds)}")
-    print(table(["briefings", "articles", "articles/day", "stories/day", "new", "update", "repeat", "shown again",
-                 "title again", "one outlet twice", "median s", "max s", "season s"], rows, 1))
+    print(table(["briefings", "articles", "articles/day", "stories/day", "new", "development", "update", "repeat",
+                 "shown again", "title again", "one publisher twice", "not news in top 10", "double counted",
+                 "median s", "max s", "season s"], rows, 1))
     if empty:
         print(f"{empty} briefing(s) with no articles in their window")
     for record in (per_day[0], per_day[len(per_day) // 2], per_day[-1]):
@@ -165,7 +198,9 @@ def report(args: argparse.Namespace, per_day: list[dict[str, Any]], total_s: flo
                "median_seconds": seconds[len(seconds) // 2], "max_seconds": seconds[-1], "season_seconds": total_s,
                "empty_briefings": empty, "per_day": per_day,
                "notes": ["briefing for day D built at D+1's snapshot time, after fetching D+1's snapshot",
-                         "shown_again must be 0: an article of a new/updated story already shown before"]}
+                         "shown_again must be 0: an article of a new/updated story already shown before",
+                         "opinion_top10: stories of the first 10 by rank whose kind is not news",
+                         "double_counted must be 0: a story counted more sources than it has publishers"]}
     out = write_result(args.out, "season", payload, args.argv)
     print(f"wrote {out}")
     return 0 if totals["shown_again"] == 0 else 1

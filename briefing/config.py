@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from .errors import ConfigError
-from .models import Feed
+from .models import KINDS, SEPARATE_KINDS, Feed
 
 DEFAULT_CONFIG = Path("configs/default.toml")
 
@@ -30,6 +30,16 @@ class FeedConfig(_Section):
     url: str = Field(min_length=1)
     name: str | None = None
     full_text: bool = False
+    publisher: str | None = None
+    """Who publishes this feed (e.g. "WSJ"): feeds of one publisher count as one source. Default: the
+    registrable domain of the feed's site (wsj.com), else of its item links, else of the feed URL."""
+
+    @field_validator("publisher")
+    @classmethod
+    def _publisher_name(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be empty (leave it out to use the feed's site)")
+        return value.strip() if value is not None else None
 
 
 class BriefingConfig(_Section):
@@ -38,6 +48,17 @@ class BriefingConfig(_Section):
     """The briefing dated D covers the 24 hours ending at this local time on D ("24:00" = the calendar day)."""
     max_stories: int = Field(default=25, ge=1)
     title: str = "Daily briefing"
+    separate_kinds: list[str] = list(SEPARATE_KINDS)
+    """Kinds of piece (of news, opinion, analysis, live, newsletter, media) listed in their own "Opinion and
+    analysis" section after the day's news, never above it; [] lists every kind with the news."""
+
+    @field_validator("separate_kinds")
+    @classmethod
+    def _known_kinds(cls, value: list[str]) -> list[str]:
+        unknown = [kind for kind in value if kind not in KINDS]
+        if unknown:
+            raise ValueError(f"unknown kind {unknown[0]!r} (expected some of: {', '.join(KINDS)})")
+        return list(dict.fromkeys(value))
 
     @field_validator("timezone")
     @classmethod
@@ -123,10 +144,22 @@ class ClusterConfig(_Section):
 
 
 class RankWeights(_Section):
-    novelty: float = 1.0
-    first_cue: float = 0.25
-    coverage: float = 0.3
+    novelty: float = 0.5
+    """Nothing like the story in the recent past: 1 for a new story or a development, else 1 − similarity to
+    the closest past article."""
+    first_event: float = Field(default=0.5, validation_alias=AliasChoices("first_event", "first_cue"))
+    """The story reports a first-time event (``briefing.firsts``), not reported before."""
+    coverage: float = 0.6
+    """Publishers carrying the story (log-scaled: 1 at 10 publishers)."""
+    related: float = 0.0
+    """Publishers of today's other stories on the same subject (log-scaled): several angles on one event.
+    Off by default: on UCI headlines it lifted the wrong stories (docs/BENCHMARKS.md)."""
+    prominence: float = 0.1
+    """Copies beyond one per publisher: the same piece in several of its feeds, or several of its pieces."""
     new_terms: float = 0.2
+    """For an update: names and numbers not in the matched past stories."""
+    importance: float = 0.2
+    """The importance prior (``briefing.importance``): how widely stories of this kind are covered elsewhere."""
 
 
 class RankConfig(_Section):
@@ -135,18 +168,9 @@ class RankConfig(_Section):
     """A story whose closest past story is less similar than this is new."""
     repeat_above: float = Field(default=0.8, gt=0, le=1)
     """A story this similar to a past one, with nothing new, is a repeat."""
+    related_above: float = Field(default=0.45, gt=0, le=1)
+    """Two of today's stories this similar are on the same subject (for the ``related`` signal)."""
     weights: RankWeights = RankWeights()
-    first_cues: list[str] = [
-        "first",
-        "for the first time",
-        "first-ever",
-        "unprecedented",
-        "begins",
-        "deploys",
-        "launches",
-        "declares",
-        "announces",
-    ]
 
 
 class ScheduleConfig(_Section):
@@ -229,7 +253,8 @@ class Config(_Section):
 
     def feed_records(self) -> list[Feed]:
         """The configured feeds, local paths made absolute."""
-        return [Feed(url=self.feed_location(f.url), name=f.name, full_text=f.full_text) for f in self.feeds]
+        return [Feed(url=self.feed_location(f.url), name=f.name, full_text=f.full_text, publisher=f.publisher)
+                for f in self.feeds]
 
     def feed_location(self, url: str) -> str:
         if "://" in url:

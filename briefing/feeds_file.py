@@ -45,6 +45,8 @@ def add_feeds(path: Path, feeds: Iterable[FeedConfig]) -> list[FeedConfig]:
             entry["name"] = feed.name
         if feed.full_text:
             entry["full_text"] = True
+        if feed.publisher:
+            entry["publisher"] = feed.publisher
         table.append(entry)
         known.add(feed.url)
         added.append(feed)

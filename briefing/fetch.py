@@ -37,7 +37,9 @@ import httpx
 from .config import FetchConfig
 from .errors import FeedError, FetchError
 from .extract import clean_title, html_to_text, truncate_text
+from .kinds import kind_of
 from .models import Entry, Feed, FetchResult
+from .publishers import publisher_for
 
 __all__ = ["fetch_feeds", "fetch_pages", "map_exceptions", "parse_feed"]
 
@@ -202,11 +204,13 @@ def parse_feed(
         return dataclasses.replace(result, error="feed has no entries")
 
     outlet = _outlet(feed, feed_title)
-    base_url = _base_url(feed, feed_info.get("link"), response_headers.get("content-location"))
+    site_link = feed_info.get("link")
+    base_url = _base_url(feed, site_link, response_headers.get("content-location"))
+    site = _entry_url(site_link, base_url)
     entries: list[Entry] = []
     skipped = 0
     for item in items:
-        entry = _entry(item, feed, outlet, base_url, max_item_chars)
+        entry = _entry(item, feed, outlet, base_url, max_item_chars, site=site, feed_title=feed_title or "")
         if entry is None:
             skipped += 1
         else:
@@ -583,7 +587,16 @@ def _read_file(url: str, path: Path, max_bytes: int) -> bytes:
 # --- entries --------------------------------------------------------------------------------
 
 
-def _entry(item: Mapping[str, Any], feed: Feed, outlet: str, base_url: str | None, max_item_chars: int) -> Entry | None:
+def _entry(
+    item: Mapping[str, Any],
+    feed: Feed,
+    outlet: str,
+    base_url: str | None,
+    max_item_chars: int,
+    *,
+    site: str | None = None,
+    feed_title: str = "",
+) -> Entry | None:
     text = _entry_text(item, max_item_chars)
     title = _entry_title(item)
     if not title:
@@ -592,15 +605,36 @@ def _entry(item: Mapping[str, Any], feed: Feed, outlet: str, base_url: str | Non
         words = text.split()
         title = " ".join(words[:TITLE_WORDS]) + ("…" if len(words) > TITLE_WORDS else "")
     guid = item.get("id")
+    url = _entry_url(item.get("link"), base_url)
+    categories = _categories(item)
+    # An item republished from elsewhere names its origin (RSS <source url>): that is its publisher.
+    origin = item.get("source")
+    origin_url = _entry_url(origin.get("href") or origin.get("url"), base_url) if isinstance(origin, Mapping) else None
     return Entry(
         feed_url=feed.url,
         outlet=outlet,
         title=title,
-        url=_entry_url(item.get("link"), base_url),
+        url=url,
         guid=(guid.strip() or None) if isinstance(guid, str) else None,
         text=text,
         published=_published(item),
+        categories=categories,
+        publisher=publisher_for(override=feed.publisher, site=origin_url or site, item_url=url,
+                                feed_url=feed.url, name=outlet),
+        kind=kind_of(title, url, categories, " ".join(filter(None, (feed.name, feed_title))), text),
     )
+
+
+def _categories(item: Mapping[str, Any]) -> tuple[str, ...]:
+    """The item's category terms (RSS ``<category>``, Atom ``<category term>``), trimmed, in order, once each."""
+    terms: list[str] = []
+    for tag in item.get("tags") or ():
+        if not isinstance(tag, Mapping):
+            continue
+        term = tag.get("term") or tag.get("label")
+        if isinstance(term, str) and term.strip():
+            terms.append(" ".join(term.split()))
+    return tuple(dict.fromkeys(terms))
 
 
 def _entry_title(item: Mapping[str, Any]) -> str:

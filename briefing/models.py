@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-Status = Literal["new", "update", "repeat"]
+Status = Literal["new", "development", "update", "repeat"]
+
+KINDS: tuple[str, ...] = ("news", "opinion", "analysis", "live", "newsletter", "media")
+"""Kinds of piece (``briefing.kinds``): news; opinion (columns, editorials, reviews, letters); analysis
+(explainers, long reads, named analysis columns); live (live blogs); newsletter (newsletter issues and
+roundups); media (podcasts, videos, galleries)."""
+SEPARATE_KINDS: tuple[str, ...] = ("opinion", "analysis", "newsletter", "media")
+"""Kinds shown in their own section after the day's news, by default (``[briefing] separate_kinds``)."""
 
 
 @dataclass(frozen=True)
@@ -17,6 +24,7 @@ class Feed:
     url: str
     name: str | None = None
     full_text: bool = False
+    publisher: str | None = None  # who publishes it, when the config says; else found from the feed's site
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,9 @@ class Entry:
     text: str
     published: datetime | None  # timezone-aware UTC, None when the feed gave no usable date
     text_source: str = "feed"  # "feed", or "page" when full text was extracted from the article page
+    categories: tuple[str, ...] = ()  # the item's category/tag terms, as the feed gave them
+    publisher: str = ""  # the publisher's key (``briefing.publishers``); "" = not known
+    kind: str = "news"  # the kind of piece (``briefing.kinds``)
 
 
 @dataclass(frozen=True)
@@ -54,13 +65,23 @@ class FetchResult:
 
 @dataclass(frozen=True)
 class Source:
-    """One outlet's copy of an article."""
+    """One feed's copy of an article.
+
+    ``outlet`` is the name shown to readers (the feed's); ``publisher`` says who published it: a
+    registrable domain such as ``wsj.com``, or a name set in the config. Two sections of one
+    publisher are two sources of one publisher. It defaults to ``outlet``.
+    """
 
     outlet: str
     title: str
     url: str | None
     published: datetime | None
     feed_url: str = ""
+    publisher: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.publisher:
+            object.__setattr__(self, "publisher", self.outlet)
 
 
 @dataclass(frozen=True)
@@ -74,6 +95,7 @@ class Article:
     published: datetime  # UTC; the first-seen time when the feed gave no date
     content_hash: str
     sources: tuple[Source, ...] = ()
+    kind: str = "news"  # the kind of piece: one of ``KINDS``
 
 
 @dataclass(frozen=True)
@@ -95,7 +117,8 @@ class HistoryItem:
     title: str
     published: datetime
     vector: Sequence[float] = field(compare=False, repr=False)  # an L2-normalized row; numpy arrays welcome
-    terms: frozenset[str] = frozenset()
+    terms: frozenset[str] = frozenset()  # names and numbers (``briefing.rank.key_terms``)
+    words: frozenset[str] = frozenset()  # content words (``briefing.rank.content_words``)
 
 
 @dataclass(frozen=True)
@@ -108,15 +131,40 @@ class Story:
 
     @property
     def sources(self) -> tuple[Source, ...]:
-        seen: dict[tuple[str, str | None], Source] = {}
+        """One source per publisher and piece: a publisher's copies of one article in several of its
+        feeds (sections), or of one URL, are one source (the first seen)."""
+        pieces: set[tuple[str, int]] = set()
+        urls: set[tuple[str, str]] = set()
+        kept: list[Source] = []
         for article in self.articles:
             for source in article.sources:
-                seen.setdefault((source.outlet, source.url), source)
-        return tuple(seen.values())
+                piece = (source.publisher, article.id)
+                link = (source.publisher, source.url) if source.url else None
+                if piece in pieces or (link is not None and link in urls):
+                    continue
+                pieces.add(piece)
+                if link is not None:
+                    urls.add(link)
+                kept.append(source)
+        return tuple(kept)
 
     @property
     def outlets(self) -> frozenset[str]:
-        return frozenset(source.outlet for source in self.sources)
+        """The publishers carrying the story: what coverage counts."""
+        return frozenset(source.publisher for source in self.sources)
+
+    @property
+    def placements(self) -> int:
+        """Copies of the story's articles across feeds: (feed, article) pairs. More than ``len(outlets)``
+        when a publisher put a piece in several of its feeds, or ran several pieces: a prominence signal."""
+        return len({(article.id, source.feed_url or source.outlet) for article in self.articles
+                    for source in article.sources})
+
+    @property
+    def kind(self) -> str:
+        """``news`` when any article is news (an opinion piece on a news story joins the news); else the lead's."""
+        kinds = {article.kind for article in self.articles}
+        return "news" if "news" in kinds else self.lead.kind
 
 
 @dataclass(frozen=True)
@@ -152,3 +200,4 @@ class Briefing:
     stories: tuple[RankedStory, ...]
     failed_feeds: tuple[FeedFailure, ...] = ()
     stats: dict[str, float | int] = field(default_factory=dict)
+    separate_kinds: tuple[str, ...] = SEPARATE_KINDS  # kinds of piece shown in their own section, after the news

@@ -17,8 +17,9 @@ from .cluster import cluster_articles
 from .config import Config
 from .embed import Encoder
 from .errors import ConfigError, Interrupted, RenderError, StoreError
+from .importance import prior_for
 from .models import Article, Briefing, FeedFailure, FetchResult, HistoryItem, Summary
-from .rank import key_terms, rank_stories
+from .rank import content_words, key_terms, rank_stories
 from .store import Store
 from .summarize import Summarizer, cache_params, make_summarizer
 
@@ -104,6 +105,13 @@ def embedding_text(article: Article) -> str:
     title = _SECTION_LABEL.sub("", article.title)
     lead = " ".join(article.text.split()[:50])
     return f"{title}. {lead}".strip()
+
+
+def history_item(article: Article, vector: np.ndarray) -> HistoryItem:
+    """A past article as the ranker compares against it: vector, names and numbers, content words."""
+    lead = " ".join(article.text.split()[:50])
+    return HistoryItem(article_id=article.id, title=article.title, published=article.published, vector=vector,
+                       terms=key_terms(lead, title=article.title), words=content_words(f"{article.title} {lead}"))
 
 
 def _key(text: str) -> str:
@@ -256,23 +264,25 @@ class Pipeline:
         clustering = self.config.cluster
         stories = cluster_articles(articles, today_vecs, clustering.threshold, clustering.title_only_threshold,
                                    clustering.headline_hours)
-        history = [
-            HistoryItem(article_id=a.id, title=a.title, published=a.published,
-                        vector=past_vecs[i], terms=key_terms(embedding_text(a)))
-            for i, a in enumerate(history_articles)
-        ]
+        history = [history_item(a, past_vecs[i]) for i, a in enumerate(history_articles)]
         lead_summaries = {s.lead.id: summaries[s.lead.content_hash].text for s in stories
                           if s.lead.content_hash in summaries}
-        ranked = rank_stories(stories, history, lead_summaries, start, self.config.rank)
-        fresh = [r for r in ranked if r.status != "repeat"][: self.config.briefing.max_stories]
-        repeats = [r for r in ranked if r.status == "repeat"][: self.config.briefing.max_stories]
-        outlets = {src.outlet for a in articles for src in a.sources}
+        ranked = rank_stories(stories, history, lead_summaries, start, self.config.rank,
+                              separate_kinds=self.config.briefing.separate_kinds,
+                              prior=prior_for(self.encoder.model_id))
+        cap, separate = self.config.briefing.max_stories, set(self.config.briefing.separate_kinds)
+        fresh = [r for r in ranked if r.status != "repeat"]
+        news = [r for r in fresh if r.story.kind not in separate][:cap]
+        views = [r for r in fresh if r.story.kind in separate][:cap]  # opinion, analysis...: their own section
+        repeats = [r for r in ranked if r.status == "repeat"][:cap]
+        publishers = {src.publisher for a in articles for src in a.sources}
         return Briefing(
             date=day, generated_at=generated_at, window_start=start, window_end=end,
             backend=self.summarizer.name, model=self.summarizer.model_id,
-            stories=tuple([*fresh, *repeats]), failed_feeds=tuple(failures),
+            stories=tuple([*news, *views, *repeats]), failed_feeds=tuple(failures),
             stats={"feeds": len(self.config.feeds), "articles": len(articles), "stories": len(ranked),
-                   "outlets": len(outlets)},
+                   "outlets": len(publishers)},
+            separate_kinds=tuple(self.config.briefing.separate_kinds),
         )
 
     def run(self, day: date | None = None, *, fetch: bool = True, now: datetime | None = None,

@@ -1,51 +1,89 @@
-"""Rank stories by novelty against the recent past, and say why. Pure: history and time are handed in."""
+"""Rank stories as an editor would, and say why. Pure: history and time are handed in.
+
+What lifts a story, in order of weight: nothing like it in the recent past (novelty); a first-time
+event in it (``briefing.firsts``); how many publishers carry it; how many more pieces on the same
+subject appeared today (related coverage: several angles on one event are a big event); a publisher
+placing it in several of its feeds. Opinion, analysis and newsletters are ranked in their own group
+(``separate_kinds``), after the day's news; repeats come last.
+"""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
 
 from .config import RankConfig
+from .firsts import FirstEvent, first_event
 from .models import HistoryItem, RankedStory, Status, Story
 
-_NOT_EVENTS = re.compile(
-    r"\bfirst[- ](?:quarter|half|round|lady|minister|day|week|month|year|step|look|glance|class|"
-    r"hand|name|place|aid|person|of its kind|set|batch|reading|pass|glimpse|impression)s?\b"
-    # "the first rise since 2019", "the first set of data since the tariffs": a comparison, not a first-ever
-    r"|\bfirst\b[^.;:]{0,60}?\bsince\b",
-    re.IGNORECASE,
-)
 _TERM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]*[A-Za-z]|[A-Z]{2,}|\d[\d,.]*%?)")
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_SENTENCE_END = re.compile(r"[.!?:;\"“”‘’(—–-]\s*$")
 _SENTENCE_STARTERS = frozenset(
     "The A An In On At As After Before But And Or If When While With For From By To Of It Its This That "
     "These Those He She They We I You His Her Their Our Mr Mrs Ms Dr Update Breaking Live Watch Video "
     "Opinion ".split()
 )
+_FILLER = frozenset("""
+about above according across after again against ahead also amid among another around back because been before
+behind being below between both came come comes could despite does doing down during each either even every
+first from further have having here into just last later less like made make makes many more most much must near
+next only other over part says said same should since some still such than that their them then there these they
+this those through time today under until upon very week weeks what when where which while will with within
+without would year years your monday tuesday wednesday thursday friday saturday sunday january february march
+april june july august september october november december update updated report reports reported news live
+watch video new""".split())
+"""Words too common in news to say what changed."""
+_CONTENT_WORD = re.compile(r"[a-z][a-z'’-]{3,}")
+WIDELY_COVERED = 0.75
+"""An importance prior this high (log2 units: 1.7x the publishers the reader's count shows) is said in the reasons."""
+_TITLE_CASE_SHARE = 0.6
+"""A headline whose longer words are mostly capitalised is Title Case: its casing names nothing."""
 
 
-def key_terms(text: str) -> frozenset[str]:
-    """Names and numbers in ``text``: a cheap stand-in for entities that needs no model."""
-    terms = set()
+def key_terms(text: str, title: str = "") -> frozenset[str]:
+    """Names and numbers in an article, lower-cased: a cheap stand-in for entities that needs no model.
+
+    Casing only tells where the writer chose it: in prose, a capitalised word that does not open a
+    sentence. A sentence-case ``title`` counts as prose; a Title-Case one ("Fighting Intensifies
+    Around Pokrovsk, According To Officials") gives only its numbers and acronyms.
+    """
+    terms = set(_prose_terms(text))
+    if title:
+        found = _prose_terms(title)
+        terms.update(found if not is_title_case(title) else (t for t in found if t[0].isdigit() or t.isupper()))
+    return frozenset(term.lower() for term in terms)
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Lower-cased words of four letters or more, less news filler: what a story is about, whatever its casing."""
+    return frozenset(w.strip("'’-") for w in _CONTENT_WORD.findall(text.lower()) if w not in _FILLER)
+
+
+def is_title_case(text: str) -> bool:
+    """True when most words of four letters or more are capitalised ("Ukraine Says It Destroyed Dozens")."""
+    words = [w for w in _WORD.findall(text) if len(w) >= 4]
+    if len(words) < 3:
+        return False
+    return sum(w[0].isupper() for w in words) / len(words) >= _TITLE_CASE_SHARE
+
+
+def _prose_terms(text: str) -> list[str]:
+    terms = []
     for match in _TERM.finditer(text):
         term = match.group(0).strip(".,")
-        if term in _SENTENCE_STARTERS or len(term) < 2:
+        if len(term) < 2 or term in _SENTENCE_STARTERS:
             continue
-        terms.add(term.lower())
-    return frozenset(terms)
-
-
-def first_cue(text: str, cues: Sequence[str]) -> str | None:
-    """The first-time cue phrase in ``text``, longest match first; ignores 'first quarter' and the like."""
-    cleaned = _NOT_EVENTS.sub(" ", text)
-    for cue in sorted(cues, key=len, reverse=True):
-        if re.search(rf"(?<![\w-]){re.escape(cue)}(?![\w-])", cleaned, re.IGNORECASE):
-            return cue
-    return None
+        opens_sentence = not text[: match.start()].strip() or _SENTENCE_END.search(text[: match.start()])
+        if opens_sentence and term[0].isalpha() and not term.isupper():
+            continue  # capitalised because it starts a sentence, not because it names something
+        terms.append(term)
+    return terms
 
 
 @dataclass(frozen=True)
@@ -53,13 +91,15 @@ class _Match:
     similarity: float
     item: HistoryItem | None
     known_terms: frozenset[str]
+    known_words: frozenset[str]
+    known_event: bool  # a related past article already reported a first-time event
 
 
 def _closest_all(stories: Sequence[Story], history: Sequence[HistoryItem], now: datetime,
                  config: RankConfig) -> list[_Match]:
-    """For every story at once: the most similar history item (age-decayed) and the terms already known."""
+    """For every story at once: the most similar history item (age-decayed), the terms already known."""
     if not history or not stories:
-        return [_Match(0.0, None, frozenset()) for _ in stories]
+        return [_Match(0.0, None, frozenset(), frozenset(), False) for _ in stories]
     matrix = np.asarray([item.vector for item in history], dtype=np.float32)
     ages = np.array([(now - item.published).total_seconds() / 86400 for item in history], dtype=np.float32)
     # An old match weighs less: a story last seen two weeks ago and back today is closer to news.
@@ -67,12 +107,156 @@ def _closest_all(stories: Sequence[Story], history: Sequence[HistoryItem], now: 
     raw = np.asarray([story.vector for story in stories], dtype=np.float32) @ matrix.T
     effective = raw * decay
     matches = []
+    events: dict[int, bool] = {}
     for row, eff_row in zip(raw, effective, strict=True):
         best = int(np.argmax(eff_row))
         related = np.flatnonzero(row >= config.new_below)
-        known = frozenset().union(*(history[i].terms for i in related)) if len(related) else frozenset()
-        matches.append(_Match(float(eff_row[best]), history[best], known))
+        known = frozenset().union(*(history[i].terms for i in related))
+        words = frozenset().union(*(history[i].words for i in related))
+        for i in related:
+            if i not in events:
+                events[i] = first_event(history[i].title) is not None
+        known_event = any(events[i] for i in related)
+        matches.append(_Match(float(eff_row[best]), history[best], known, words, known_event))
     return matches
+
+
+@dataclass(frozen=True)
+class _Signals:
+    """What the ranker knows about one story, before weighing it."""
+
+    match: _Match
+    novelty: float
+    event: FirstEvent | None  # a first-time event the story reports, not already reported before
+    publishers: tuple[str, ...]  # display names, one per publisher
+    extra_placements: int  # more copies from publishers already counted: other sections, other pieces
+    related: tuple[str, ...]  # publishers of other stories today on the same subject
+    fresh_terms: tuple[str, ...]  # names and numbers not in the related past articles
+    fresh_words: tuple[str, ...]  # content words not in them
+    words: int  # content words in the story
+    kind: str
+    importance: float  # the importance prior: wider coverage expected for a story of this kind (log2 units)
+
+
+def _related_publishers(stories: Sequence[Story], publishers: Sequence[Mapping[str, str]],
+                        above: float) -> list[tuple[str, ...]]:
+    """For each story, the publishers (not its own) of today's other stories on the same subject, by name."""
+    if len(stories) < 2:
+        return [() for _ in stories]
+    display = {key: name for names in reversed(publishers) for key, name in names.items()}
+    vectors = np.asarray([story.vector for story in stories], dtype=np.float32)
+    similar = vectors @ vectors.T >= above
+    np.fill_diagonal(similar, False)
+    found = []
+    for i, row in enumerate(similar):
+        others = set().union(*(publishers[j].keys() for j in np.flatnonzero(row))) - publishers[i].keys()
+        found.append(tuple(sorted(display[key] for key in others)))
+    return found
+
+
+def publishers_of(story: Story) -> dict[str, str]:
+    """The story's publishers, each with the outlet name first seen for it (what a reader recognises)."""
+    names: dict[str, str] = {}
+    for source in story.sources:
+        names.setdefault(source.publisher, source.outlet)
+    return names
+
+
+def _signals(story: Story, match: _Match, related: tuple[str, ...], importance: float) -> _Signals:
+    lead_text = " ".join(story.lead.text.split()[:60])
+    event = None
+    for article in story.articles:
+        event = first_event(article.title, " ".join(article.text.split()[:60]))
+        if event:
+            break
+    if event and match.known_event:
+        event = None  # a follow-up of a first-time event reported earlier: reactions, explainers
+    terms = key_terms(lead_text, title=story.lead.title)
+    fresh = tuple(sorted(terms - match.known_terms)) if match.item else ()
+    words = content_words(" ".join([*(a.title for a in story.articles), lead_text]))
+    fresh_words = tuple(sorted(words - match.known_words)) if match.item else ()
+    names = publishers_of(story)
+    return _Signals(
+        match=match, novelty=max(0.0, 1.0 - match.similarity), event=event,
+        publishers=tuple(sorted(names.values())), extra_placements=max(0, story.placements - len(names)),
+        related=related, fresh_terms=fresh, fresh_words=fresh_words, words=len(words), kind=story.kind,
+        importance=importance,
+    )
+
+
+def _status(signals: _Signals, config: RankConfig) -> Status:
+    match = signals.match
+    new_numbers = [t for t in signals.fresh_terms if t[0].isdigit()]
+    if match.item is None or match.similarity < config.new_below:
+        return "new"
+    if signals.event is not None:
+        return "development"  # an ongoing story, but something in it happened for the first time
+    # New names, numbers or a good share of new words: something material happened.
+    material = (len(signals.fresh_terms) >= 2 or bool(new_numbers)
+                or len(signals.fresh_words) >= max(3, signals.words / 2))
+    if match.similarity < config.repeat_above and material:
+        return "update"
+    if match.similarity >= config.repeat_above and new_numbers:
+        return "update"  # near-identical wording: only a new number counts
+    return "repeat"
+
+
+def _score(signals: _Signals, status: Status, config: RankConfig) -> float:
+    """Status first, then importance: a new story (or a first-time development) counts as fully novel,
+    so among them only importance orders; an update or repeat counts as novel as it is."""
+    weights = config.weights
+    novelty = 1.0 if status in ("new", "development") else signals.novelty
+    return (
+        weights.novelty * novelty
+        + weights.first_event * (1.0 if signals.event else 0.0)
+        + weights.coverage * _log_share(len(signals.publishers))
+        + weights.related * _log_share(len(signals.related))
+        + weights.prominence * _log_share(signals.extra_placements)
+        + weights.importance * signals.importance
+        + weights.new_terms * (min(1.0, len(signals.fresh_terms) / 4) if status == "update" else 0.0)
+    )
+
+
+def _log_share(count: int, unit: int = 10) -> float:
+    return math.log1p(count) / math.log1p(unit)
+
+
+def _reasons(signals: _Signals, status: Status, config: RankConfig) -> list[str]:
+    matched = _short(signals.match.item.title) if signals.match.item else ""
+    reasons: list[str] = []
+    if status == "development":
+        reasons.append(f"new development in an ongoing story ('{matched}'): {signals.event.phrase}"
+                       if signals.event else f"new development in '{matched}'")
+    elif signals.event:
+        reasons.append(f"first-time event: {signals.event.phrase}")
+    if status == "new":
+        reasons.append(f"new: nothing like it in the last {config.history_days} days")
+    elif status == "update":
+        shown = ", ".join((signals.fresh_terms or signals.fresh_words)[:4])
+        reasons.append(f"update of '{matched}'; new: {shown}")
+    elif status == "repeat":
+        reasons.append(f"seen before: '{matched}'")
+    reasons.append(_coverage_reason(signals))
+    if signals.related and config.weights.related:
+        reasons.append(f"related coverage today from {_names(signals.related)}")
+    if signals.importance >= WIDELY_COVERED:
+        reasons.append("the kind of story covered widely elsewhere")
+    if signals.kind != "news":
+        reasons.append(signals.kind)
+    return reasons
+
+
+def _coverage_reason(signals: _Signals) -> str:
+    count = len(signals.publishers)
+    text = f"only in {signals.publishers[0]}" if count == 1 else f"{count} publishers: {_names(signals.publishers)}"
+    if signals.extra_placements:
+        text += f" ({signals.extra_placements} more placement{'s' if signals.extra_placements > 1 else ''})"
+    return text
+
+
+def _names(names: Sequence[str], shown: int = 4) -> str:
+    head = ", ".join(names[:shown])
+    return head + (f" and {len(names) - shown} more" if len(names) > shown else "")
 
 
 def rank_stories(
@@ -81,6 +265,8 @@ def rank_stories(
     summaries: Mapping[int, str],
     now: datetime,
     config: RankConfig,
+    separate_kinds: Collection[str] = (),
+    prior: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> list[RankedStory]:
     """Score, label and order today's stories.
 
@@ -90,64 +276,27 @@ def rank_stories(
         summaries: summary text by lead article id.
         now: the start of today's window; history ages are measured from it.
         config: weights and thresholds.
+        separate_kinds: kinds of piece (``opinion``, ``analysis``...) ranked after all of the day's news.
+        prior: the importance prior over story vectors (``briefing.importance``); None: not used.
 
     Returns:
-        New and updated stories by score, then repeats by score; ranks 1..n in that order.
+        News stories (new, development, update) by score, then fresh stories of the separate kinds,
+        then repeats; ranks 1..n in that order.
     """
-    weights = config.weights
+    matches = _closest_all(stories, history, now, config)
+    related = _related_publishers(stories, [publishers_of(story) for story in stories], config.related_above)
+    vectors = np.asarray([story.vector for story in stories], dtype=np.float32)
+    importance = prior(vectors) if prior is not None and len(stories) else np.zeros(len(stories))
     scored: list[tuple[int, float, RankedStory]] = []
-    for story, match in zip(stories, _closest_all(stories, history, now, config), strict=True):
-        lead_text = " ".join(story.lead.text.split()[:60])
-        cue = first_cue(" ".join(a.title for a in story.articles), config.first_cues) or first_cue(
-            lead_text, config.first_cues
-        )
-        terms = key_terms(" ".join([*(a.title for a in story.articles), lead_text]))
-        fresh_terms = sorted(terms - match.known_terms) if match.item else []
-        outlets = len(story.outlets)
-        novelty = max(0.0, 1.0 - match.similarity)
-        coverage = min(1.0, math.log1p(outlets) / math.log1p(10))
-        fresh_share = min(1.0, len(fresh_terms) / 4)
-        score = (
-            weights.novelty * novelty
-            + weights.first_cue * (1.0 if cue else 0.0)
-            + weights.coverage * coverage
-            + weights.new_terms * fresh_share
-        )
-
-        status: Status
-        reasons: list[str] = []
-        matched = match.item.title if match.item else None
-        new_numbers = [t for t in fresh_terms if t[0].isdigit()]
-        cue_in_title = bool(cue) and first_cue(story.lead.title, [cue]) is not None
-        material = bool(cue) or len(fresh_terms) >= 2 or bool(new_numbers)
-        if match.item is None or match.similarity < config.new_below:
-            status = "new"
-            reasons.append(f"new: no similar story in {config.history_days} days")
-        elif match.similarity < config.repeat_above and material:
-            status = "update"
-            shown = ", ".join(fresh_terms[:4]) or f"'{cue}'"
-            reasons.append(f"update of '{_short(matched)}' ({match.similarity:.2f}); new: {shown}")
-        elif match.similarity >= config.repeat_above and (new_numbers or cue_in_title):
-            # Near-identical wording: only a new number or a first-time cue in the headline counts.
-            status = "update"
-            shown = ", ".join(new_numbers[:4]) or f"'{cue}'"
-            reasons.append(f"update of '{_short(matched)}' ({match.similarity:.2f}); new: {shown}")
-        else:
-            status = "repeat"
-            reasons.append(f"seen before: '{_short(matched)}' ({match.similarity:.2f})")
-        if cue:
-            reasons.append(f"'{cue}' cue")
-        reasons.append(f"{outlets} source{'s' if outlets != 1 else ''}")
-        group = 1 if status == "repeat" else 0
+    for story, match, others, expected in zip(stories, matches, related, importance, strict=True):
+        signals = _signals(story, match, others, float(expected))
+        status = _status(signals, config)
+        score = _score(signals, status, config)
+        group = 2 if status == "repeat" else 1 if signals.kind in separate_kinds else 0
         ranked = RankedStory(
-            story=story,
-            rank=0,
-            status=status,
-            score=round(score, 6),
-            novelty=round(novelty, 6),
-            reasons=tuple(reasons),
-            summary=summaries.get(story.lead.id, ""),
-            matched_title=matched,
+            story=story, rank=0, status=status, score=round(score, 6), novelty=round(signals.novelty, 6),
+            reasons=tuple(_reasons(signals, status, config)), summary=summaries.get(story.lead.id, ""),
+            matched_title=match.item.title if match.item else None,
         )
         scored.append((group, -score, ranked))
     scored.sort(key=lambda entry: (entry[0], entry[1], entry[2].story.lead.id))

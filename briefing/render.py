@@ -96,6 +96,7 @@ def _story_to_dict(ranked: RankedStory) -> dict[str, Any]:
         "rank": ranked.rank,
         "title": ranked.story.lead.title,
         "status": ranked.status,
+        "kind": ranked.story.kind,
         "score": round(ranked.score, 4),
         "novelty": round(ranked.novelty, 4),
         "reasons": list(ranked.reasons),
@@ -104,6 +105,7 @@ def _story_to_dict(ranked: RankedStory) -> dict[str, Any]:
         "sources": [
             {
                 "outlet": source.outlet,
+                "publisher": source.publisher,
                 "title": source.title,
                 "url": source.url,
                 "published": _iso(source.published) if source.published is not None else None,
@@ -201,25 +203,31 @@ def _environment(*, html: bool) -> Environment:
 
 def _context(b: Briefing, title: str | None) -> dict[str, Any]:
     stories = _by_rank(b.stories)
-    top = [ranked for ranked in stories if ranked.status != "repeat"]
+    fresh = [ranked for ranked in stories if ranked.status != "repeat"]
+    top = [ranked for ranked in fresh if ranked.story.kind not in b.separate_kinds]
+    views = [ranked for ranked in fresh if ranked.story.kind in b.separate_kinds]
     developing = [ranked for ranked in stories if ranked.status == "repeat"]
-    outlets = {_clean(source.outlet) for ranked in stories for source in ranked.story.sources}
+    publishers = {source.publisher for ranked in stories for source in ranked.story.sources}
     feeds = _feed_count(b.stats.get("feeds"))
+    # A first-time development inside an ongoing story counts with the new stories.
     counts = [
-        _plural(sum(r.status == "new" for r in stories), "new", "new"),
-        _plural(sum(r.status == "update" for r in stories), "update", "updates"),
+        _plural(sum(r.status in ("new", "development") for r in top), "new", "new"),
+        _plural(sum(r.status == "update" for r in top), "update", "updates"),
         _plural(len(developing), "still developing", "still developing"),
     ]
+    if views:
+        counts.insert(2, _plural(len(views), "opinion or analysis piece", "opinion and analysis pieces"))
     return {
         "title": _clean(title if title is not None else DEFAULT_TITLE),
         "date_label": _date_label(b.date),
         "date_iso": b.date.isoformat(),
         "summary_line": (
-            f"{_plural(len(stories), 'story', 'stories')} from {_plural(len(outlets), 'source', 'sources')}: "
+            f"{_plural(len(stories), 'story', 'stories')} from {_plural(len(publishers), 'source', 'sources')}: "
             + ", ".join(counts)
             + "."
         ),
         "top": [_story_view(ranked, number) for number, ranked in enumerate(top, start=1)],
+        "views": [_story_view(ranked, number) for number, ranked in enumerate(views, start=1)],
         "developing": [_story_view(ranked, None) for ranked in developing],
         "failed_feeds": [{"feed": _clean(f.feed), "reason": _clean(f.reason)} for f in b.failed_feeds],
         "failed_line": _failed_line(len(b.failed_feeds), feeds),
@@ -240,7 +248,8 @@ def _story_view(ranked: RankedStory, number: int | None) -> dict[str, Any]:
         "number": number,
         "rank": ranked.rank,
         "status": ranked.status,
-        "prefix": "Update: " if ranked.status == "update" else "",
+        "prefix": _PREFIXES.get(ranked.status, ""),
+        "kind": ranked.story.kind,
         "title": _clean(ranked.story.lead.title) or "(untitled)",
         "summary": _clean(ranked.summary),
         "reasons": " · ".join(reasons),
@@ -248,6 +257,9 @@ def _story_view(ranked: RankedStory, number: int | None) -> dict[str, Any]:
         "source_count": _plural(len(ranked.story.outlets), "source", "sources"),
         "sources": [_source_view(source) for source in sources],
     }
+
+
+_PREFIXES = {"update": "Update: ", "development": "New development: "}
 
 
 def _source_view(source: Source) -> dict[str, Any]:

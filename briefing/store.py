@@ -20,7 +20,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 
 from .errors import StoreError
+from .kinds import kind_of
 from .models import Article, Entry, FetchResult, Source, Summary
+from .publishers import publisher_for
 
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "cmpid", "ocid", "smid", "cid", "ref", "ref_src",
@@ -208,7 +210,33 @@ def _migrate_3(db: sqlite3.Connection) -> None:
                    [(normalize_url(row[1]), row[0]) for row in rows])
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3)
+def _migrate_4(db: sqlite3.Connection) -> None:
+    # Publishers, not feeds: each copy says who published it (two sections of one publisher are one
+    # source), and each item what kind of piece it is. Stored rows are filled in from what they kept:
+    # the copy's link (archive links unwrapped), else its feed's URL, else its outlet name; the kind
+    # from the item's title, link, text and first outlet.
+    db.executescript(
+        """
+        BEGIN;
+        ALTER TABLE sources ADD COLUMN publisher TEXT;
+        ALTER TABLE items ADD COLUMN kind TEXT NOT NULL DEFAULT 'news';
+        """
+    )
+    rows = db.execute("SELECT rowid, url, feed_url, outlet FROM sources").fetchall()
+    db.executemany(
+        "UPDATE sources SET publisher = ? WHERE rowid = ?",
+        [(publisher_for(item_url=row[1], feed_url=row[2], name=row[3]), row[0]) for row in rows],
+    )
+    items = db.execute(
+        """SELECT i.id, i.title, i.url, i.text,
+                  (SELECT outlet FROM sources s WHERE s.item_id = i.id ORDER BY s.rowid LIMIT 1)
+           FROM items i"""
+    ).fetchall()
+    kinds = [(kind, row[0]) for row in items if (kind := kind_of(row[1], row[2], (), row[4] or "", row[3])) != "news"]
+    db.executemany("UPDATE items SET kind = ? WHERE id = ?", kinds)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3, _migrate_4)
 
 
 class Store:
@@ -319,6 +347,8 @@ class Store:
                 if entry.guid:
                     guid_key = entry.guid if "://" in entry.guid else f"{entry.feed_url}#{entry.guid}"
                 chash = content_hash(entry.title, entry.text)
+                publisher = entry.publisher or publisher_for(item_url=entry.url, feed_url=entry.feed_url,
+                                                             name=entry.outlet)
                 keys = [(column, value) for column, value in
                         (("norm_url", norm), ("guid_key", guid_key), ("content_hash", chash)) if value is not None]
                 item_id = self._match(db, entry.feed_url, keys)
@@ -326,40 +356,44 @@ class Store:
                 if item_id is None:
                     item_id = db.execute(
                         """INSERT INTO items (norm_url, guid_key, content_hash, title, text, url, published,
-                                              first_seen, text_source)
-                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                              first_seen, text_source, kind)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                         (norm, guid_key, chash, entry.title, entry.text, entry.url, iso(published),
-                         iso(seen_at), entry.text_source),
+                         iso(seen_at), entry.text_source, entry.kind),
                     ).lastrowid
                     assert item_id is not None
                     new_ids.append(item_id)
                 else:
                     # Against this feed's last copy, not the item: page text or another outlet's
                     # words on the item are no change in this feed.
-                    last = db.execute(
-                        """SELECT COALESCE(s.content_hash, i.content_hash) FROM items i
+                    last, kind = db.execute(
+                        """SELECT COALESCE(s.content_hash, i.content_hash), i.kind FROM items i
                            LEFT JOIN sources s ON s.item_id = i.id AND s.feed_url = ? WHERE i.id = ?""",
                         (entry.feed_url, item_id),
-                    ).fetchone()[0]
-                    if last != chash and self._owns(db, item_id, entry.feed_url):
+                    ).fetchone()
+                    owns = (last != chash or kind != entry.kind) and self._owns(db, item_id, entry.feed_url)
+                    if last != chash and owns:
                         db.execute(
-                            "UPDATE items SET content_hash = ?, title = ?, text = ?, text_source = ? WHERE id = ?",
-                            (chash, entry.title, entry.text, entry.text_source, item_id),
+                            """UPDATE items SET content_hash = ?, title = ?, text = ?, text_source = ?, kind = ?
+                               WHERE id = ?""",
+                            (chash, entry.title, entry.text, entry.text_source, entry.kind, item_id),
                         )
                         updated_ids.append(item_id)
                     else:
+                        if owns and kind != entry.kind:  # the same words, newly labelled (a better classifier)
+                            db.execute("UPDATE items SET kind = ? WHERE id = ?", (entry.kind, item_id))
                         unchanged += 1
                 db.execute(
                     """INSERT INTO sources (item_id, feed_url, outlet, title, url, published,
-                                            norm_url, guid_key, content_hash)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                            norm_url, guid_key, content_hash, publisher)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(item_id, feed_url) DO UPDATE SET
                            outlet = excluded.outlet, title = excluded.title, url = excluded.url,
                            norm_url = COALESCE(excluded.norm_url, norm_url),
                            guid_key = COALESCE(excluded.guid_key, guid_key),
-                           content_hash = excluded.content_hash""",
+                           content_hash = excluded.content_hash, publisher = excluded.publisher""",
                     (item_id, entry.feed_url, entry.outlet, entry.title, entry.url,
-                     iso(entry.published) if entry.published else None, norm, guid_key, chash),
+                     iso(entry.published) if entry.published else None, norm, guid_key, chash, publisher),
                 )
         return UpsertStats(new=len(new_ids), updated=len(updated_ids), unchanged=unchanged,
                            new_ids=tuple(new_ids), updated_ids=tuple(updated_ids))
@@ -444,12 +478,13 @@ class Store:
             ):
                 sources[src["item_id"]].append(
                     Source(outlet=src["outlet"], title=src["title"], url=src["url"],
-                           published=parse_iso(src["published"]), feed_url=src["feed_url"])
+                           published=parse_iso(src["published"]), feed_url=src["feed_url"],
+                           publisher=src["publisher"] or "")
                 )
         return [
             Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
                     published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
-                    sources=tuple(sources[row["id"]]))
+                    sources=tuple(sources[row["id"]]), kind=row["kind"])
             for row in rows
         ]
 

@@ -160,10 +160,13 @@ def test_season_replays_real_days_without_repeating_anything(shared_data: Path, 
     assert first["articles"] > 0 and first["stories"] > 0 and first["failed_feeds"] == []
     # Day two's feeds still carry day one's items: they are history now, not today's news.
     assert second["fetched"]["new"] < second["fetched"]["entries"]
-    assert second["new"] + second["update"] + second["repeat"] == second["listed"]
-    assert all(line.split(":", 1)[0] in {"new", "update", "repeat"} for line in second["top"])
+    assert second["new"] + second["development"] + second["update"] + second["repeat"] == second["listed"]
+    assert all(line.split(":", 1)[0] in {"new", "development", "update", "repeat"} for line in second["top"])
+    assert doc["totals"]["double_counted"] == 0  # WSJ World and WSJ Economy are one publisher
     for day in doc["per_day"]:
         assert day["same_outlet"] == len(day["same_outlet_stories"]) <= day["listed"]
+        assert day["opinion_top10"] == len(day["opinion_top10_stories"]) <= 10
+        assert day["double_counted"] == len(day["double_counted_stories"]) == 0
         assert all(" | " in titles for titles in day["same_outlet_stories"])  # two articles or more each
 
 
@@ -175,6 +178,26 @@ def test_one_outlet_twice_looks_at_each_article_once() -> None:
     assert _one_outlet_twice([article(1, "a", outlet="WSJ"), article(2, "b", outlet="WSJ")])
     assert not _one_outlet_twice([article(1, "a", outlet="WSJ"), article(2, "b", outlet="FT")])
     assert not _one_outlet_twice([])
+
+
+def test_double_counted_catches_two_sections_counted_as_two_sources() -> None:
+    from dataclasses import replace
+
+    from bench.season import _double_counted
+    from briefing.models import Source, Story
+
+    from .helpers import article
+
+    url = "https://archive.is/newest/https://www.wsj.com/world/ukraines-stunning-assault-094f8c1c"
+    piece = article(1, "Ukraine’s Stunning Assault", url=url)
+    when = piece.published
+    # Before publishers: each feed's copy counted as its own source (publisher = feed name).
+    by_feed = (Source("wsj_world", piece.title, url, when, "wsj_world.xml"),
+               Source("wsj_econ", piece.title, url, when, "wsj_econ.xml"))
+    assert _double_counted(Story(articles=(replace(piece, sources=by_feed),), lead=piece, vector=(1.0,)))
+    by_publisher = tuple(replace(source, publisher="wsj.com") for source in by_feed)
+    fixed = replace(piece, sources=by_publisher)
+    assert not _double_counted(Story(articles=(fixed,), lead=fixed, vector=(1.0,)))
 
 
 def test_feeds_slice_never_crashes(shared_data: Path, tmp_path: Path) -> None:

@@ -274,3 +274,19 @@ def test_config_built_in_code_resolves_against_the_working_folder(tmp_path: Path
     config = parse_config({"store": {"path": "x.db"}})
     assert config.source is None
     assert config.store_path == tmp_path / "x.db"
+
+
+def test_separate_kinds_default_configured_and_checked() -> None:
+    assert parse_config({}).briefing.separate_kinds == ["opinion", "analysis", "newsletter", "media"]
+    assert parse_config({"briefing": {"separate_kinds": []}}).briefing.separate_kinds == []
+    assert parse_config({"briefing": {"separate_kinds": ["opinion", "live", "opinion"]}}).briefing.separate_kinds == [
+        "opinion", "live"]
+    with pytest.raises(ConfigError, match=r"briefing\.separate_kinds: .*unknown kind 'columns'"):
+        parse_config({"briefing": {"separate_kinds": ["columns"]}})
+
+
+def test_feed_publisher_is_read_and_must_not_be_blank() -> None:
+    config = parse_config({"feeds": [{"url": "https://feeds.a.dj.com/rss/RSSWorldNews.xml", "publisher": " WSJ "}]})
+    assert config.feed_records() == [Feed(url="https://feeds.a.dj.com/rss/RSSWorldNews.xml", publisher="WSJ")]
+    with pytest.raises(ConfigError, match=r"feeds\.0\.publisher: .*must not be empty"):
+        parse_config({"feeds": [{"url": "https://example.com/rss", "publisher": "  "}]})

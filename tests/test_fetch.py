@@ -236,6 +236,36 @@ def test_parse_rss20() -> None:
     assert second.text == "The longer body of the story, with more detail.\n\nFirst point\n\nSecond point"
 
 
+def test_entries_carry_categories_publisher_and_kind() -> None:
+    content = rss(
+        "<item><title>Budget passes</title><link>http://example.com/news/budget</link>"
+        "<category>Politics</category><category> Politics </category><category>Budget  2026</category>"
+        "<description>Parliament passed it.</description></item>"
+        "<item><title>Why the budget fails</title><link>http://example.com/a/1</link>"
+        "<category>Opinion</category><description>It does.</description></item>"
+        "<item><title>Opinion | Spend less</title><link>https://archive.is/newest/https://www.wsj.com/opinion/x-1</link>"
+        "<description>Less.</description></item>",
+        title="Example News",
+    )
+    budget, view, wsj = parse_feed(content, Feed("http://feeds.example.net/rss")).entries
+    assert budget.categories == ("Politics", "Budget 2026")
+    assert (budget.kind, view.kind, wsj.kind) == ("news", "opinion", "opinion")
+    # The feed's site (channel link) names the publisher of every item, whatever the item links to.
+    assert {budget.publisher, view.publisher, wsj.publisher} == {"example.com"}
+    atom = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+      <entry><title>Listen to this</title><link href="https://www.bbc.co.uk/sounds/play/p0j"/><id>x</id>
+      <category term="Podcasts" label="Our podcasts"/><summary>Audio.</summary></entry></feed>"""
+    (entry,) = parse_feed(atom, Feed("https://feeds.bbci.co.uk/news/rss.xml")).entries
+    assert entry.categories == ("Podcasts",) and entry.kind == "media"
+    assert entry.publisher == "bbc.co.uk"  # no site link: the item's link
+
+
+def test_feed_name_in_the_config_classifies_its_items() -> None:
+    content = rss("<item><title>Spend less</title><link>http://example.com/a/2</link></item>")
+    (entry,) = parse_feed(content, Feed("http://example.com/rss", name="WSJ Opinion")).entries
+    assert entry.kind == "opinion"
+
+
 def test_parse_atom() -> None:
     result = parse_feed(ATOM, Feed("https://atom.example.org/feed", name="My Atom"))
     assert result.ok

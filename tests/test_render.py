@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -47,6 +48,7 @@ def ranked(
     score: float = 0.5,
     novelty: float = 0.5,
     matched_title: str | None = None,
+    kind: str = "news",
 ) -> RankedStory:
     sources = sources if sources is not None else (src("Wire", title),)
     article = Article(
@@ -57,6 +59,7 @@ def ranked(
         published=T0,
         content_hash=f"h{rank}",
         sources=sources,
+        kind=kind,
     )
     story = Story(articles=(article,), lead=article, vector=(1.0, 0.0))
     return RankedStory(
@@ -284,6 +287,93 @@ def test_empty_briefing_says_so() -> None:
     assert "No new stories or updates today." in text
 
 
+def kinds_briefing(separate_kinds: tuple[str, ...] | None = None) -> Briefing:
+    stories = (
+        ranked("Troops cross the border", rank=1),
+        ranked("Rates held again", rank=2, status="update"),
+        ranked("Election results live", rank=3, kind="live"),
+        ranked("Opinion | Why the border matters", rank=4, kind="opinion"),
+        ranked("How the rate cycle turned", rank=5, kind="analysis"),
+        ranked("Oaktree's Italian football foray", rank=6, kind="newsletter"),
+        ranked("Budget debate continues", rank=7, status="repeat", kind="opinion", reasons=()),
+    )
+    b = make_briefing(stories)
+    return b if separate_kinds is None else replace(b, separate_kinds=separate_kinds)
+
+
+def test_opinion_and_analysis_get_their_own_section_numbered_separately() -> None:
+    text = render_markdown(kinds_briefing())
+    assert md_headings(text, "h2") == ["Top stories", "Opinion and analysis", "Still developing"]
+    assert md_headings(text, "h3") == [
+        "1. Troops cross the border",
+        "2. Update: Rates held again",
+        "3. Election results live",  # a live blog is news, by default
+        "1. Opinion | Why the border matters",
+        "2. How the rate cycle turned",
+        "3. Oaktree's Italian football foray",
+    ]
+    assert "Opinion" not in section(text, "## Top stories")
+    # Repeats stay under "Still developing", whatever their kind.
+    assert section(text, "## Still developing").strip() == "- Budget debate continues (1 source)"
+    assert text.splitlines()[2] == (
+        "7 stories from 1 source: 2 new, 1 update, 3 opinion and analysis pieces, 1 still developing."
+    )
+    html = render_html(kinds_briefing())
+    assert parse_html(html).h3 == [heading.replace("\\|", "|") for heading in md_headings(text, "h3")]
+    assert html.index("<h2>Top stories</h2>") < html.index("<h2>Opinion and analysis</h2>")
+    assert html.index("<h2>Opinion and analysis</h2>") < html.index("<h2>Still developing</h2>")
+
+
+def test_separate_kinds_is_configurable_and_empty_means_inline() -> None:
+    inline = render_markdown(kinds_briefing(()))
+    assert md_headings(inline, "h2") == ["Top stories", "Still developing"]
+    assert [h.split(".")[0] for h in md_headings(inline, "h3")] == ["1", "2", "3", "4", "5", "6"]
+    assert "Opinion and analysis" not in render_html(kinds_briefing(()))
+    only_opinion = render_markdown(kinds_briefing(("opinion",)))
+    assert md_headings(section(only_opinion, "## Opinion and analysis"), "h3") == [
+        "1. Opinion | Why the border matters"
+    ]
+
+
+def test_a_story_with_any_news_article_is_news() -> None:
+    story = ranked("Opinion | Why the border matters", rank=1, kind="opinion")
+    news = replace(story.story.lead, id=99, kind="news")
+    mixed = replace(story, story=replace(story.story, articles=(story.story.lead, news)))
+    doc = json.loads(render_json(make_briefing((mixed, ranked("Essay", rank=2, kind="analysis")))))
+    assert [s["kind"] for s in doc["stories"]] == ["news", "analysis"]
+    text = render_markdown(make_briefing((mixed,)))
+    assert md_headings(text, "h2") == ["Top stories"]
+
+
+def test_development_is_shown_and_counted_as_new() -> None:
+    b = make_briefing((ranked("North Korean troops reach the front", rank=1, status="development"),
+                       ranked("Storm nears coast", rank=2), ranked("Rates", rank=3, status="update")))
+    text = render_markdown(b)
+    assert md_headings(text, "h3")[0] == "1. New development: North Korean troops reach the front"
+    assert text.splitlines()[2] == "3 stories from 1 source: 2 new, 1 update, 0 still developing."
+    assert parse_html(render_html(b)).h3[0] == "1. New development: North Korean troops reach the front"
+    assert json.loads(render_json(b))["stories"][0]["status"] == "development"
+
+
+def test_two_sections_of_one_publisher_are_one_source_line() -> None:
+    url = "https://archive.is/newest/https://www.wsj.com/world/ukraine-assault-094f8c1c"
+    world = Source("WSJ.com: World News", "Ukraine's Stunning Assault", url, T0, "wsj_world.xml", "wsj.com")
+    economy = Source("WSJ.com: Economy", "Ukraine's Stunning Assault", url, T0, "wsj_econ.xml", "wsj.com")
+    ft = Source("FT", "Ukraine strikes Russian bases", "https://www.ft.com/content/1", T0, "ft.xml", "ft.com")
+    story = ranked("Ukraine's Stunning Assault", rank=1, sources=(world, economy, ft))
+    text = render_markdown(make_briefing((story,)))
+    lines = [line for line in section(text, "## Top stories").splitlines() if line.startswith("- ")]
+    assert lines == [
+        f"- [WSJ.com: World News: Ukraine's Stunning Assault]({url}) · 2026-11-26 14:05",
+        "- [FT: Ukraine strikes Russian bases](https://www.ft.com/content/1) · 2026-11-26 14:05",
+    ]
+    assert text.splitlines()[2].startswith("1 story from 2 sources:")
+    doc = json.loads(render_json(make_briefing((story,))))
+    assert [(s["outlet"], s["publisher"]) for s in doc["stories"][0]["sources"]] == [
+        ("WSJ.com: World News", "wsj.com"), ("FT", "ft.com")
+    ]
+
+
 def test_reasons_line_and_sources_list() -> None:
     text = render_markdown(make_briefing())
     first = section(text, "## Top stories").split("### 2.")[0]
@@ -396,8 +486,9 @@ def test_html_links_only_http() -> None:
 
 # --- JSON ------------------------------------------------------------------------------
 
-STORY_KEYS = {"rank", "title", "status", "score", "novelty", "reasons", "summary", "matched_title", "sources"}
-SOURCE_KEYS = {"outlet", "title", "url", "published"}
+STORY_KEYS = {"rank", "title", "status", "kind", "score", "novelty", "reasons", "summary", "matched_title", "sources"}
+SOURCE_KEYS = {"outlet", "publisher", "title", "url", "published"}
+KINDS = {"news", "opinion", "analysis", "live", "newsletter", "media"}
 
 
 def assert_schema(doc: dict) -> None:
@@ -424,13 +515,15 @@ def assert_schema(doc: dict) -> None:
     for story in doc["stories"]:
         assert set(story) == STORY_KEYS
         assert isinstance(story["title"], str) and isinstance(story["summary"], str)
-        assert story["status"] in {"new", "update", "repeat"}
+        assert story["status"] in {"new", "development", "update", "repeat"}
+        assert story["kind"] in KINDS
         assert isinstance(story["score"], float) and isinstance(story["novelty"], float)
         assert all(isinstance(r, str) for r in story["reasons"])
         assert story["matched_title"] is None or isinstance(story["matched_title"], str)
         for source in story["sources"]:
             assert set(source) == SOURCE_KEYS
             assert isinstance(source["outlet"], str) and isinstance(source["title"], str)
+            assert isinstance(source["publisher"], str)
             assert source["url"] is None or isinstance(source["url"], str)
             assert source["published"] is None or datetime.fromisoformat(source["published"]).tzinfo is not None
     for failure in doc["failed_feeds"]:
@@ -458,7 +551,8 @@ def test_json_story_content() -> None:
     assert strike["score"] == 0.8123 and strike["novelty"] == 0.3333
     assert strike["matched_title"] == "Strike called at ports"
     assert strike["reasons"] == ["update: new numbers (4.5%)", "2 sources"]
-    assert stories[0]["sources"][2] == {"outlet": "Blog", "title": "Trams!", "url": None, "published": None}
+    assert stories[0]["sources"][2] == {"outlet": "Blog", "publisher": "Blog", "title": "Trams!", "url": None,
+                                        "published": None}
     assert stories[0]["sources"][0]["published"] == "2026-11-26T14:05:00+00:00"
     # JSON is data: URLs are kept as stored, unsafe ones included; it is not unicode-escaped.
     assert stories[2]["sources"][0]["url"] == "javascript:alert(document.cookie)"
@@ -578,10 +672,11 @@ def briefings(draw: st.DrawFn) -> Briefing:
             ranked(
                 draw(texts),
                 rank=rank,
-                status=draw(st.sampled_from(["new", "update", "repeat"])),
+                status=draw(st.sampled_from(["new", "development", "update", "repeat"])),
                 summary=draw(texts),
                 reasons=tuple(draw(st.lists(texts, max_size=3))),
                 sources=sources,
+                kind=draw(st.sampled_from(sorted(KINDS))),
             )
         )
     failed = tuple(FeedFailure(draw(texts), draw(texts)) for _ in range(draw(st.integers(0, 2))))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -105,6 +106,73 @@ def test_migration_3_gives_existing_copies_their_keys(tmp_path: Path) -> None:
         stats = db.upsert_entries(batch, SEEN + timedelta(hours=1))
         assert (stats.new, db.count_items()) == (0, 1)
     assert user_version(path) == len(store_module.MIGRATIONS)
+
+
+def test_migration_4_keeps_data_and_backfills_publishers_and_kinds(tmp_path: Path) -> None:
+    path = tmp_path / "v3.db"
+    wsj = "https://archive.is/newest/https://www.wsj.com/world/ukraines-stunning-assault-094f8c1c"
+    opinion = "https://archive.is/newest/https://www.wsj.com/opinion/bondi-bends-on-abrego-garcia-788a79bd"
+    with sqlite3.connect(path) as conn:
+        for step in store_module.MIGRATIONS[:3]:
+            step(conn)
+        conn.execute("PRAGMA user_version = 3")
+        items = [(1, "Ukraine’s Stunning Assault", "Drones.", wsj), (2, "Opinion | Bondi Bends", "A column.", opinion),
+                 (3, "A local note", "Text.", None)]
+        conn.executemany(
+            """INSERT INTO items (id, norm_url, guid_key, content_hash, title, text, url, published, first_seen)
+               VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?)""",
+            [(i, normalize_url(u) if u else None, content_hash(t, x), t, x, u, store_module.iso(NOON),
+              store_module.iso(SEEN)) for i, t, x, u in items])
+        conn.executemany(
+            "INSERT INTO sources (item_id, feed_url, outlet, title, url, norm_url) VALUES (?, ?, ?, ?, ?, ?)",
+            [(1, "/feeds/wsj_world.xml", "WSJ.com: World News", "Ukraine’s Stunning Assault", wsj, normalize_url(wsj)),
+             (1, "/feeds/wsj_econ.xml", "WSJ.com: Economy", "Ukraine’s Stunning Assault", wsj, normalize_url(wsj)),
+             (2, "https://feeds.a.dj.com/rss/RSSOpinion.xml", "WSJ Opinion", "Opinion | Bondi Bends", None, None),
+             (3, "/feeds/notes.xml", "My notes", "A local note", None, None)])
+    conn.close()
+
+    with Store(path) as db:
+        assault, bondi, note = everything(db)
+        assert [s.publisher for s in assault.sources] == ["wsj.com", "wsj.com"]  # from the unwrapped links
+        assert [s.publisher for s in bondi.sources] == ["dj.com"]  # no link: the feed's host
+        assert [s.publisher for s in note.sources] == ["My notes"]  # a local file: its name
+        assert (assault.kind, bondi.kind, note.kind) == ("news", "opinion", "news")
+        assert [(s.outlet, s.title) for s in assault.sources] == [("WSJ.com: World News", "Ukraine’s Stunning Assault"),
+                                                                  ("WSJ.com: Economy", "Ukraine’s Stunning Assault")]
+        # A refetch of the same copy attaches to the same item and keeps it one.
+        stats = db.upsert_entries([entry("Ukraine’s Stunning Assault", "Drones.", feed="/feeds/wsj_world.xml",
+                                         outlet="WSJ.com: World News", url=wsj)], SEEN + timedelta(hours=1))
+        assert (stats.new, db.count_items()) == (0, 3)
+    assert user_version(path) == len(store_module.MIGRATIONS)
+
+
+def test_publisher_and_kind_are_stored_and_read_back(store: Store) -> None:
+    url = "https://archive.is/newest/https://www.wsj.com/world/x-1"
+    store.upsert_entries([
+        replace(entry("Ukraine’s Stunning Assault", feed=FEED_A, outlet="WSJ.com: World News", url=url),
+                publisher="wsj.com"),
+        replace(entry("Ukraine’s Stunning Assault", feed=FEED_B, outlet="WSJ.com: Economy", url=url),
+                publisher="wsj.com"),
+        replace(entry("Opinion | A column", "It is bad.", feed=FEED_C, url="https://c.example/o/1"), kind="opinion"),
+        entry("No publisher given", "Text.", feed="/feeds/x.xml", outlet="Local", url="https://www.bbc.co.uk/n/1"),
+    ], SEEN)
+    assault, column, local = everything(store)
+    assert [(s.outlet, s.publisher) for s in assault.sources] == [("WSJ.com: World News", "wsj.com"),
+                                                                  ("WSJ.com: Economy", "wsj.com")]
+    assert (assault.kind, column.kind, local.kind) == ("news", "opinion", "news")
+    assert local.sources[0].publisher == "bbc.co.uk"  # worked out from the link when the entry had none
+
+
+def test_kind_follows_the_owning_feed(store: Store) -> None:
+    first = replace(entry("A column", "It is bad.", url="https://a.example/1"), kind="news")
+    store.upsert_entries([first], SEEN)
+    # Another feed calling it opinion does not relabel it; the owner does, with or without new words.
+    store.upsert_entries([replace(first, feed_url=FEED_B, kind="opinion")], SEEN)
+    assert everything(store)[0].kind == "news"
+    stats = store.upsert_entries([replace(first, kind="opinion")], SEEN)
+    assert (stats.updated, everything(store)[0].kind) == (0, "opinion")
+    stats = store.upsert_entries([replace(first, text="It is worse.", kind="analysis")], SEEN)
+    assert (stats.updated, everything(store)[0].kind) == (1, "analysis")
 
 
 def test_memory_store_is_migrated_and_private() -> None:

@@ -1,0 +1,220 @@
+"""What kind of piece an item is: news, or opinion, analysis, a live blog, a newsletter, media.
+
+Pure: strings in, a kind out; no I/O. Only what the feed itself says is used, strongest first:
+
+1. a section label in the headline: ``Opinion | ...``, ``Analysis: ...``, ``Trade war live: ...``,
+   ``FirstFT: ...``, ``Podcast: ...``, ``... | Opinion``; ``The Guardian view on ...``;
+2. the section in the article's URL path (archive links unwrapped first): ``/opinion/``, ``/lex/``
+   (the FT's Lex column), ``/leaders/`` (the Economist's leaders), ``/live/``, ``/newsletters/``,
+   ``/podcasts/``, ``/video/``...;
+3. the item's categories, and a section line ending its text (FT items end with their topics,
+   e.g. ``The Big Read`` or ``Markets, Free Lunch``): only whole labels that name a kind count,
+   subject tags ("Markets", "Iran") are ignored;
+4. how the text opens: FT newsletter teasers open with ``Plus, ...`` or ``Also in today's
+   newsletter``, podcasts with ``On today's show``;
+5. the feed's name: every item of a feed called "Opinion" or "Podcasts" is of that kind.
+
+Anything else is news. An unlabelled column is news here: nothing in the feed says otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from .models import KINDS
+from .publishers import unwrap_url
+
+__all__ = ["KINDS", "kind_of"]
+
+# Labels (lower-cased, as in a headline prefix, a category or an FT topic line) that name a kind.
+_LABELS: dict[str, str] = {
+    **dict.fromkeys(
+        ("opinion", "opinions", "comment", "commentary", "comment is free", "editorial", "editorials",
+         "our view", "the ft view", "op-ed", "oped", "op ed", "letters", "letter", "letters to the editor",
+         "column", "columns", "columnist", "columnists", "review", "reviews", "lex", "breakingviews",
+         "free lunch", "ft alphaville", "alphaville", "markets insight", "the economist explains", "leaders",
+         "by invitation", "guest essay", "viewpoint", "perspective", "perspectives", "essay"),
+        "opinion",
+    ),
+    **dict.fromkeys(
+        ("analysis", "news analysis", "explainer", "explainers", "explained", "fact check", "fact-check",
+         "factbox", "factcheck", "insight", "instant insight", "the big read", "big read", "the big take",
+         "long read", "the long read", "deep dive", "in charts", "military briefing", "heard on the street",
+         "capital account", "streetwise", "timeline", "the interpreter", "in depth"),
+        "analysis",
+    ),
+    **dict.fromkeys(
+        ("live", "live blog", "live updates", "live coverage", "as it happened", "live q&a", "live news",
+         "liveblog"),
+        "live",
+    ),
+    **dict.fromkeys(
+        ("newsletter", "newsletters", "firstft", "the morning", "morning briefing", "evening briefing",
+         "dealbook", "unhedged", "due diligence", "moral money", "swamp notes", "europe express", "trade secrets",
+         "energy source", "inside politics", "the lex newsletter", "the week ahead newsletter"),
+        "newsletter",
+    ),
+    **dict.fromkeys(
+        ("podcast", "podcasts", "video", "videos", "watch", "listen", "audio", "gallery", "in pictures",
+         "pictures", "photos", "photo essay", "photos of the week", "the daily", "ft live"),
+        "media",
+    ),
+}  # fmt: skip
+# Headline labels matched by shape rather than spelled out.
+_LABEL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|morning|evening|daily)"
+                r"(?: morning| evening)? briefing$"), "newsletter"),
+    (re.compile(r"^ft live\b"), "media"),  # FT Live: recordings of the FT's events and webinars
+    # "Trade war live", "Bank results live" — not "Places to live", "Long live"
+    (re.compile(r"^(?!.*\b(?:to|can|will|could|would|must|not|never|long|we|you|they|i) live$)(?:[\w'&.-]+ ){0,3}live$"
+                r"|^live (?:updates|blog|coverage|q&a|news)\b"), "live"),
+)
+# URL path segments that name a kind (any segment but the last, which is the article's slug).
+_PATH_SEGMENTS: dict[str, str] = {
+    **dict.fromkeys(
+        ("opinion", "opinions", "commentary", "comment", "commentisfree", "editorial", "editorials", "op-ed",
+         "oped", "lex", "leaders", "by-invitation", "letters", "columnists", "columns", "column", "ideas",
+         "breakingviews", "reviews", "alphaville", "guest-essay"),
+        "opinion",
+    ),
+    **dict.fromkeys(
+        ("analysis", "explainer", "explainers", "explained", "the-big-read", "big-read", "long-read",
+         "longread", "longreads", "fact-check", "factcheck", "heard-on-the-street", "the-economist-explains",
+         "interpreter", "in-depth"),
+        "analysis",
+    ),
+    **dict.fromkeys(("live", "live-news", "live-updates", "liveblog", "live-blog", "live-coverage"), "live"),
+    **dict.fromkeys(("newsletters", "newsletter", "briefing"), "newsletter"),
+    **dict.fromkeys(
+        ("video", "videos", "podcasts", "podcast", "audio", "av", "iplayer", "sounds", "gallery", "galleries",
+         "in-pictures", "photo", "photos", "multimedia", "watch"),
+        "media",
+    ),
+}  # fmt: skip
+# Where one publisher's section means something else: the Economist's "Briefing" is its in-depth section.
+_SITE_SEGMENTS: dict[str, dict[str, str]] = {
+    "economist.com": {"briefing": "analysis"},
+}
+_MEDIA_HOSTS = frozenset({"youtube.com", "youtu.be", "vimeo.com", "podcasts.apple.com", "open.spotify.com",
+                          "soundcloud.com", "tiktok.com"})
+_SEPARATORS = re.compile(r"\s*(?:\||:|—|–|\s-\s)\s*")
+_LABEL_MAX_WORDS = 5
+_GUARDIAN_VIEW = re.compile(r"^the [\w’'.-]+(?: [\w’'.-]+)? view(?: on)?\b", re.IGNORECASE)
+_TEXT_OPENINGS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(?:plus(?:,|\s+(?=[\w‘'“\"]))|also in (?:today[’']s|this|this week[’']s) newsletter|"
+                r"in today[’']s newsletter|this (?:article|email) is an on-site version of|"
+                r"welcome (?:back )?to (?:the |this week[’']s )?[\w’' ]{0,40}newsletter)", re.IGNORECASE),
+     "newsletter"),
+    (re.compile(r"^(?:on (?:today[’']s|this week[’']s|this) (?:show|episode|podcast)|in this (?:episode|podcast)|"
+                r"(?:listen|watch)(?: now)?:)", re.IGNORECASE), "media"),
+)
+_TOPIC_LINE_MAX = 80
+_FEED_NAME_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:opinion|opinions|commentary|comment is free|editorials?|op-eds?|columnists?|letters)\b",
+                re.IGNORECASE), "opinion"),
+    (re.compile(r"\banalysis\b|\bexplainers?\b", re.IGNORECASE), "analysis"),
+    (re.compile(r"\bnewsletters?\b", re.IGNORECASE), "newsletter"),
+    (re.compile(r"\b(?:podcasts?|videos?|audio)\b", re.IGNORECASE), "media"),
+    (re.compile(r"\blive (?:blog|updates)\b", re.IGNORECASE), "live"),
+)
+
+
+def kind_of(title: str, url: str | None, categories: Sequence[str] = (), feed_name: str = "", text: str = "") -> str:
+    """The kind of one piece: one of ``KINDS`` ("news" unless the feed says otherwise); never raises.
+
+    Args:
+        title: the headline as the feed gave it.
+        url: the article link (archive links such as ``https://archive.is/newest/<url>`` are unwrapped).
+        categories: the item's category or tag terms.
+        feed_name: the feed's name or title.
+        text: the item's text (its description), as plain text.
+    """
+    for find in (
+        lambda: _from_title(title),
+        lambda: _from_url(url),
+        lambda: _from_labels([*categories, *_topic_line(text)]),
+        lambda: _from_text(text),
+        lambda: _from_feed_name(feed_name),
+    ):
+        kind = find()
+        if kind is not None:
+            return kind
+    return "news"
+
+
+def _label_kind(label: str) -> str | None:
+    label = " ".join(label.replace("’", "'").casefold().split()).strip(" .!?'\"‘“”")
+    if not label:
+        return None
+    kind = _LABELS.get(label)
+    if kind is not None:
+        return kind
+    for pattern, kind in _LABEL_PATTERNS:
+        if pattern.search(label):
+            return kind
+    return None
+
+
+def _from_title(title: str) -> str | None:
+    title = " ".join(title.split())
+    parts = _SEPARATORS.split(title)
+    if len(parts) > 1:
+        # "Opinion | The Case for ...", "Analysis: ...", "Trade war live: ..."; or "... | Opinion".
+        for label in (parts[0], parts[-1]):
+            if len(label.split()) <= _LABEL_MAX_WORDS:
+                kind = _label_kind(label)
+                if kind is not None:
+                    return kind
+    if _GUARDIAN_VIEW.match(title):
+        return "opinion"  # "The Guardian view on ...", "The Observer view on ...": editorials
+    return None
+
+
+def _from_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        parts = urlsplit(unwrap_url(url))
+        host = (parts.hostname or "").removeprefix("www.")
+    except ValueError:
+        return None
+    if host in _MEDIA_HOSTS:
+        return "media"
+    site = next((segments for domain, segments in _SITE_SEGMENTS.items()
+                 if host == domain or host.endswith("." + domain)), {})
+    segments = [segment.casefold() for segment in parts.path.split("/") if segment]
+    for segment in segments[:-1]:
+        kind = site.get(segment) or _PATH_SEGMENTS.get(segment)
+        if kind is not None:
+            return kind
+    return None
+
+
+def _topic_line(text: str) -> list[str]:
+    """The topics of a short last line of the text, such as FT's "Markets, Free Lunch"; else nothing."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if len(lines) < 2 or len(lines[-1]) > _TOPIC_LINE_MAX or lines[-1][-1:] in ".!?\"”'’":
+        return []
+    return [topic for topic in lines[-1].split(",") if topic.strip()]
+
+
+def _from_labels(labels: Sequence[str]) -> str | None:
+    kinds = [kind for kind in (_label_kind(label) for label in labels if isinstance(label, str)) if kind]
+    return kinds[0] if kinds else None
+
+
+def _from_text(text: str) -> str | None:
+    opening = text.lstrip()[:200]
+    for pattern, kind in _TEXT_OPENINGS:
+        if pattern.search(opening):
+            return kind
+    return None
+
+
+def _from_feed_name(name: str) -> str | None:
+    for pattern, kind in _FEED_NAME_WORDS:
+        if pattern.search(name):
+            return kind
+    return None

@@ -1,0 +1,164 @@
+"""The kind of a piece, from what real feeds say: headline labels, URL sections, categories, text, feed name."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from briefing.kinds import KINDS, kind_of
+
+FT = "https://archive.is/newest/https://www.ft.com/content/1d593248-df33-4bd2-b648-5338dfd9546a"
+WSJ = "https://archive.is/newest/https://www.wsj.com/economy/trade/trump-steel-tariffs-legal-de400826"
+ECONOMIST = "https://archive.is/newest/https://www.economist.com/finance-and-economics/2025/06/01/will-the-uae-break-opec"
+
+# Real items of the daily snapshots (shared/data/daily, daily_extra): (title, url, text) -> kind.
+REAL = [
+    # WSJ World News carries the Opinion section, labelled in the headline and the path.
+    ("Opinion | Bondi Bends on Abrego Garcia",
+     "https://archive.is/newest/https://www.wsj.com/opinion/bondi-bends-on-abrego-garcia-788a79bd", "", "opinion"),
+    ("Heard on the Street: Are steel tariffs as bulletproof as investors seem to believe?", WSJ, "", "analysis"),
+    ("Capital Account: Trump has hit his tariff goals, for now. But these deals don’t yet represent a new order",
+     "https://archive.is/newest/https://www.wsj.com/economy/trade/trumps-new-trade-order-is-fragile-ef8bb49a", "",
+     "analysis"),
+    ("Live Q&A: Ask Us Your Questions About the Iran-Israel Conflict",
+     "https://archive.is/newest/https://www.wsj.com/world/middle-east/iran-israel-conflict-questions-cbdf080d", "",
+     "live"),
+    ("U.S. Factory Activity Slips Further as Trade Policies Weigh, ISM Says",
+     "https://archive.is/newest/https://www.wsj.com/economy/u-s-factory-activity-slips-further-315d5470",
+     "The Institute for Supply Management said Monday that its index fell to 48.5 in May.", "news"),
+    ("Week Ahead for FX, Bonds: U.S. Inflation Data in Focus", WSJ, "", "news"),
+    # FT (myFT following): section tags end the description; newsletters open with "Plus, ...".
+    ("Dollar slides towards 3-year low as weak US data stokes economic fears", FT,
+     "Treasuries under pressure following warnings on US debt load\n\nMarkets", "news"),
+    ("Oaktree’s Italian football foray", FT,
+     "Plus, Dai-ichi Life/M&G tie-up, dollar/Treasury yield correlation, and Daniel Katz at Sotheby’s\n\nMarkets",
+     "newsletter"),
+    ("The debt limit is still a thing", FT, "Plus copper tariffs\n\nMarkets", "newsletter"),
+    ("Court throws Donald Trump’s tariffs into doubt", FT,
+     "Also in today’s newsletter, US says it will ‘aggressively’ revoke Chinese student visas\n\nMarkets",
+     "newsletter"),
+    ("FirstFT: Ukraine and US move closer to signing minerals deal", FT, "", "newsletter"),
+    ("The case for Trump’s tariffs", FT,
+     "The arguments are believed more widely than the Maga camp, but that does not make them any more right"
+     "\n\nFree Lunch", "opinion"),
+    ("The S&P 500 is still significantly overpriced", FT,
+     "Investors are yet to fully factor in tariffs and hits to AI and US exceptionalism\n\nFree Lunch, Markets",
+     "opinion"),
+    ("How Hollywood learnt to love video games", FT,
+     "While superhero franchises flag, ‘A Minecraft Movie’ shows the industry has finally cracked the formula"
+     "\n\nThe Big Read", "analysis"),
+    ("Trade war live: Trump says no extension to August tariff deadline", FT,
+     "Washington sent letters to 14 trading partners\n\nMarkets", "live"),
+    ("Robotaxis, tech earnings and 24-hour trading", FT, "On today’s show, three topics from the Lex column\n\nMarkets",
+     "media"),
+    ("Monzo revenues hit £1bn for first time", FT,
+     "London-based fintech reports rise in profits but plays down speculation of imminent IPO\n\nMarkets", "news"),
+    ("How Live Nation calls the tune for the live music industry", FT, "Rivals and competition experts fear ...",
+     "news"),
+    # NYT: live blogs and videos by path; the daily briefing newsletter.
+    ("Here’s the latest.",
+     "https://archive.is/newest/https://www.nytimes.com/live/2025/05/08/us/trump-uk-trade-news/heres-the-latest", "",
+     "live"),
+    ("Did Trump Manipulate the Stock Market?",
+     "https://archive.is/newest/https://www.nytimes.com/video/business/economy/100000010106635/did-trump.html", "",
+     "media"),
+    ("Thursday Briefing: Antiracism Protesters Gather in Britain",
+     "https://www.nytimes.com/2024/08/07/briefing/britain-antiracism-protests-us-presidential-election.html", "",
+     "newsletter"),
+    ("As Courts Call Tariffs Into Question, Trump Again Turns to His Favorite Tool",
+     "https://archive.is/newest/https://www.nytimes.com/2025/06/02/business/economy/trump-tariffs-courts.html", "",
+     "news"),
+    # The Economist's Finance & economics section is its reporting.
+    ("Will the UAE break OPEC?", ECONOMIST, "We find that the Emiratis are flouting the cartel’s rules", "news"),
+    # The Atlantic: Ideas is its opinion section.
+    ("Britain Rules on What a Woman Is",
+     "https://archive.is/newest/https://www.theatlantic.com/ideas/archive/2025/04/britain-rules-woman/682511/", "",
+     "opinion"),
+    ("The Curse of ChatGPT",
+     "https://archive.is/newest/https://www.theatlantic.com/newsletters/archive/2025/04/was-chatgpt/682509/", "",
+     "newsletter"),
+    ("Photos of the Week: Holy Week, Tapir Calf, Whale Kites",
+     "https://archive.is/newest/https://www.theatlantic.com/photo/2025/04/photos-of-the-week/682496/", "", "media"),
+    # CNN and BBC (daily_extra).
+    ("Opinion: Why millionaires like us want to pay more in taxes",
+     "https://www.cnn.com/2023/04/17/opinions/us-tax-system-wealthy-disney-pearl/index.html", "", "opinion"),
+    ("Podcast: One country musician is calling for other artists to oppose assault rifles",
+     "https://www.cnn.com/audio/podcasts/the-assignment/episodes/42a2f0e2", "", "media"),
+    ("Review: 'Barry' takes a whack at its farewell season",
+     "https://www.cnn.com/2023/04/14/entertainment/barry-season-4-review/index.html", "", "opinion"),
+    ("Fox News-Dominion trial", "https://www.cnn.com/business/live-news/fox-news-dominion-trial-04-18-23/index.html",
+     "", "live"),
+    ("Moment Ukrainian troops cross into Russia", "https://www.bbc.com/news/videos/c4g3x2z8yg8o", "", "media"),
+    ("Ukraine's incursion shows Russia's war is not going to plan", "https://www.bbc.com/news/articles/cy4y3529v7vo",
+     "", "news"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("title", "url", "text", "kind"), REAL, ids=[row[0][:40] for row in REAL])
+def test_real_items(title: str, url: str, text: str, kind: str) -> None:
+    assert kind_of(title, url, text=text) == kind
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("https://www.ft.com/lex/unilever-spin-off", "opinion"),  # the FT's Lex column
+        ("https://www.economist.com/leaders/2025/05/29/how-to-fix-the-fed", "opinion"),
+        ("https://www.economist.com/by-invitation/2025/05/29/a-guest-essay", "opinion"),
+        ("https://www.economist.com/briefing/2025/05/29/the-long-view", "analysis"),  # not a newsletter there
+        ("https://www.theguardian.com/commentisfree/2025/jun/02/the-view", "opinion"),
+        ("https://www.reuters.com/breakingviews/a-deal-too-far-2025-06-02/", "opinion"),
+        ("https://www.nytimes.com/newsletters/2025/06/02/dealbook", "newsletter"),
+        ("https://www.youtube.com/watch?v=abc", "media"),
+        ("https://web.archive.org/web/20250602000000/https://www.wsj.com/opinion/x-1", "opinion"),
+        ("https://www.wsj.com/world/live-shows-return-1", "news"),  # "live" inside a slug is no section
+        ("https://www.ft.com/content/opinion", "news"),  # nor is the last segment
+        ("not a url", "news"),
+    ],
+)
+def test_url_sections(url: str, kind: str) -> None:
+    assert kind_of("A headline", url) == kind
+
+
+def test_title_labels_beat_the_url_and_trailing_labels_count() -> None:
+    assert kind_of("Analysis: Why rates rose", "https://example.com/opinion/x/y") == "analysis"
+    assert kind_of("Britain needs a plan | Opinion", None) == "opinion"
+    assert kind_of("The Guardian view on the budget: a missed chance", None) == "opinion"
+    assert kind_of("Explainer: What a rate cut means", None) == "analysis"
+    assert kind_of("Places to live: the best towns", None) == "news"  # not a live blog
+    assert kind_of("Trump: 'We will win'", None) == "news"  # a speaker, not a section
+
+
+def test_categories_count_only_when_they_name_a_kind() -> None:
+    assert kind_of("A headline", None, ["Politics", "Opinion"]) == "opinion"
+    assert kind_of("A headline", None, ["Podcasts"]) == "media"
+    # NYT's subject tags mention opinion polls: a subject, not a section.
+    assert kind_of("A headline", None, ["Polls and Public Opinion", "Politics and Government"]) == "news"
+
+
+def test_feed_name_is_the_last_resort() -> None:
+    assert kind_of("A headline", "https://www.wsj.com/articles/x-1", feed_name="WSJ.com: Opinion") == "opinion"
+    assert kind_of("A headline", None, feed_name="The Economist: Podcasts") == "media"
+    assert kind_of("A headline", None, feed_name="WSJ.com: World News") == "news"
+    assert kind_of("A headline", None, feed_name="Newsletters of the FT") == "newsletter"
+    # A label in the headline is stronger than the feed it came in.
+    assert kind_of("Live: the count", None, feed_name="Opinion") == "live"
+
+
+def test_a_long_last_paragraph_is_no_topic_line() -> None:
+    text = "First paragraph.\n\nThe review of the bank's lending will report next month, officials said."
+    assert kind_of("Bank under scrutiny", None, text=text) == "news"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    title=st.text(),
+    url=st.one_of(st.none(), st.text(), st.builds(lambda rest: "https://archive.is/newest/" + rest, st.text())),
+    categories=st.lists(st.text(), max_size=4),
+    feed_name=st.text(),
+    text=st.text(),
+)
+def test_any_input_gives_a_known_kind(title: str, url: str | None, categories: list[str], feed_name: str,
+                                      text: str) -> None:
+    assert kind_of(title, url, categories, feed_name, text) in KINDS
