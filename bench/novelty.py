@@ -426,7 +426,8 @@ def run(args: argparse.Namespace) -> int:
                     if dd.history_items is None:
                         dd.history_items = _history_items(stream, dd.positions, dd.vectors)
                 novelty, score = _ranker_scores(stories, [h for _, dd in history for h in dd.history_items or []],
-                                                datetime.combine(day, datetime.min.time(), UTC), rank_config)
+                                                datetime.combine(day, datetime.min.time(), UTC), rank_config,
+                                                encoder.model_id)
                 day_scores["ranker"] = np.asarray([novelty[a.id] for a in articles], dtype=np.float32)
                 day_scores["ranker_score"] = np.asarray([score[a.id] for a in articles], dtype=np.float32)
                 seconds["ranker"] += time.perf_counter() - t
@@ -463,25 +464,20 @@ def _article(stream: Stream, p: int) -> Any:
 
 
 def _history_items(stream: Stream, positions: np.ndarray, vectors: np.ndarray) -> list[Any]:
-    from briefing.models import HistoryItem
-    from briefing.pipeline import embedding_text
-    from briefing.rank import key_terms
+    from briefing.pipeline import history_item
 
-    items = []
-    for p, vector in zip(positions, vectors, strict=True):
-        article = _article(stream, int(p))
-        # The vector stays a float32 array (HistoryItem says tuple): rank_stories only stacks them, and
-        # 384 Python floats per item would cost ~12 KB each over a 45k-item window.
-        items.append(HistoryItem(article_id=article.id, title=article.title, published=article.published,
-                                 vector=vector, terms=key_terms(embedding_text(article))))
-    return items
+    # The vector stays a float32 array (HistoryItem says tuple): rank_stories only stacks them, and
+    # 384 Python floats per item would cost ~12 KB each over a 45k-item window.
+    return [history_item(_article(stream, int(p)), vector) for p, vector in zip(positions, vectors, strict=True)]
 
 
-def _ranker_scores(stories: Sequence[Any], history: Sequence[Any], now: datetime, config: Any
+def _ranker_scores(stories: Sequence[Any], history: Sequence[Any], now: datetime, config: Any, model_id: str
                    ) -> tuple[dict[int, float], dict[int, float]]:
+    from briefing.importance import prior_for
     from briefing.rank import rank_stories
 
-    ranked = rank_stories(stories, history, {}, now, config)
+    # As the pipeline ranks: the shipped importance prior (trained on days outside the reported weeks).
+    ranked = rank_stories(stories, history, {}, now, config, prior=prior_for(model_id))
     novelty: dict[int, float] = {}
     score: dict[int, float] = {}
     for r in ranked:

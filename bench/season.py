@@ -14,8 +14,9 @@ Checks, per briefing:
 - ``title_again``: new or updated stories whose lead headline an earlier briefing already showed under
   another article (a re-posted item the store did not recognise). Reported, ideally 0.
 - ``same_outlet``: listed stories holding two articles of one publisher, a proxy for wrong merges.
-- ``opinion_top10``: of the first 10 stories by rank, those that are not news (opinion, analysis,
-  newsletters, media): should be few, the day's news comes first.
+- ``opinion_top10``: of the first 10 stories by rank, those of a separate kind (opinion, analysis,
+  newsletters, media; live blogs are news): only on days with fewer than 10 fresh news stories.
+- ``opinion_above_news``: such stories ranked above a fresh news story. Must be 0.
 - ``double_counted``: listed stories whose coverage count (``Story.outlets``) exceeds their number of
   distinct publishers, each source's publisher worked out here from its link (archive links unwrapped),
   else its feed: two sections of one publisher counted as two sources. Must be 0.
@@ -133,8 +134,12 @@ def _check(briefing: Any, day: date, seconds: float, fetched: dict[str, int], sh
     same_outlet = [" | ".join(a.title for a in story.story.articles) for story in briefing.stories
                    if _one_outlet_twice(story.story.articles)]
     by_rank = sorted(briefing.stories, key=lambda story: story.rank)
+    views = set(briefing.separate_kinds)  # opinion, analysis, newsletter, media by default; live blogs are news
     opinion_top = [f"{_kind(story.story)}: {story.story.lead.title}" for story in by_rank[:KIND_TOP]
-                   if _kind(story.story) != "news"]
+                   if _kind(story.story) in views]
+    last_news = max((i for i, story in enumerate(by_rank) if _kind(story.story) not in views
+                     and story.status != "repeat"), default=-1)
+    above_news = [story.story.lead.title for story in by_rank[:last_news] if _kind(story.story) in views]
     double_counted = [story.story.lead.title for story in briefing.stories if _double_counted(story.story)]
     for story in briefing.stories:
         shown_ids.update(article.id for article in story.story.articles)
@@ -147,6 +152,7 @@ def _check(briefing: Any, day: date, seconds: float, fetched: dict[str, int], sh
         "shown_again": shown_again, "title_again": len(title_again), "title_again_stories": title_again,
         "same_outlet": len(same_outlet), "same_outlet_stories": same_outlet,
         "opinion_top10": len(opinion_top), "opinion_top10_stories": opinion_top,
+        "opinion_above_news": len(above_news), "opinion_above_news_stories": above_news,
         "double_counted": len(double_counted), "double_counted_stories": double_counted,
         "failed_feeds": [f.feed for f in briefing.failed_feeds], "fetched": fetched,
         "seconds": round(seconds, 3), "model_loaded": model_loaded,
@@ -179,16 +185,18 @@ def _double_counted(story: Any) -> bool:
 def report(args: argparse.Namespace, per_day: list[dict[str, Any]], total_s: float, feeds: list[str]) -> int:
     totals = {key: sum(d[key] for d in per_day)
               for key in ("articles", "stories", "listed", "new", "development", "update", "repeat", "shown_again",
-                          "title_again", "same_outlet", "opinion_top10", "double_counted")}
+                          "title_again", "same_outlet", "opinion_top10", "opinion_above_news", "double_counted")}
     seconds = sorted(d["seconds"] for d in per_day)
     empty = sum(1 for d in per_day if d["articles"] == 0)
     rows = [[len(per_day), totals["articles"], totals["articles"] / len(per_day), totals["stories"] / len(per_day),
              totals["new"], totals["development"], totals["update"], totals["repeat"], totals["shown_again"],
-             totals["title_again"], totals["same_outlet"], totals["opinion_top10"], totals["double_counted"],
+             totals["title_again"], totals["same_outlet"], totals["opinion_top10"],
+             totals["opinion_above_news"], totals["double_counted"],
              seconds[len(seconds) // 2], seconds[-1], total_s]]
     print(f"\nseason: {per_day[0]['day']}..{per_day[-1]['day']}, feeds {', '.join(feeds)}")
     print(table(["briefings", "articles", "articles/day", "stories/day", "new", "development", "update", "repeat",
-                 "shown again", "title again", "one publisher twice", "not news in top 10", "double counted",
+                 "shown again", "title again", "one publisher twice", "views in top 10", "views above news",
+                 "double counted",
                  "median s", "max s", "season s"], rows, 1))
     if empty:
         print(f"{empty} briefing(s) with no articles in their window")
@@ -199,7 +207,9 @@ def report(args: argparse.Namespace, per_day: list[dict[str, Any]], total_s: flo
                "empty_briefings": empty, "per_day": per_day,
                "notes": ["briefing for day D built at D+1's snapshot time, after fetching D+1's snapshot",
                          "shown_again must be 0: an article of a new/updated story already shown before",
-                         "opinion_top10: stories of the first 10 by rank whose kind is not news",
+                         "opinion_top10: stories of the first 10 by rank of a separate kind "
+                         "(opinion, analysis, newsletter, media)",
+                         "opinion_above_news must be 0: such a story ranked above a fresh news story",
                          "double_counted must be 0: a story counted more sources than it has publishers"]}
     out = write_result(args.out, "season", payload, args.argv)
     print(f"wrote {out}")

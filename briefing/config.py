@@ -147,7 +147,7 @@ class RankWeights(_Section):
     novelty: float = 0.5
     """Nothing like the story in the recent past: 1 for a new story or a development, else 1 − similarity to
     the closest past article."""
-    first_event: float = Field(default=0.5, validation_alias=AliasChoices("first_event", "first_cue"))
+    first_event: float = Field(default=0.25, validation_alias=AliasChoices("first_event", "first_cue"))
     """The story reports a first-time event (``briefing.firsts``), not reported before."""
     coverage: float = 0.6
     """Publishers carrying the story (log-scaled: 1 at 10 publishers)."""
@@ -166,6 +166,9 @@ class RankConfig(_Section):
     history_days: int = Field(default=14, ge=1)
     new_below: float = Field(default=0.55, gt=0, le=1)
     """A story whose closest past story is less similar than this is new."""
+    headline_new_below: float = Field(default=0.65, gt=0, le=1)
+    """The same for a story of bare headlines (feeds without text): two headlines this loosely alike share a
+    name more often than an event ("Jay Z to bring festival to LA" after "Beyonce, Jay Z tour")."""
     repeat_above: float = Field(default=0.8, gt=0, le=1)
     """A story this similar to a past one, with nothing new, is a repeat."""
     related_above: float = Field(default=0.45, gt=0, le=1)

@@ -63,11 +63,13 @@ def _set(*groups: str) -> frozenset[str]:
 _NOT_A_REPORT = re.compile(
     r"^\s*(?:opinion|analysis|review|the big read|heard on the street|letters?|lex|explainer|live|watch|video"
     r"|photos?|in pictures|podcast|quiz|week ahead)\b"
-    r"|^\s*(?:who|what|why|how|where|when|will|should|can|could|is|are|does|do|here['’]s|here is)\b"
     r"|^\s*top (?:\w+ )?stories\b"
     r"|\bdies at \d+|\bdead at \d+|\bobituary\b|\bas it happened\b|\bin this newsletter\b",
     re.IGNORECASE,
 )
+# Question and explainer openings, case-sensitive so that "WHO confirms first case" stays a report.
+_QUESTION = re.compile(r"^\s*(?:Who|What|Why|How|Where|When|Will|Should|Can|Could|Is|Are|Does|Do|Here['’]s|Here Is"
+                       r"|Here is)\b")
 
 # --- the cue ------------------------------------------------------------------------------------------
 
@@ -86,7 +88,7 @@ _CLAUSE_BREAK = re.compile(r"(?<=[.!?;])\s+|:\s+|\s+[—–-]{1,2}\s+|\s*\|\s*")
 # Names and fixed phrases where "first" is part of a name or a title, not an ordinal of an event.
 _OTHER_SENSE_AFTER = re.compile(
     r"^[- ](?:brands?|lady|ladies|minister|ministers|principles|nations|amendment|republic|citizens|solar"
-    r"|horizon|class|hand|name|names|aid|responders?|mover|come|of all|and foremost|things first"
+    r"|horizon|class|hand|name|names|aid|responders?|mover|come|of all|and foremost|things first|ft"
     r"|-?time[- ](?:home[- ]?)?(?:buyers?|owners?|investors?|voters?|visitors?|users?|founders?|mothers?|parents?))\b"
     r"|^ [^,]{1,40}, (?:now|then|next)\b",  # "First Canada, Now Australia": a sequence, not an event
     re.IGNORECASE,
@@ -148,7 +150,8 @@ _ORDINAL_NOUNS = _set(
     "look looks glance glimpse glimpses take takes impression impressions reading readings estimate estimates",
     "data report reports review reviews sign signs hint hints indication indications batch step steps",
     "time-ever draft results detail details image images photos pictures footage arrests charges casualties",
-    "deaths victims win wins loss losses goal goals medal medals title titles place",
+    "deaths victims win wins loss losses goal goals medal medals title titles place thing things person word",
+    "words date dates line lines",
     "of in",  # "first of many", "the first of Russia's land grabs", "the first in a series"
 )
 # "first X of the year / of Trump's term / of the season / during his second term / as secretary".
@@ -177,9 +180,11 @@ _STAT_NOUNS = _set(
 # Words that, in the clause before "for the first time" or after "becomes the first ... to", say a number
 # moved: "Gold hits $3,500 for first time", "Nvidia becomes first company to reach $4tn".
 _STAT_CLAUSE = re.compile(
+    # "reach"/"cross" only with a number: troops reaching the front is an event, gold reaching $3,500 is not.
     r"[$€£¥]\s?\d|\d\s?%|\b(?:up|down) (?:by )?\d|\d[\d,.]*\s?(?:bn|tn|mn|m|k|points|pts|trillion|billion|million)\b"
+    r"|\b\d{1,3}(?:,\d{3})+\b|\b(?!(?:19|20)\d\d\b)\d{4,}\b"  # 100,000 or 6000, not a year
     r"|\b(?:" + _words(
-        "hit hits hitting top tops topped topping reach reaches reached reaching cross crosses crossed",
+        "hit hits hitting top tops topped topping",
         "surpass surpasses surpassed pass passes passed exceed exceeds exceeded break breaks broke",
         "rise rises rose risen rising fall falls fell fallen falling drop drops dropped decline declines declined",
         "gain gains gained climb climbs climbed slip slips slipped edge edges edged tick ticks ticked",
@@ -279,7 +284,7 @@ _STAT_INFINITIVE = re.compile(
 # "In Historic Shift, U.K., Australia and Canada Recognize a Palestinian State"; "in a military first".
 # Not a bare "historic": "historic highs", "historic conclave", "historic increase in tariffs" are not events.
 _HISTORIC = re.compile(
-    r"\bin (?:a )?historic (?:shift|move|step|decision|break|reversal|first|vote|ruling)\b"
+    r"\bin (?:a )?historic (?:shift|move|step|decision|break|reversal|first|vote|ruling)\b|^in a first\b"
     r"|\bin (?:a |an )?(?:historic|military|world|global|national|legal|diplomatic|medical|scientific|space"
     r"|industry|european|european|african|asian)[- ]first\b"
     r"|\b(?:a|an) (?:historic|military|world|global|diplomatic|medical|scientific|legal)[- ]first\b",
@@ -317,7 +322,7 @@ def first_event(title: str, text: str = "") -> FirstEvent | None:
     """
     title = _clean(title)
     text = _clean(text)
-    if _NOT_A_REPORT.search(title) or title.endswith("?"):
+    if _NOT_A_REPORT.search(title) or _QUESTION.search(title) or title.endswith("?"):
         return None
     for where, value in (("title", title), ("text", text)):
         for number, clause in enumerate(_CLAUSE_BREAK.split(value)):
@@ -353,15 +358,19 @@ def _read_first(clause: str, found: re.Match[str], is_title: bool, opens: bool) 
         return None
     if _PLAN_BEFORE.search(left) or _PLAN_AFTER.search(right):
         return None
+    if cue.endswith("first-time") and re.match(r"^ (?!(?:since|in|ever|that|this|on)\b)\w", right, re.IGNORECASE):
+        return None  # "easier for first-time buyers": an adjective, not "for the first time"
     if "time" in cue:
         return _read_first_time(clause, found, left, right)
     if _ADVERB_AFTER.search(right) or _PERIOD_NUMBER.search(right):
         return None
     noun_phrase = _noun_phrase(right)
-    if not noun_phrase:
-        return None
+    named_first = _COPULA_BEFORE.search(left) is not None
+    to_verb = re.match(r"^[^,;]{0,60}?\bto \w+", right)
+    if not noun_phrase and not (named_first and right.lower().startswith(" to ")):
+        return None  # "the first of many", "first in a series"
     lowered = [word.lower().strip(_TRAILING) for word in noun_phrase]
-    if lowered[0] in _ORDINAL_NOUNS or any(word in _STAT_NOUNS or word in _ORDINAL_NOUNS for word in lowered[:3]):
+    if any(word in _STAT_NOUNS or word in _ORDINAL_NOUNS for word in lowered[:3]):
         return None
     tail = right.split(",")[0]
     if _SINCE.search(tail):
@@ -376,8 +385,6 @@ def _read_first(clause: str, found: re.Match[str], is_title: bool, opens: bool) 
         return None  # "first pact of Trump's trade wars", "first trip to Asia as secretary of state"
     ever = "ever" in cue
     person = _PERSON.search(right) is not None
-    to_verb = re.match(r"^[^,;]{0,60}?\bto \w+", right)
-    named_first = _COPULA_BEFORE.search(left) is not None
     if named_first and to_verb and _STAT_INFINITIVE.search(to_verb.group(0)):
         return None  # "becomes first company to reach $4tn", "first benchmark to recover all losses"
     if (ever or named_first) and _STAT_CLAUSE.search(" ".join(noun_phrase)):

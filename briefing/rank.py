@@ -17,6 +17,7 @@ from datetime import datetime
 
 import numpy as np
 
+from .cluster import TITLE_ONLY_WORDS
 from .config import RankConfig
 from .firsts import FirstEvent, first_event
 from .models import HistoryItem, RankedStory, Status, Story
@@ -135,6 +136,7 @@ class _Signals:
     fresh_words: tuple[str, ...]  # content words not in them
     words: int  # content words in the story
     kind: str
+    bare_headlines: bool  # no article of the story has text beyond its headline
     importance: float  # the importance prior: wider coverage expected for a story of this kind (log2 units)
 
 
@@ -168,6 +170,8 @@ def _signals(story: Story, match: _Match, related: tuple[str, ...], importance: 
     for article in story.articles:
         event = first_event(article.title, " ".join(article.text.split()[:60]))
         if event:
+            if event.where == "title":  # the headline says it best, subject included
+                event = replace(event, phrase=_short(article.title.rstrip(" .:"), 16))
             break
     if event and match.known_event:
         event = None  # a follow-up of a first-time event reported earlier: reactions, explainers
@@ -180,17 +184,20 @@ def _signals(story: Story, match: _Match, related: tuple[str, ...], importance: 
         match=match, novelty=max(0.0, 1.0 - match.similarity), event=event,
         publishers=tuple(sorted(names.values())), extra_placements=max(0, story.placements - len(names)),
         related=related, fresh_terms=fresh, fresh_words=fresh_words, words=len(words), kind=story.kind,
-        importance=importance,
+        importance=importance, bare_headlines=all(len(a.text.split()) < TITLE_ONLY_WORDS for a in story.articles),
     )
 
 
 def _status(signals: _Signals, config: RankConfig) -> Status:
     match = signals.match
     new_numbers = [t for t in signals.fresh_terms if t[0].isdigit()]
-    if match.item is None or match.similarity < config.new_below:
+    new_below = config.headline_new_below if signals.bare_headlines else config.new_below
+    if match.item is None or match.similarity < new_below:
         return "new"
-    if signals.event is not None:
-        return "development"  # an ongoing story, but something in it happened for the first time
+    if signals.event is not None and signals.event.where == "title":
+        # An ongoing story, but something in it happened for the first time, and the headline says so:
+        # a "first" deep in the text of a follow-up is background more often than news.
+        return "development"
     # New names, numbers or a good share of new words: something material happened.
     material = (len(signals.fresh_terms) >= 2 or bool(new_numbers)
                 or len(signals.fresh_words) >= max(3, signals.words / 2))

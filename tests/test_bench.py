@@ -71,7 +71,7 @@ def test_first_report_of_each_story_carries_its_score() -> None:
     vecs = np.array([[1, 0.1, 0], [1, 0.12, 0], [0, 1, 0]], dtype=np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     stories = cluster_articles(arts, vecs, 0.9)
-    novelty, score = _ranker_scores(stories, [], noon, RankConfig())
+    novelty, score = _ranker_scores(stories, [], noon, RankConfig(), "toy-3d")  # no shipped prior for it
     # Article 2 came out first: it carries the storm story's score, article 1 is a follow-up below every first.
     assert min(score[2], score[3]) > score[1]
     assert min(novelty[2], novelty[3]) > novelty[1]
