@@ -137,6 +137,7 @@ def kind_of(title: str, url: str | None, categories: Sequence[str] = (), feed_na
         lambda: _from_labels([*categories, *_topic_line(text)]),
         lambda: _from_text(text),
         lambda: _from_feed_name(feed_name),
+        lambda: _from_question(title),
     ):
         kind = find()
         if kind is not None:
@@ -170,6 +171,18 @@ def _from_title(title: str) -> str | None:
     if _GUARDIAN_VIEW.match(title):
         return "opinion"  # "The Guardian view on ...", "The Observer view on ...": editorials
     return None
+
+
+def _from_question(title: str) -> str | None:
+    # "Why ...", "How to ...", "...: What to Know", a question: it explains or argues, it does not report.
+    return "analysis" if _EXPLAINER.search(" ".join(title.split())) else None
+
+
+_EXPLAINER = re.compile(
+    r"^(?:why|how to|what (?:is|are|does|do|would|will|if|to know|we know))\b"
+    r"|[:,] (?:what to know|what we know|explained|the key questions)\W*$|\?\W*$",
+    re.IGNORECASE,
+)
 
 
 def _from_url(url: str | None) -> str | None:

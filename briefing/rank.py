@@ -43,6 +43,10 @@ watch video new""".split())
 _CONTENT_WORD = re.compile(r"[a-z][a-z'’-]{3,}")
 WIDELY_COVERED = 0.75
 """An importance prior this high (log2 units: 1.7x the publishers the reader's count shows) is said in the reasons."""
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december".split()
+)
 _TITLE_CASE_SHARE = 0.6
 """A headline whose longer words are mostly capitalised is Title Case: its casing names nothing."""
 
@@ -78,8 +82,8 @@ def _prose_terms(text: str) -> list[str]:
     terms = []
     for match in _TERM.finditer(text):
         term = match.group(0).strip(".,")
-        if len(term) < 2 or term in _SENTENCE_STARTERS:
-            continue
+        if len(term) < 2 or term in _SENTENCE_STARTERS or term.lower() in _CALENDAR:
+            continue  # "Thursday" is when, not what: every follow-up has a new one
         opens_sentence = not text[: match.start()].strip() or _SENTENCE_END.search(text[: match.start()])
         if opens_sentence and term[0].isalpha() and not term.isupper():
             continue  # capitalised because it starts a sentence, not because it names something

@@ -70,7 +70,8 @@ REAL = [
      "https://archive.is/newest/https://www.nytimes.com/2025/06/02/business/economy/trump-tariffs-courts.html", "",
      "news"),
     # The Economist's Finance & economics section is its reporting.
-    ("Will the UAE break OPEC?", ECONOMIST, "We find that the Emiratis are flouting the cartel’s rules", "news"),
+    # A question in the headline: the piece argues or explains (the Economist's analysis style).
+    ("Will the UAE break OPEC?", ECONOMIST, "We find that the Emiratis are flouting the cartel’s rules", "analysis"),
     # The Atlantic: Ideas is its opinion section.
     ("Britain Rules on What a Woman Is",
      "https://archive.is/newest/https://www.theatlantic.com/ideas/archive/2025/04/britain-rules-woman/682511/", "",
@@ -162,3 +163,19 @@ def test_a_long_last_paragraph_is_no_topic_line() -> None:
 def test_any_input_gives_a_known_kind(title: str, url: str | None, categories: list[str], feed_name: str,
                                       text: str) -> None:
     assert kind_of(title, url, categories, feed_name, text) in KINDS
+
+
+@pytest.mark.parametrize(("title", "kind"), [
+    ("South Korea Elects Its Next President: What to Know", "analysis"),
+    ("Will Trump come after the Community Reinvestment Act?", "analysis"),
+    ("Why nature loss matters to companies — and what they can do", "analysis"),
+    ("How to break China’s stranglehold on critical minerals", "analysis"),
+    ("Who would pay America’s “revenge tax” on foreigners?", "analysis"),
+    # News that merely starts like a question word stays news.
+    ("Will Smith wins best actor", "news"),
+    ("How Labor Unions Came to Define the L.A. Immigration Protests", "news"),
+    ("Ukraine Says It Destroyed Dozens of Warplanes Deep Inside Russia", "news"),
+    ("Israel strikes Iran's nuclear sites", "news"),
+])
+def test_explainers_and_questions_are_analysis(title: str, kind: str) -> None:
+    assert kind_of(title, None) == kind
