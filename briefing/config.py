@@ -166,9 +166,9 @@ class RankConfig(_Section):
     history_days: int = Field(default=14, ge=1)
     new_below: float = Field(default=0.55, gt=0, le=1)
     """A story whose closest past story is less similar than this is new."""
-    headline_new_below: float = Field(default=0.65, gt=0, le=1)
+    headline_new_below: float = Field(default=0.60, gt=0, le=1)
     """The same for a story of bare headlines (feeds without text): two headlines this loosely alike share a
-    name more often than an event ("Jay Z to bring festival to LA" after "Beyonce, Jay Z tour")."""
+    name more often than an event ("Jay Z to bring festival to LA" after "Beyonce, Jay Z tour"); tuned on the bench tuning week."""
     repeat_above: float = Field(default=0.8, gt=0, le=1)
     """A story this similar to a past one, with nothing new, is a repeat."""
     related_above: float = Field(default=0.45, gt=0, le=1)

@@ -1,10 +1,11 @@
 """Rank stories as an editor would, and say why. Pure: history and time are handed in.
 
-What lifts a story, in order of weight: nothing like it in the recent past (novelty); a first-time
-event in it (``briefing.firsts``); how many publishers carry it; how many more pieces on the same
-subject appeared today (related coverage: several angles on one event are a big event); a publisher
-placing it in several of its feeds. Opinion, analysis and newsletters are ranked in their own group
-(``separate_kinds``), after the day's news; repeats come last.
+Status first: a new story or a first-time development (``briefing.firsts``) counts as fully novel,
+an update as novel as it is, a repeat goes last. Then importance: how many publishers carry the story,
+a first-time event in it, a publisher placing it in several of its feeds, and the importance prior
+(``briefing.importance``: how widely stories of its kind are covered elsewhere). Opinion, analysis and
+newsletters are ranked in their own group (``separate_kinds``), after the day's news. Weights are in
+``RankConfig.weights``; docs/design-notes.md says how they were chosen.
 """
 
 from __future__ import annotations
@@ -36,17 +37,16 @@ behind being below between both came come comes could despite does doing down du
 first from further have having here into just last later less like made make makes many more most much must near
 next only other over part says said same should since some still such than that their them then there these they
 this those through time today under until upon very week weeks what when where which while will with within
-without would year years your monday tuesday wednesday thursday friday saturday sunday january february march
-april june july august september october november december update updated report reports reported news live
-watch video new""".split())
-"""Words too common in news to say what changed."""
-_CONTENT_WORD = re.compile(r"[a-z][a-z'’-]{3,}")
-WIDELY_COVERED = 0.75
-"""An importance prior this high (log2 units: 1.7x the publishers the reader's count shows) is said in the reasons."""
+without would year years your update updated report reports reported news live watch video new""".split())
+"""Words too common in news to say what changed (and the calendar, below)."""
 _CALENDAR = frozenset(
     "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
     "september october november december".split()
 )
+_FILLER |= _CALENDAR
+_CONTENT_WORD = re.compile(r"[a-z][a-z'’-]{3,}")
+WIDELY_COVERED = 0.75
+"""An importance prior this high (log2 units: 1.7x the publishers the reader's count shows) is said in the reasons."""
 _TITLE_CASE_SHARE = 0.6
 """A headline whose longer words are mostly capitalised is Title Case: its casing names nothing."""
 
