@@ -168,7 +168,8 @@ class RankConfig(_Section):
     """A story whose closest past story is less similar than this is new."""
     headline_new_below: float = Field(default=0.60, gt=0, le=1)
     """The same for a story of bare headlines (feeds without text): two headlines this loosely alike share a
-    name more often than an event ("Jay Z to bring festival to LA" after "Beyonce, Jay Z tour"); tuned on the bench tuning week."""
+    name more often than an event ("Jay Z to bring festival to LA" after "Beyonce, Jay Z tour"). Chosen on the
+    ranking bench's tuning week (docs/BENCHMARKS.md §7)."""
     repeat_above: float = Field(default=0.8, gt=0, le=1)
     """A story this similar to a past one, with nothing new, is a repeat."""
     related_above: float = Field(default=0.45, gt=0, le=1)
