@@ -223,3 +223,13 @@ def test_missing_data_exits_2_with_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
     (tmp_path / "empty").mkdir()
     assert main(["ranking", "--data", str(tmp_path / "empty"), "--out", str(tmp_path / "out")]) == 2
+
+
+def test_config_overrides_read_json_values_and_reject_malformed_settings() -> None:
+    from bench.ranking import config_overrides
+
+    assert config_overrides(["rank.weights.coverage=0.8", "briefing.separate_kinds=[]", "summarize.backend=lead"]) == [
+        ("rank.weights", "coverage", 0.8), ("briefing", "separate_kinds", []), ("summarize", "backend", "lead")]
+    for bad in ("coverage=0.8", "rank.weights.coverage", "=1"):
+        with pytest.raises(SystemExit, match=r"expected SECTION\.KEY=VALUE"):
+            config_overrides([bad])
