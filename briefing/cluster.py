@@ -14,6 +14,11 @@ FADE_FLOOR = 0.5
 """The share of two bare headlines' similarity that survives any time gap (see cluster_labels)."""
 
 
+def is_bare_headline(article: Article) -> bool:
+    """An article whose feed gave (almost) no text: it is compared as a headline alone."""
+    return len(article.text.split()) < TITLE_ONLY_WORDS
+
+
 def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold: float,
                      title_only_threshold: float | None = None, headline_hours: float | None = None) -> list[Story]:
     """Average-link agglomerative clustering on cosine similarity.
@@ -36,7 +41,7 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
     """
     if len(articles) == 0:
         return []
-    title_only = np.array([len(a.text.split()) < TITLE_ONLY_WORDS for a in articles])
+    title_only = np.array([is_bare_headline(a) for a in articles])
     hours = np.array([a.published.timestamp() / 3600.0 for a in articles]) if headline_hours else None
     labels = cluster_labels(vectors, threshold, title_only, title_only_threshold, hours, headline_hours)
     stories: list[Story] = []

@@ -18,7 +18,7 @@ from datetime import datetime
 
 import numpy as np
 
-from .cluster import TITLE_ONLY_WORDS
+from .cluster import is_bare_headline
 from .config import RankConfig
 from .firsts import FirstEvent, first_event
 from .models import HistoryItem, RankedStory, Status, Story
@@ -168,7 +168,8 @@ def publishers_of(story: Story) -> dict[str, str]:
     return names
 
 
-def _signals(story: Story, match: _Match, related: tuple[str, ...], importance: float) -> _Signals:
+def _signals(story: Story, names: Mapping[str, str], match: _Match, related: tuple[str, ...],
+             importance: float) -> _Signals:
     lead_text = " ".join(story.lead.text.split()[:60])
     event = None
     for article in story.articles:
@@ -183,12 +184,11 @@ def _signals(story: Story, match: _Match, related: tuple[str, ...], importance: 
     fresh = tuple(sorted(terms - match.known_terms)) if match.item else ()
     words = content_words(" ".join([*(a.title for a in story.articles), lead_text]))
     fresh_words = tuple(sorted(words - match.known_words)) if match.item else ()
-    names = publishers_of(story)
     return _Signals(
         match=match, novelty=max(0.0, 1.0 - match.similarity), event=event,
         publishers=tuple(sorted(names.values())), extra_placements=max(0, story.placements - len(names)),
         related=related, fresh_terms=fresh, fresh_words=fresh_words, words=len(words), kind=story.kind,
-        importance=importance, bare_headlines=all(len(a.text.split()) < TITLE_ONLY_WORDS for a in story.articles),
+        importance=importance, bare_headlines=all(map(is_bare_headline, story.articles)),
     )
 
 
@@ -235,9 +235,8 @@ def _log_share(count: int, unit: int = 10) -> float:
 def _reasons(signals: _Signals, status: Status, config: RankConfig) -> list[str]:
     matched = _short(signals.match.item.title) if signals.match.item else ""
     reasons: list[str] = []
-    if status == "development":
-        reasons.append(f"new development in an ongoing story ('{matched}'): {signals.event.phrase}"
-                       if signals.event else f"new development in '{matched}'")
+    if status == "development" and signals.event:  # _status makes a development only from an event
+        reasons.append(f"new development in an ongoing story ('{matched}'): {signals.event.phrase}")
     elif signals.event:
         reasons.append(f"first-time event: {signals.event.phrase}")
     if status == "new":
@@ -295,12 +294,13 @@ def rank_stories(
         then repeats; ranks 1..n in that order.
     """
     matches = _closest_all(stories, history, now, config)
-    related = _related_publishers(stories, [publishers_of(story) for story in stories], config.related_above)
+    publishers = [publishers_of(story) for story in stories]
+    related = _related_publishers(stories, publishers, config.related_above)
     vectors = np.asarray([story.vector for story in stories], dtype=np.float32)
     importance = prior(vectors) if prior is not None and len(stories) else np.zeros(len(stories))
     scored: list[tuple[int, float, RankedStory]] = []
-    for story, match, others, expected in zip(stories, matches, related, importance, strict=True):
-        signals = _signals(story, match, others, float(expected))
+    for story, names, match, others, expected in zip(stories, publishers, matches, related, importance, strict=True):
+        signals = _signals(story, names, match, others, float(expected))
         status = _status(signals, config)
         score = _score(signals, status, config)
         group = 2 if status == "repeat" else 1 if signals.kind in separate_kinds else 0

@@ -85,8 +85,7 @@ def check(x: np.ndarray, rows: list, weights: np.ndarray, bias: float) -> None: 
     for w in (0.0, 0.25, 0.5, 1.0, 2.0):
         scores = []
         for _, idx in sorted(by_day.items()):
-            gains = {rows[i][1]: float(2 ** rows[i][3] - 1) for i in idx if rows[i][2]}
-            gains = {k: float(np.log2(1 + v)) for k, v in gains.items()}
+            gains = {rows[i][1]: float(rows[i][3]) for i in idx if rows[i][2]}  # log2(1 + world size)
             order = sorted(idx, key=lambda i: -(rows[i][4] + w * prior[i]))
             value = ndcg_at([rows[i][1] for i in order], gains)
             if value is not None:
