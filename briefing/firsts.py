@@ -268,9 +268,19 @@ _PERSON = re.compile(
 )
 _APPOINTED_BEFORE = re.compile(
     r"\b(?:named|appointed|elected|sworn in|becomes|became|become|gets|got|set for|picks|picked|chooses|chose"
-    r"|appoints|names|elects)\b[^,;]{0,60}$",
+    r"|appoints|names|elects|canonised|canonized)\b[^,;]{0,60}$",
     re.IGNORECASE,
 )
+_APPOINTED_AFTER = re.compile(
+    r"^[^,;]{0,60}?\b(?:named|appointed|elected|sworn in|takes office|took office|canonised|canonized)\b",
+    re.IGNORECASE,
+)
+# "X becomes the first ...": the item names something as the first of its kind ("Teen becomes Catholic
+# Church's first millennial saint"). Statistics ("becomes first company to reach $4tn") are dropped before.
+_BECOMES_BEFORE = re.compile(r"\b(?:becomes|became|become|becoming)\b[^,;]{0,40}$", re.IGNORECASE)
+# Meetings recur: "first face-to-face talks on tariffs" is the first of a series, unless it breaks years
+# of silence ("first direct peace talks in three years") or is the first ever.
+_MEETING_NOUNS = _set("talks negotiations summit summits contact contacts dialogue meeting meetings")
 # Verbs after "becomes the first X to ..." that make it a statistic: Eli Lilly "first drugmaker worth $1tn".
 _STAT_INFINITIVE = re.compile(
     r"\bto (?:" + _words(
@@ -377,22 +387,30 @@ def _read_first(clause: str, found: re.Match[str], is_title: bool, opens: bool) 
         return None  # "first trade talks since Trump's tariffs", "first Russian panda bonds since 2017"
     span = _IN_SPAN.search(tail)
     is_action = any(word in _ACTION_NOUNS for word in lowered[:4])
-    if span and not _EVER.search(right):
-        if not (is_action and _years(span) >= MIN_BREAK_YEARS):
-            return None  # "first dual dissent in 30 years", "first growth in four months"
+    ever = "ever" in cue or _EVER.search(right) is not None
+    if span and not ever:
+        if not (is_action and is_title and _years(span) >= MIN_BREAK_YEARS):
+            # "first dual dissent in 30 years", "first growth in four months"; a rare break told only in the
+            # description is background to another story ("... first face-to-face summit in six years").
+            return None
         return _phrase(found.group(0), right, upto=span.end())
+    if not ever and any(word in _MEETING_NOUNS for word in lowered[:4]):
+        return None
     if _ORDINAL_TAIL.search(right):
         return None  # "first pact of Trump's trade wars", "first trip to Asia as secretary of state"
-    ever = "ever" in cue
     person = _PERSON.search(right) is not None
     if named_first and to_verb and _STAT_INFINITIVE.search(to_verb.group(0)):
         return None  # "becomes first company to reach $4tn", "first benchmark to recover all losses"
     if (ever or named_first) and _STAT_CLAUSE.search(" ".join(noun_phrase)):
         return None
     if person:
-        if is_title or _APPOINTED_BEFORE.search(left):
+        if _APPOINTED_BEFORE.search(left) or (opens and _APPOINTED_AFTER.search(right)):
             return _phrase(found.group(0), right)
-        return None  # "praise for Japan's first female prime minister": a follow-up, not the event
+        # "praise for Japan's first female prime minister", "Tanzania's first female leader championed
+        # human rights": the person is described, the event was earlier.
+        return None
+    if _BECOMES_BEFORE.search(left):
+        return _phrase(found.group(0), right)
     if opens or (is_title and _HEADLINE_SUBJECT.match(left) and _EVENT_VERB_AFTER.search(right)):
         return _phrase(found.group(0), right)  # "First North Korean troops reach the front"
     if ever or is_action or _EVENT_VERB_BEFORE.search(left) or (named_first and to_verb):

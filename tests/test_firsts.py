@@ -43,9 +43,19 @@ EVENTS = [
     ("Pyongyang confirms first deployment of North Korean troops to Russia", "", "title",
      "first deployment of north korean troops"),
     ("Church ends 180-year-old tradition of hand-copied bibles", "", "title", "180-year-old"),
+    ("Tech-Savvy Teen Becomes Catholic Church’s First Millennial Saint", "", "title", "millennial saint"),
+    ("First woman elected to lead the Church of England", "", "title", "woman elected"),
 ]
 
 NOT_EVENTS = [
+    # a person described by an earlier first, not made one now
+    ("Tanzania’s First Female Leader Championed Human Rights. Now She’s Turning to Repression.", ""),
+    ("The first Black woman to serve as a Federal Reserve Board governor is at the center of a power struggle", ""),
+    # meetings recur; a rare break told only in the description is background to another story
+    ("Trump Joins Japan Trade Talks, Says ‘Big Progress’ Made",
+     "The president held his first face-to-face talks on tariffs with Japan’s envoy."),
+    ("Trump Meets With Xi, Declares Immediate Cut to Tariffs",
+     "The two leaders held their first face-to-face summit in six years."),
     # ordinals and periods
     ("China’s exports rose in the first 10 months of the year", ""),
     ("U.K. Economy Slows But Keeps Growing Despite Tariff Swings",
