@@ -22,7 +22,9 @@ reads each "first" in its clause and drops, in this order:
 
 What is left counts only in a shape that says something happened: "first-ever X", "for the first time",
 "becomes the first bank to offer...", "launches Europe's first ETF", "first deployment of troops",
-"the first female prime minister", a headline opening with "First North Korean troops reach...".
+"named the first female prime minister" (a person only when made the first now, not when described by an
+earlier first), a headline opening with "First North Korean troops reach...". Meetings recur: "first talks"
+counts only as first-ever or as a rare break in the headline.
 A few strong non-"first" cues count too: "in a historic shift", "in a military first", "never before
 seen", "ends a 180-year-old tradition".
 
