@@ -147,7 +147,7 @@ class RankWeights(_Section):
     novelty: float = 0.5
     """Nothing like the story in the recent past: 1 for a new story or a development, else 1 − similarity to
     the closest past article."""
-    first_event: float = Field(default=0.25, validation_alias=AliasChoices("first_event", "first_cue"))
+    first_event: float = Field(default=0.1, validation_alias=AliasChoices("first_event", "first_cue"))
     """The story reports a first-time event (``briefing.firsts``), not reported before."""
     coverage: float = 0.6
     """Publishers carrying the story (log-scaled: 1 at 10 publishers)."""
