@@ -734,14 +734,19 @@ class Store:
                                         run_id=row["run_id"], revision_id=row["revision_id"], status=row["status"])
                 for row in rows}
 
-    def listing_counts(self) -> dict[int, int]:
-        """Per item: in how many briefings (dates, their last run each) it stands listed or cut."""
+    def listings_by_item(self) -> dict[int, list[Listing]]:
+        """Per item, its places in the briefings as they stand (each date's last run), oldest run first."""
         rows = self._db.execute(
-            """SELECT item_id, count(*) FROM listings l
+            """SELECT * FROM listings l
                WHERE l.run_id = (SELECT max(run_id) FROM listings m WHERE m.date = l.date)
-               GROUP BY item_id"""
+               ORDER BY l.run_id"""
         ).fetchall()
-        return {int(row[0]): int(row[1]) for row in rows}
+        found: dict[int, list[Listing]] = {}
+        for row in rows:
+            found.setdefault(row["item_id"], []).append(
+                Listing(item_id=row["item_id"], date=date.fromisoformat(row["date"]), run_id=row["run_id"],
+                        revision_id=row["revision_id"], status=row["status"]))
+        return found
 
     def pruned_before(self) -> datetime | None:
         """The cutoff of the latest prune: items older than it by both publication and first sight are gone."""
