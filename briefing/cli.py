@@ -342,6 +342,7 @@ def history(
     settings = _config(config)
     with Store(settings.store_path) as store:
         records = store.runs(since=today(settings) - timedelta(days=days))
+        unfinished = store.unfinished_sends()
     if not records:
         typer.echo("no runs yet")
     typer.echo(f"{'date':<11} {'started (UTC)':<20} {'secs':>6} {'fetched':>7} {'new':>5} {'stories':>7} "
@@ -351,6 +352,11 @@ def history(
         typer.echo(f"{r.date.isoformat():<11} {r.started.strftime('%Y-%m-%d %H:%M:%S'):<20} "
                    f"{s.get('seconds_total', 0):>6.1f} {s.get('entries', 0):>7} {s.get('new', 0):>5} "
                    f"{s.get('stories', 0):>7} {len(r.failed_feeds):>6}  {r.status:<11}  {r.email_status or '-'}")
+    for d in unfinished:
+        since = d.sending_since.strftime("%Y-%m-%d %H:%M:%S") if d.sending_since else "?"
+        typer.echo(f"email {d.date} to {d.recipient}: handed to the server at {since} UTC, outcome not recorded "
+                   f"(the run stopped mid-send); the next run for {d.date} sends it again as {d.message_id}, "
+                   "which mail stores drop if the first one arrived")
 
 
 def main() -> None:

@@ -109,6 +109,8 @@ class DeliveryRecord:
     attempts: int
     last_error: str | None
     sent_at: datetime | None
+    message_id: str | None = None  # of the last message handed to the server
+    sending_since: datetime | None = None  # set while "sending": the outcome of that attempt is not known
 
 
 def _migrate_1(db: sqlite3.Connection) -> None:
@@ -290,6 +292,8 @@ def _migrate_5(db: sqlite3.Connection) -> None:
         CREATE TABLE pruned_keys (key TEXT PRIMARY KEY);
         CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
         ALTER TABLE items ADD COLUMN history_only INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE deliveries ADD COLUMN message_id TEXT;
+        ALTER TABLE deliveries ADD COLUMN sending_since TEXT;
         ALTER TABLE runs ADD COLUMN rule TEXT;
         ALTER TABLE runs ADD COLUMN as_of TEXT;
         ALTER TABLE runs ADD COLUMN max_revision INTEGER;
@@ -907,9 +911,32 @@ class Store:
         return {
             row["recipient"]: DeliveryRecord(date=day, recipient=row["recipient"], status=row["status"],
                                              attempts=row["attempts"], last_error=row["last_error"],
-                                             sent_at=parse_iso(row["sent_at"]))
+                                             sent_at=parse_iso(row["sent_at"]), message_id=row["message_id"],
+                                             sending_since=parse_iso(row["sending_since"]))
             for row in rows
         }
+
+    def unfinished_sends(self) -> list[DeliveryRecord]:
+        """Deliveries left "sending": the process stopped between handing a message to the server and
+        recording the outcome. The next run of that date sends again under the same Message-ID."""
+        rows = self._db.execute("SELECT date FROM deliveries WHERE status = 'sending' ORDER BY date").fetchall()
+        found: list[DeliveryRecord] = []
+        for day in dict.fromkeys(date.fromisoformat(row[0]) for row in rows):
+            found.extend(r for r in self.deliveries(day).values() if r.status == "sending")
+        return found
+
+    def mark_sending(self, day: date, recipient: str, message_id: str, since: datetime) -> None:
+        """Record, before the SMTP conversation, that this message is about to be handed over."""
+        with self._tx() as db:
+            db.execute(
+                """
+                INSERT INTO deliveries (date, recipient, status, attempts, message_id, sending_since)
+                VALUES (?, ?, 'sending', 0, ?, ?)
+                ON CONFLICT(date, recipient) DO UPDATE SET
+                    status = 'sending', message_id = excluded.message_id, sending_since = excluded.sending_since
+                """,
+                (day.isoformat(), recipient, message_id, iso(since)),
+            )
 
     def record_delivery(self, day: date, recipient: str, status: str, *, attempts: int, error: str | None = None,
                         sent_at: datetime | None = None) -> None:
@@ -923,7 +950,8 @@ class Store:
                     status = excluded.status,
                     attempts = attempts + excluded.attempts,
                     last_error = excluded.last_error,
-                    sent_at = COALESCE(excluded.sent_at, sent_at)
+                    sent_at = COALESCE(excluded.sent_at, sent_at),
+                    sending_since = NULL
                 """,
                 (day.isoformat(), recipient, status, attempts, error, iso(sent_at) if sent_at else None),
             )
