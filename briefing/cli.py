@@ -199,11 +199,15 @@ def regenerate(
         "--out", "-o", help="Write here instead: a file (its suffix picks the format) or a folder.")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing file written by --backend, --model or --out.")] = False,
+    refresh: Annotated[bool, typer.Option(
+        "--refresh", help="Rebuild from everything known now (late arrivals, edited articles) as outputs/D.refreshed.*"
+        " and say what changed.")] = False,
     wait: WaitOption = False,
 ) -> None:
     """Rebuild a day's briefing from stored items only (no network), as its last run made it.
 
-    With the same config and model the files come out byte-identical to the originals.
+    With the same config and model the files come out byte-identical to the originals, however the
+    feeds changed since: the store keeps every revision of every article.
     """
     from .lock import run_lock
     from .pipeline import Pipeline
@@ -214,11 +218,16 @@ def regenerate(
     with run_lock(settings, wait):
         pipeline = Pipeline(settings)
         try:
-            result = pipeline.regenerate(when, backend=backend, model=model, out=out, force=force)
+            result = pipeline.regenerate(when, backend=backend, model=model, out=out, force=force, refresh=refresh)
         finally:
             pipeline.close()
     for path in result.paths:
         typer.echo(f"{path} ({'written' if path in result.changed else 'unchanged'})")
+    if refresh:
+        typer.echo(f"against the briefing sent for {when}: "
+                   + ("no story added, dropped or moved" if not result.differences else ""))
+        for line in result.differences:
+            typer.echo(f"  {line}")
     for warning in result.warnings:
         typer.echo(warning, err=True)
 

@@ -434,8 +434,9 @@ class Pipeline:
         revisions and feed copies it held, the listings of earlier runs) are reused, so with the same
         config and model the files come out byte-identical, whatever the feeds changed since. With
         ``backend``/``model`` the briefing is written beside the original as ``D.<backend>[.<model>].<fmt>``.
-        With ``refresh`` it is rebuilt from everything the store holds now, written as
-        ``D.refreshed.<fmt>``, and ``RegenerateResult.differences`` says what changed against the original.
+        With ``refresh`` it is rebuilt from everything the store holds now (the articles published in its
+        window, late arrivals included, each as it reads now; less what earlier briefings listed), written
+        as ``D.refreshed.<fmt>``, and ``RegenerateResult.differences`` says what changed against the original.
 
         Args:
             day: the briefing's date.
@@ -463,7 +464,10 @@ class Pipeline:
         self._check_kept(day, rule)
         variant = backend is not None or model is not None
         builder = self._variant(backend, model) if variant else self
-        briefing = builder.build(day, generated_at=generated_at, failures=failures, rule=rule,
+        # Refreshed: the day's window by publication, as everything is known now (late arrivals and edits
+        # included), less what the briefings before it listed.
+        briefing = builder.build(day, generated_at=generated_at, failures=failures,
+                                 rule="publication" if refresh else rule,
                                  horizon=None if refresh else record.horizon, run_id=record.id)
         differences: list[str] = []
         if refresh:
