@@ -114,9 +114,13 @@ def select_articles(store: Store, day: date, *, window: tuple[datetime, datetime
 
     returning: dict[int, Returning] = {}
     shown: dict[int, Article] = {}
-    latest = store.latest_revisions(horizon)
-    moved = [item for item, listing in listed.items() if latest.get(item, 0) > listing.revision_id]
+    # A listed article edited since the last briefing was built: its text now against what was shown. (One
+    # edited before that was weighed then; with no newer revision, the answer is the same.)
+    edited = store.revised_between(store.previous_view(run_id), horizon)
+    moved = sorted(item for item in edited if item in listed)
     for current in store.articles_as_of(moved, horizon):
+        if current.revision == listed[current.id].revision_id:
+            continue
         before = store.revision_as_article(current.id, listed[current.id].revision_id, horizon)
         if before is None:
             continue

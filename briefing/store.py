@@ -638,11 +638,20 @@ class Store:
         return [ItemSighting(id=row[0], published=datetime.fromisoformat(row[1]),
                              first_seen=datetime.fromisoformat(row[2]), history_only=bool(row[3])) for row in rows]
 
-    def latest_revisions(self, horizon: Horizon | None = None) -> dict[int, int]:
-        """Each item's latest revision id at ``horizon``."""
-        rows = self._db.execute("SELECT item_id, max(id) FROM revisions WHERE id <= ? GROUP BY item_id",
-                                (_upto(horizon and horizon.revision),)).fetchall()
-        return {int(row[0]): int(row[1]) for row in rows}
+    def revised_between(self, after: Horizon | None, upto: Horizon | None) -> set[int]:
+        """Items that gained a revision after ``after`` (None: ever) and up to ``upto`` (None: now)."""
+        rows = self._db.execute("SELECT DISTINCT item_id FROM revisions WHERE id > ? AND id <= ?",
+                                (after.revision if after else 0, _upto(upto and upto.revision))).fetchall()
+        return {int(row[0]) for row in rows}
+
+    def previous_view(self, run_id: int | None) -> Horizon | None:
+        """What the store held when the last successful run before ``run_id`` built its briefing."""
+        row = self._db.execute(
+            """SELECT max_revision, max_copy FROM runs WHERE id < ? AND status = 'ok' AND max_revision IS NOT NULL
+               ORDER BY id DESC LIMIT 1""",
+            (_upto(run_id),),
+        ).fetchone()
+        return Horizon(revision=row[0], copy=row[1]) if row else None
 
     def articles_as_of(self, item_ids: Sequence[int], horizon: Horizon | None = None) -> list[Article]:
         """These items as the store held them at ``horizon`` (their revision and feed copies then), in the given
