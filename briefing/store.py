@@ -250,13 +250,14 @@ def _migrate_5(db: sqlite3.Connection) -> None:
     # The store remembers what it knew: every text revision of an item and every version of a feed's
     # copy, each with the time it was first seen; which briefing listed which item (and which revision);
     # on each run, the rule it chose articles by and the horizon it saw (the last revision and copy ids),
-    # so a briefing can be built again as of its run. Keys of pruned items are kept: an item the feeds
+    # so a briefing can be built again as of its run (AUTOINCREMENT: an id freed by pruning is never given
+    # again, or a run's view would take in a later revision). Keys of pruned items are kept: an item the feeds
     # still carry after it was pruned comes back as history, never as news.
     db.executescript(
         """
         BEGIN;
         CREATE TABLE revisions (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
             seen_at TEXT NOT NULL,
             content_hash TEXT NOT NULL,
@@ -268,7 +269,7 @@ def _migrate_5(db: sqlite3.Connection) -> None:
         );
         CREATE INDEX revisions_item ON revisions(item_id);
         CREATE TABLE copies (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
             feed_url TEXT NOT NULL,
             seen_at TEXT NOT NULL,
