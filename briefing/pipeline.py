@@ -307,7 +307,10 @@ class Pipeline:
             backend=self.summarizer.name, model=self.summarizer.model_id,
             stories=tuple([*news, *views, *repeats]), failed_feeds=tuple(failures),
             stats={"feeds": len(self.config.feeds), "articles": len(articles), "stories": len(ranked),
-                   "outlets": len(publishers)},
+                   "outlets": len(publishers),
+                   # Stories ranked below briefing.max_stories: their articles count as taken, and the briefing
+                   # says how many.
+                   **({"cut": len(ranked) - len(shown)} if len(ranked) > len(shown) else {})},
             separate_kinds=tuple(self.config.briefing.separate_kinds),
         )
         return briefing, listings

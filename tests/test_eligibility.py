@@ -248,3 +248,15 @@ def test_a_new_headline_and_a_first_time_event_are_material() -> None:
     after = article(1, "Troops cross the border", "For the first time, troops crossed the border on Monday.")
     assert material_changes(before, after)[0] == "new headline"
     assert "now reports a first-time event" in material_changes(before, after)
+
+
+def test_stories_cut_for_space_are_counted_and_taken(world: tuple[Config, Path, Pipeline]) -> None:
+    config, feed, pipeline = world
+    pipeline.config = config.model_copy(update={"briefing": config.briefing.model_copy(update={"max_stories": 1})})
+    write_feed(feed, [STORM, BANK])
+    result = pipeline.run(D1, now=morning_after(D1))
+    assert len(result.briefing.stories) == 1 and result.briefing.stats["cut"] == 1
+    assert "1 more story cut for space." in (config.output_dir / f"{D1}.md").read_text(encoding="utf-8")
+    write_feed(feed, [STORM, BANK, TRADE])
+    pipeline.run(D2, now=morning_after(D2))
+    assert listed(config, D2) == [TRADE.title]  # the cut one is not carried over
