@@ -47,6 +47,9 @@ class BriefingConfig(_Section):
     day_ends_at: str = "06:00"
     """The briefing dated D covers the 24 hours ending at this local time on D ("24:00" = the calendar day)."""
     max_stories: int = Field(default=25, ge=1)
+    backfill_days: float = Field(default=2, ge=0)
+    """An article older than this (by its date) when first seen is history, not news: a first run, a feed
+    added later. Applies to the daily briefing (articles are eligible by arrival, docs/design-notes.md)."""
     title: str = "Daily briefing"
     separate_kinds: list[str] = list(SEPARATE_KINDS)
     """Kinds of piece (of news, opinion, analysis, live, newsletter, media) listed in their own "Opinion and
