@@ -20,7 +20,8 @@ def is_bare_headline(article: Article) -> bool:
 
 
 def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold: float,
-                     title_only_threshold: float | None = None, headline_hours: float | None = None) -> list[Story]:
+                     title_only_threshold: float | None = None, headline_hours: float | None = None,
+                     same_publisher_threshold: float | None = None) -> list[Story]:
     """Average-link agglomerative clustering on cosine similarity.
 
     Average link (not single link) keeps a chain of loosely related pieces from collapsing
@@ -35,6 +36,10 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
             without text), whose same-story similarities run much lower; None: ``threshold``.
         headline_hours: for two bare headlines, the time scale over which their similarity
             fades with the hours between them (see :func:`cluster_labels`); None or 0: no fading.
+        same_publisher_threshold: two articles with text from one publisher are one story only
+            this alike: an outlet seldom writes twice about one event in a day, so a loosely similar
+            pair from it is two events on one subject (the day's routine war report and the first
+            foreign troops at the front). None: ``threshold``.
 
     Returns:
         Stories, each with its most central article as lead, largest first.
@@ -43,7 +48,10 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
         return []
     title_only = np.array([is_bare_headline(a) for a in articles])
     hours = np.array([a.published.timestamp() / 3600.0 for a in articles]) if headline_hours else None
-    labels = cluster_labels(vectors, threshold, title_only, title_only_threshold, hours, headline_hours)
+    apart = None
+    if same_publisher_threshold is not None and same_publisher_threshold > threshold:
+        apart = _same_publisher_apart(articles, vectors, title_only, same_publisher_threshold)
+    labels = cluster_labels(vectors, threshold, title_only, title_only_threshold, hours, headline_hours, apart)
     stories: list[Story] = []
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
@@ -52,9 +60,23 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
     return stories
 
 
+def _same_publisher_apart(articles: Sequence[Article], vectors: np.ndarray, title_only: np.ndarray,
+                          above: float) -> np.ndarray:
+    """The condensed-order mask of pairs with text, from one publisher, less alike than ``above``."""
+    first, second = np.triu_indices(len(articles), k=1)
+    names: dict[str, int] = {}
+    rows = [[names.setdefault(source.publisher, len(names)) for source in article.sources] for article in articles]
+    carried = np.zeros((len(articles), len(names)), dtype=np.float32)
+    for row, columns in enumerate(rows):
+        carried[row, columns] = 1.0
+    shared = (carried @ carried.T)[first, second] > 0
+    similarity = np.einsum("ij,ij->i", vectors[first], vectors[second])
+    return shared & ~title_only[first] & ~title_only[second] & (similarity < above)
+
+
 def cluster_labels(vectors: np.ndarray, threshold: float, title_only: np.ndarray | None = None,
                    title_only_threshold: float | None = None, hours: np.ndarray | None = None,
-                   headline_hours: float | None = None) -> np.ndarray:
+                   headline_hours: float | None = None, apart: np.ndarray | None = None) -> np.ndarray:
     """A cluster label per row of ``vectors``.
 
     Pairs of rows that are both ``title_only`` have their distance rescaled so that
@@ -63,6 +85,7 @@ def cluster_labels(vectors: np.ndarray, threshold: float, title_only: np.ndarray
     ``FADE_FLOOR + (1 - FADE_FLOOR) * exp(-gap / headline_hours)``: two loosely similar
     headlines are one story only when they came out close together, while near-identical
     ones still join across the day. Articles with text are compared on similarity alone.
+    Pairs marked in ``apart`` (condensed, ``pdist`` order) count as unrelated (cosine 0).
     """
     n = len(vectors)
     if n == 1:
@@ -80,6 +103,8 @@ def cluster_labels(vectors: np.ndarray, threshold: float, title_only: np.ndarray
             distances[both] = 1.0 - (1.0 - distances[both]) * fade
         if title_only_threshold is not None:
             distances[both] *= (1.0 - threshold) / (1.0 - title_only_threshold)
+    if apart is not None:
+        distances[apart] = np.maximum(distances[apart], 1.0)
     tree = linkage(distances, method="average")
     return fcluster(tree, t=1.0 - threshold, criterion="distance")
 

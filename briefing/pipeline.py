@@ -285,7 +285,7 @@ class Pipeline:
         self.progress.stage("rank", None)
         clustering = self.config.cluster
         stories = cluster_articles(articles, today_vecs, clustering.threshold, clustering.title_only_threshold,
-                                   clustering.headline_hours)
+                                   clustering.headline_hours, clustering.same_publisher_threshold)
         history = [history_item(a, past_vecs[i]) for i, a in enumerate(history_articles)]
         lead_summaries = {s.lead.id: summaries[s.lead.content_hash].text for s in stories
                           if s.lead.content_hash in summaries}

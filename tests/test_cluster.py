@@ -103,3 +103,30 @@ def test_section_labels_do_not_make_unrelated_headlines_alike() -> None:
     assert embedding_text(article(2, "Live: Markets fall", "Shares slid.")) == "Markets fall. Shares slid."
     assert embedding_text(article(3, "Opinion polls narrow")) == "Opinion polls narrow."  # not a label
     assert embedding_text(article(4, "E-cigarettes | A hip gateway")) == "E-cigarettes | A hip gateway."  # a topic
+
+
+TEXT = "Russian troops kept up their assault on the eastern city, the general staff said on Tuesday."
+
+
+def test_one_publisher_writes_once_about_an_event_unless_the_pieces_are_close() -> None:
+    # The wire's routine report and its first-time event are alike enough to join at 0.62 on similarity
+    # alone; from one publisher they are two events. The other outlet's first-time piece still joins.
+    arts = [article(1, "North Korean troops reach the front", TEXT, outlet="Wire"),
+            article(2, "First North Korean units deployed", TEXT, outlet="Defence"),
+            article(3, "Russian forces press assault as fighting goes on", TEXT, outlet="Wire")]
+    vecs = np.stack([unit(1, 0.25, 0.55), unit(1, 0, 0.8), unit(1, 1.05, 0)])
+    sims = vecs @ vecs.T
+    assert sims[0, 1] > 0.75 and 0.62 < sims[0, 2] < 0.75 and (sims[0, 2] + sims[1, 2]) / 2 >= 0.62 > sims[1, 2]
+    assert len(cluster_articles(arts, vecs, threshold=0.62)) == 1
+    stories = cluster_articles(arts, vecs, threshold=0.62, same_publisher_threshold=0.75)
+    assert sorted(sorted(a.id for a in s.articles) for s in stories) == [[1, 2], [3]]
+    # Two close pieces of one publisher (a report and its explainer) stay one story.
+    close = np.stack([unit(1, 0.25, 0.55), unit(1, 0, 0.8), unit(1, 0.3, 0.5)])
+    assert len(cluster_articles(arts, close, threshold=0.62, same_publisher_threshold=0.75)) == 1
+
+
+def test_bare_headlines_of_one_publisher_are_left_to_the_fade() -> None:
+    arts = [article(1, "Troops reach front", "", outlet="Wire"), article(2, "Fighting goes on", "", outlet="Wire")]
+    vecs = np.stack([unit(1, 0.5, 0), unit(1, 0.9, 0)])
+    assert len(cluster_articles(arts, vecs, threshold=0.62, title_only_threshold=0.3,
+                                same_publisher_threshold=0.99)) == 1
