@@ -1,8 +1,10 @@
 """Configuration: a TOML file validated by pydantic.
 
-Discovery: ``--config``, then ``$BRIEFING_CONFIG``, then ``./configs/default.toml``.
+Discovery: ``--config``, then ``$BRIEFING_CONFIG``, then ``./configs/default.toml``, then the
+user-level ``$XDG_CONFIG_HOME/briefing/config.toml`` (``~/.config/briefing/config.toml``).
 Relative paths in a config file (feeds given as files, the store, the output folder)
-are resolved against the folder of that file, so a config works from any directory.
+are resolved against the folder of that file, so a config works from any directory;
+``briefing init`` writes paths that put ``outputs/`` and ``briefing.db`` in the folder it ran in.
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ from .errors import ConfigError
 from .models import KINDS, SEPARATE_KINDS, Feed
 
 DEFAULT_CONFIG = Path("configs/default.toml")
+USER_CONFIG_NAME = "config.toml"
+
+
+def user_config_path() -> Path:
+    """The user-level config: ``$XDG_CONFIG_HOME/briefing/config.toml``, else ``~/.config/briefing/config.toml``."""
+    base = os.environ.get("XDG_CONFIG_HOME")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
+    return root / "briefing" / USER_CONFIG_NAME
 
 
 class _Section(BaseModel):
@@ -241,7 +251,8 @@ class Config(_Section):
     def resolve(self, path: Path | str) -> Path:
         """A path from the config, resolved against the config file's folder."""
         path = Path(path).expanduser()
-        return path if path.is_absolute() else self.base_dir / path
+        # normpath: "configs/../outputs" is shown and used as "outputs".
+        return Path(os.path.normpath(path if path.is_absolute() else self.base_dir / path))
 
     @property
     def store_path(self) -> Path:
@@ -267,12 +278,17 @@ class Config(_Section):
 
 
 def find_config_path(explicit: Path | None = None) -> Path:
-    """The config file to use: the flag, then $BRIEFING_CONFIG, then ./configs/default.toml."""
+    """The config file to use: the flag, then $BRIEFING_CONFIG, then ./configs/default.toml, then the
+    user-level config (``user_config_path``); ./configs/default.toml when none of them exists."""
     if explicit is not None:
         return explicit
     env = os.environ.get("BRIEFING_CONFIG")
     if env:
         return Path(env)
+    if not DEFAULT_CONFIG.exists():
+        user = user_config_path()
+        if user.is_file():
+            return user
     return DEFAULT_CONFIG
 
 
@@ -283,11 +299,16 @@ def load_config(path: Path | None = None) -> Config:
         ConfigError: the file is missing, not TOML, or has an unknown key or a wrong value;
             the message names the file and the key.
     """
+    discovered = path is None and not os.environ.get("BRIEFING_CONFIG")
     path = find_config_path(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (create one with `briefing init {path}`)") from None
+        if discovered:
+            raise ConfigError(f"{path}: config file not found, nor {user_config_path()} "
+                              "(create one with `briefing init`, or pass --config FILE)") from None
+        raise ConfigError(f"{path}: config file not found "
+                          f"(create one with `briefing init --config {path}`)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
     try:
@@ -310,18 +331,22 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
 
 
 def _one_line(exc: ValidationError, source: Path | None) -> str:
-    error = exc.errors()[0]
-    key = ".".join(str(p) if str(p).isidentifier() or isinstance(p, int) else repr(p) for p in error["loc"])
-    key = key or "(top level)"
+    """Every problem once, on one line: ``file: key: message; key: message``."""
     where = f"{source}: " if source else ""
+    problems = list(dict.fromkeys(_problem(error) for error in exc.errors()))
+    return where + "; ".join(problems)
+
+
+def _problem(error: Any) -> str:
+    key = ".".join(str(p) if str(p).isidentifier() or isinstance(p, int) else repr(p) for p in error["loc"])
+    key = " ".join(key.split()) or "(top level)"
     if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif error["type"] == "missing":
-        message = "required key is missing"
-    else:
-        message = error["msg"]
-        if "input" in error and not isinstance(error["input"], dict | list):
-            message += f" (got {error['input']!r})"
-    more = len(exc.errors()) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"{where}{key}: {message}{suffix}"
+        return f"{key}: unknown key"
+    if error["type"] == "missing":
+        return f"{key}: required key is missing"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if "input" in error and not isinstance(error["input"], dict | list):
+        shown = repr(error["input"])
+        if shown not in message:  # a validator that already quotes the value says it once
+            message += f" (got {shown})"
+    return f"{key}: {message}"
