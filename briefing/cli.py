@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 import threading
 from collections.abc import Callable
-from datetime import date, datetime
-from importlib.resources import files
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
-from .config import Config, FeedConfig, find_config_path, load_config
+from .config import DEFAULT_CONFIG, Config, FeedConfig, find_config_path, load_config
 from .errors import BriefingError, ConfigError
 
 app = typer.Typer(help="A local-first daily news briefing: your feeds, summarized and ranked by novelty.",
@@ -22,9 +23,28 @@ app.add_typer(feeds_app, name="feeds")
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Config file (default: $BRIEFING_CONFIG, then ./configs/default.toml)."),
+    typer.Option("--config", "-c", help="Config file (default: $BRIEFING_CONFIG, then ./configs/default.toml, "
+                 "then ~/.config/briefing/config.toml)."),
 ]
-DateOption = Annotated[str | None, typer.Option("--date", "-d", help="Briefing date YYYY-MM-DD (default: today).")]
+DateOption = Annotated[str | None, typer.Option(
+    "--date", "-d", help="Briefing date: YYYY-MM-DD (2025-6-2 too), today, yesterday, or days back (-1).")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"briefing {version('briefing')}")
+        except PackageNotFoundError:
+            typer.echo("briefing (not installed; run from a source folder)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False) -> None:
+    """A local-first daily news briefing: your feeds, summarized and ranked by novelty."""
 WaitOption = Annotated[bool, typer.Option(
     "--wait/--no-wait", help="When another run holds the lock (outputs/.lock): wait for it, or exit 1 at once.")]
 
@@ -38,13 +58,39 @@ def _config(path: Path | None) -> Config:
     return load_config(path)
 
 
-def _parse_date(value: str | None) -> date | None:
+_DAYS_BACK = re.compile(r"^[+-]?\d{1,5}$")
+_LOOSE_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def _parse_date(value: str | None, settings: Config | None = None) -> date | None:
+    """``--date``: YYYY-MM-DD (or 2025-6-2), ``today``, ``yesterday``, or a day offset (``-1``) from today in
+    the configured timezone."""
     if value is None:
         return None
+    text = value.strip().lower()
+    if text in ("today", "yesterday") or _DAYS_BACK.match(text):
+        from .pipeline import today
+
+        now = today(settings) if settings is not None else date.today()
+        offset = {"today": 0, "yesterday": -1}.get(text)
+        return now + timedelta(days=offset if offset is not None else int(text))
+    match = _LOOSE_DATE.match(text)
+    if match:
+        try:
+            return date(*(int(part) for part in match.groups()))
+        except ValueError:
+            pass
+    raise ConfigError(f"--date: expected YYYY-MM-DD, today, yesterday or -N (days back), got {value!r}")
+
+
+def _shown(path: Path) -> str:
+    """A path as printed: relative to the working folder when inside it, else absolute; never 'configs/..'."""
+    absolute = os.path.abspath(path)
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--date: expected YYYY-MM-DD, got {value!r}") from None
+        relative = os.path.relpath(absolute)
+    except ValueError:  # another drive on Windows
+        return absolute
+    return absolute if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
 
 
 class _LogProgress:
@@ -120,7 +166,7 @@ def run(
     from .lock import stop_on_signals
 
     settings = _config(config)
-    when = _parse_date(day)
+    when = _parse_date(day, settings)
     stop = threading.Event()
     try:
         with stop_on_signals(stop.set):
@@ -152,7 +198,7 @@ def _run_once(settings: Config, when: date | None, *, fetch: bool, progress: _Lo
     typer.echo(f"{b.date}: {len(b.stories)} stories from {b.stats['articles']} articles{failed} "
                f"in {result.timings['total']:.1f}s")
     for path in result.paths:
-        typer.echo(str(path))
+        typer.echo(_shown(path))
     if result.email is not None:
         from .mail import report_lines
 
@@ -209,7 +255,7 @@ def regenerate(
     from .pipeline import Pipeline
 
     settings = _config(config)
-    when = _parse_date(day)
+    when = _parse_date(day, settings)
     assert when is not None
     with run_lock(settings, wait):
         pipeline = Pipeline(settings)
@@ -218,27 +264,48 @@ def regenerate(
         finally:
             pipeline.close()
     for path in result.paths:
-        typer.echo(f"{path} ({'written' if path in result.changed else 'unchanged'})")
+        typer.echo(f"{_shown(path)} ({'written' if path in result.changed else 'unchanged'})")
     for warning in result.warnings:
         typer.echo(warning, err=True)
 
 
 @app.command()
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the config.")] = Path("configs/default.toml"),
+    path: Annotated[Path | None, typer.Argument(
+        help="Where to write the config (the same as --config).", show_default=False)] = None,
+    config: ConfigOption = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a commented starter config (and an example OPML file beside it)."""
-    if path.exists() and not force:
-        _fail(f"{path} exists; use --force to overwrite", 2)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(files("briefing").joinpath("data/starter.toml").read_text(encoding="utf-8"), encoding="utf-8")
-    opml = path.with_name("feeds.example.opml")
-    if not opml.exists():
-        opml.write_text(files("briefing").joinpath("data/feeds.example.opml").read_text(encoding="utf-8"),
-                        encoding="utf-8")
-    typer.echo(f"wrote {path}\nadd feeds: briefing feeds add URL --config {path}"
-               f"\n       or: briefing feeds import-opml {opml} --config {path}")
+    """Write a commented starter config (and an example OPML file beside it).
+
+    Default: ./configs/default.toml (or $BRIEFING_CONFIG). Briefings go to ./outputs/ and the store to
+    ./briefing.db in the folder you run it in; the timezone is this machine's.
+    """
+    from .config import starter_config, system_timezone
+
+    env = os.environ.get("BRIEFING_CONFIG")
+    target = config or path or (Path(env) if env else DEFAULT_CONFIG)
+    if target.exists() and not force:
+        _fail(f"{_shown(target)} exists; use --force to overwrite", 2)
+    zone = system_timezone()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(starter_config(target, timezone=zone), encoding="utf-8")
+        opml = target.with_name("feeds.example.opml")
+        if not opml.exists():
+            from importlib.resources import files
+
+            opml.write_text(files("briefing").joinpath("data/feeds.example.opml").read_text(encoding="utf-8"),
+                            encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{_shown(target)}: cannot write the config: {exc.strerror or exc}", 1)
+    found = find_config_path(None)
+    flag = "" if os.path.abspath(found) == os.path.abspath(target) else f" --config {_shown(target)}"
+    typer.echo(f"wrote {_shown(target)} (timezone {zone}; briefings go to {_shown(Path('outputs'))}/, "
+               f"the store to {_shown(Path('briefing.db'))})")
+    typer.echo(f"next: briefing feeds add URL{flag}      (a feed, or a site's page: its feeds are offered)\n"
+               f"      briefing feeds import-opml {_shown(opml)}{flag}\n"
+               f"      briefing run{flag}")
 
 
 @feeds_app.command("list")
@@ -333,24 +400,35 @@ def history(
     config: ConfigOption = None,
     days: Annotated[int, typer.Option("--days", help="How many days back.")] = 14,
 ) -> None:
-    """Show past runs: date, start, duration, items, stories, failed feeds, email."""
-    from datetime import timedelta
+    """Show past runs, newest first by when they ran: start, briefing date, duration, items, stories, failed
+    feeds, email."""
+    from datetime import UTC
 
-    from .pipeline import today
     from .store import Store
 
     settings = _config(config)
     with Store(settings.store_path) as store:
-        records = store.runs(since=today(settings) - timedelta(days=days))
+        # By when they ran, not by the date they briefed: a rebuild of a past day is listed with today's runs.
+        since = datetime.now(UTC) - timedelta(days=days)
+        records = [r for r in store.runs() if _aware(r.started) >= since]
     if not records:
-        typer.echo("no runs yet")
-    typer.echo(f"{'date':<11} {'started (UTC)':<20} {'secs':>6} {'fetched':>7} {'new':>5} {'stories':>7} "
-               f"{'failed':>6}  {'status':<11}  email")
+        typer.echo(f"no runs in the last {days} days" if days else "no runs yet")
+        return
+    zone = settings.zone
+    typer.echo(f"{'started (' + settings.briefing.timezone + ')':<22} {'for date':<11} {'secs':>6} {'fetched':>7} "
+               f"{'new':>5} {'stories':>7} {'failed':>6}  {'status':<11}  email")
     for r in records:
         s = r.stats
-        typer.echo(f"{r.date.isoformat():<11} {r.started.strftime('%Y-%m-%d %H:%M:%S'):<20} "
+        started = _aware(r.started).astimezone(zone)
+        typer.echo(f"{started.strftime('%Y-%m-%d %H:%M:%S'):<22} {r.date.isoformat():<11} "
                    f"{s.get('seconds_total', 0):>6.1f} {s.get('entries', 0):>7} {s.get('new', 0):>5} "
                    f"{s.get('stories', 0):>7} {len(r.failed_feeds):>6}  {r.status:<11}  {r.email_status or '-'}")
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def main() -> None:

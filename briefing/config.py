@@ -9,6 +9,7 @@ are resolved against the folder of that file, so a config works from any directo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tomllib
@@ -275,6 +276,55 @@ class Config(_Section):
         if "://" in url:
             return url
         return str(self.resolve(url))
+
+
+def starter_config(path: Path, home: Path | None = None, timezone: str | None = None) -> str:
+    """The commented starter config for a file at ``path``: the bundled template with this machine's
+    timezone, and the output folder and store put in ``home`` (default: the working folder) as
+    ``home/outputs`` and ``home/briefing.db``, written relative to ``path``'s folder when near it."""
+    from importlib.resources import files
+
+    text = files("briefing").joinpath("data/starter.toml").read_text(encoding="utf-8")
+    folder = Path(os.path.abspath(path)).parent
+    home = Path(os.path.abspath(home or Path.cwd()))
+    relative = os.path.relpath(home, folder)
+    base = home if relative.startswith(os.pardir + os.sep + os.pardir) else Path(relative)
+
+    def place(name: str) -> str:
+        return _toml_string((base / name).as_posix() if base != Path(".") else name)
+
+    zone = timezone or system_timezone()
+    text = re.sub(r'^timezone = "UTC" *', lambda m: f"timezone = {_toml_string(zone)}  ", text, count=1, flags=re.M)
+    text = re.sub(r'^dir = "outputs" *', lambda m: f"dir = {place('outputs')}  ", text, count=1, flags=re.M)
+    return re.sub(r'^path = "briefing.db" *', lambda m: f"path = {place('briefing.db')}  ", text, count=1,
+                  flags=re.M)
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def system_timezone() -> str:
+    """The IANA name of this machine's timezone (``$TZ``, ``/etc/timezone``, the ``/etc/localtime`` link),
+    or "UTC" when none of them names one."""
+    candidates = [os.environ.get("TZ", "").removeprefix(":")]
+    with contextlib.suppress(OSError, UnicodeError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "/zoneinfo/" in target:
+            candidates.append(target.split("/zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        if not name or name.startswith("/") or ".." in name:
+            continue
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            continue
+        return "UTC" if name in ("Etc/UTC", "Etc/Universal", "UCT", "Universal", "Zulu", "Etc/Zulu") else name
+    return "UTC"
 
 
 def find_config_path(explicit: Path | None = None) -> Path:

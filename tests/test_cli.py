@@ -109,14 +109,15 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path: Path, content: str, expecte
 def test_missing_config_file_says_how_to_make_one(tmp_path: Path) -> None:
     result = briefing_cmd("run", cwd=tmp_path)
     assert result.returncode == 2
-    assert "configs/default.toml: config file not found (create one with `briefing init" in result.stderr
+    assert "configs/default.toml: config file not found, nor " in result.stderr
+    assert "xdg-config/briefing/config.toml (create one with `briefing init`, or pass --config FILE)" in result.stderr
 
 
 def test_bad_date_is_a_usage_error(tmp_path: Path) -> None:
     Path("c.toml").write_text("")
     result = briefing_cmd("run", "--config", "c.toml", "--date", "26/11/2026", cwd=tmp_path)
     assert result.returncode == 2
-    assert "--date: expected YYYY-MM-DD" in result.stderr
+    assert "--date: expected YYYY-MM-DD, today, yesterday or -N (days back), got '26/11/2026'" in result.stderr
 
 
 def test_run_with_no_feeds_writes_an_empty_briefing_offline(tmp_path: Path) -> None:
