@@ -328,17 +328,101 @@ def feeds_list(config: ConfigOption = None) -> None:
 
 @feeds_app.command("add")
 def feeds_add(
-    url: Annotated[str, typer.Argument(help="Feed URL or local file path.")],
-    name: Annotated[str | None, typer.Option("--name", help="Outlet name shown in the briefing.")] = None,
+    url: Annotated[str, typer.Argument(help="Feed URL, a site's page (its feeds are offered), or a file path.")],
+    name: Annotated[str | None, typer.Option(
+        "--name", help="Outlet name shown in the briefing (default: the site's name, from the feed).")] = None,
+    no_check: Annotated[bool, typer.Option(
+        "--no-check", help="Add without fetching it first (the name is then only what --name gives).")] = False,
+    pick: Annotated[int | None, typer.Option(
+        "--pick", min=1, help="For a page offering several feeds: add the Nth without asking.")] = None,
+    full_text: Annotated[bool, typer.Option(
+        "--full-text", help="Summarize each item's page, not the feed's text (full_text = true).")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Add a feed to the config file."""
+    """Add a feed to the config file, after fetching it once to check it and learn its name.
+
+    Given a web page instead of a feed, lists the feeds the page links to (<link rel="alternate">) and adds
+    the one you choose. Relative file paths are taken from the working folder.
+    """
+    from .discover import feed_location
     from .feeds_file import add_feeds
 
     path = find_config_path(config)
-    _config(config)
-    added = add_feeds(path, [FeedConfig(url=url, name=name)])
-    typer.echo(f"added {url}" if added else f"{url} is already configured")
+    settings = _config(config)
+    location = feed_location(url)
+    shown = location
+    if not no_check:
+        location, found_name, note = _check_feed(location, settings, pick)
+        name = name or found_name
+        shown = f"{location}{note}"
+    added = add_feeds(path, [FeedConfig(url=location, name=name, full_text=full_text)])
+    if not added:
+        typer.echo(f"{location} is already configured in {_shown(path)}")
+        return
+    label = f' as "{name}"' if name else ""
+    typer.echo(f"added {shown}{label} to {_shown(path)}" + ("" if name or no_check else " (rename with --name)"))
+
+
+def _check_feed(location: str, settings: Config, pick: int | None) -> tuple[str, str | None, str]:
+    """Fetch a feed once: (its location, its site's name, a note on what came); a page's feeds are offered.
+
+    Exits 1 with a one-line reason when nothing usable is there.
+    """
+    from .discover import feed_links
+    from .fetch import fetch_feeds
+    from .models import Feed
+
+    result = fetch_feeds([Feed(url=location)], settings.fetch)[0]
+    if result.error and "HTML page" in result.error:
+        links = feed_links(_page_text(location, settings), _page_base(location))
+        if not links:
+            _fail(f"{location}: a web page that names no feed (no <link rel=\"alternate\"> to RSS or Atom); "
+                  "give the feed's own URL", 1)
+        chosen = _choose_feed(location, links, pick)
+        result = fetch_feeds([Feed(url=chosen)], settings.fetch)[0]
+        location = chosen
+    if result.error:
+        _fail(f"{location}: {result.error} (check the address, or add it anyway with --no-check)", 1)
+    entries = result.entries
+    outlet = entries[0].outlet if entries else None
+    title = f'; feed title "{result.feed_title}"' if result.feed_title and result.feed_title != outlet else ""
+    return location, outlet, f" ({len(entries)} items{title})"
+
+
+def _page_text(location: str, settings: Config) -> str:
+    if "://" not in location:
+        try:
+            return Path(location).read_bytes()[: settings.fetch.max_bytes].decode("utf-8", "replace")
+        except OSError as exc:
+            _fail(f"{location}: cannot read: {exc.strerror}", 1)
+    from .fetch import fetch_pages
+
+    page = fetch_pages([location], settings.fetch).get(location)
+    if page is None:
+        _fail(f"{location}: could not fetch the page to look for its feeds", 1)
+    return page
+
+
+def _page_base(location: str) -> str:
+    return location if "://" in location else Path(location).resolve().as_uri()
+
+
+def _choose_feed(page: str, links: list[tuple[str, str | None]], pick: int | None) -> str:
+    if pick is not None:
+        if pick > len(links):
+            _fail(f"{page}: --pick {pick}, but the page offers {len(links)} feed(s)", 2)
+        return links[pick - 1][0]
+    typer.echo(f"{page} is a web page; it offers {len(links)} feed(s):")
+    for number, (link, title) in enumerate(links, start=1):
+        typer.echo(f"  {number}. {title or '(untitled)'}  {link}")
+    if len(links) == 1:
+        return links[0][0]
+    if not sys.stdin.isatty():
+        _fail("several feeds: choose one with --pick N (or give its URL)", 2)
+    choice = typer.prompt("Add which one", default=1, type=int)
+    if not 1 <= choice <= len(links):
+        _fail(f"no feed number {choice}", 2)
+    return links[choice - 1][0]
 
 
 @feeds_app.command("remove")

@@ -58,8 +58,10 @@ def test_init_writes_a_valid_commented_config_and_refuses_to_overwrite(tmp_path:
 
 def test_feeds_add_list_export_remove(tmp_path: Path) -> None:
     runner.invoke(app, ["init"])
-    assert runner.invoke(app, ["feeds", "add", "https://example.com/a.xml", "--name", "A & B"]).exit_code == 0
-    assert "already configured" in runner.invoke(app, ["feeds", "add", "https://example.com/a.xml"]).output
+    added = runner.invoke(app, ["feeds", "add", "https://example.com/a.xml", "--name", "A & B", "--no-check"])
+    assert added.exit_code == 0
+    again = runner.invoke(app, ["feeds", "add", "https://example.com/a.xml", "--no-check"])
+    assert "already configured" in again.output
     listed = runner.invoke(app, ["feeds", "list"]).output
     assert "https://example.com/a.xml" in listed and "never fetched" in listed
     exported = runner.invoke(app, ["feeds", "export-opml"]).output
