@@ -103,16 +103,25 @@ def _stories_label(count: int) -> str:
     return f"{count} {'story' if count == 1 else 'stories'}"
 
 
+def _split_empty(entries: list[ArchiveEntry]) -> tuple[list[ArchiveEntry], list[ArchiveEntry]]:
+    """Briefings with stories, and empty days: these are listed after, never at the top, and not in the feed."""
+    return [e for e in entries if e.stories], [e for e in entries if not e.stories]
+
+
 def render_index_markdown(entries: list[ArchiveEntry], *, title: str | None = None) -> str:
-    """The archive as Markdown: one line per briefing, newest first."""
+    """The archive as Markdown: one line per briefing, newest first; days without stories on one line after."""
     heading = _clean(title if title is not None else DEFAULT_TITLE)
     lines = [f"# {_md_escape(heading)} — archive", "", f"[Atom feed]({ATOM_NAME})", ""]
-    if not entries:
-        lines.append("No briefings yet.")
-    for e in entries:
+    full, empty = _split_empty(entries)
+    if not full:
+        lines.append("No briefings with stories yet." if empty else "No briefings yet.")
+    for e in full:
         links = " · ".join(f"[{_LABELS[fmt]}]({name})" for fmt, name in e.files.items())
         top = f" · {_md_escape(e.top_title)}" if e.top_title else ""
         lines.append(f"- **{e.date.isoformat()}** · {_stories_label(e.stories)}{top} — {links}")
+    if empty:
+        days = ", ".join(f"[{e.date.isoformat()}]({e.link})" for e in empty)
+        lines += ["", f"Days without stories: {days}"]
     return "\n".join(lines) + "\n"
 
 
@@ -129,13 +138,19 @@ def render_index_html(entries: list[ArchiveEntry], *, title: str | None = None) 
     """The archive as a standalone HTML page, newest first; everything from feeds escaped."""
     heading = escape(_clean(title if title is not None else DEFAULT_TITLE))
     items = []
-    for e in entries:
+    full, empty = _split_empty(entries)
+    for e in full:
         day = e.date.isoformat()
         links = " · ".join(f'<a href="{escape(name)}">{_LABELS[fmt]}</a>' for fmt, name in e.files.items())
         top = f"<br>{escape(e.top_title)}" if e.top_title else ""
         items.append(f'<li><time datetime="{day}"><strong>{day}</strong></time> '
                      f'<span class="meta">· {_stories_label(e.stories)} · {links}</span>{top}</li>')
-    body = "<ul>\n" + "\n".join(items) + "\n</ul>" if items else "<p>No briefings yet.</p>"
+    body = "<ul>\n" + "\n".join(items) + "\n</ul>" if items else \
+        f"<p>No briefings{' with stories' if empty else ''} yet.</p>"
+    if empty:
+        days = ", ".join(f'<a href="{escape(e.link)}">{e.date.isoformat()}</a>' for e in empty)
+        body += f'\n<p class="meta">Days without stories: {days}</p>'
+
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -173,7 +188,7 @@ def _content_html(e: ArchiveEntry) -> str:
 
 
 def render_atom(entries: list[ArchiveEntry], *, title: str | None = None) -> str:
-    """The briefings as an Atom 1.0 feed, one entry per date, newest first.
+    """The briefings as an Atom 1.0 feed, one entry per date with stories, newest first.
 
     Links are relative to the feed's own location (the output folder).
     """
@@ -196,6 +211,8 @@ def render_atom(entries: list[ArchiveEntry], *, title: str | None = None) -> str
     sub(feed, "link", rel="self", type="application/atom+xml", href=ATOM_NAME)
     sub(feed, "link", rel="alternate", type="text/html", href="index.html")
     for e in entries:
+        if not e.stories:  # an empty day is nothing to read
+            continue
         entry = sub(feed, "entry")
         sub(entry, "id", entry_id(e.date))
         headline = f" — {e.top_title}" if e.top_title else ""

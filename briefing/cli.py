@@ -157,6 +157,8 @@ def run(
         "--email/--no-email", help="Email the briefing (default: when delivery.email is configured).")] = True,
     resend: Annotated[bool, typer.Option(
         "--resend", help="Email it again to recipients who already have this date's briefing.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the date's files even when this build has fewer articles than they do.")] = False,
 ) -> None:
     """Fetch the feeds and write today's (or --date's) briefing, then email it when configured.
 
@@ -171,14 +173,14 @@ def run(
     try:
         with stop_on_signals(stop.set):
             _run_once(settings, when, fetch=not no_fetch, progress=_progress(quiet), wait=wait,
-                      should_stop=stop.is_set, email=email, resend=resend)
+                      should_stop=stop.is_set, email=email, resend=resend, force=force)
     except Interrupted as exc:
         typer.echo(f"interrupted: {exc}", err=True)
 
 
 def _run_once(settings: Config, when: date | None, *, fetch: bool, progress: _LogProgress | _RichProgress | None,
               wait: bool | float, should_stop: Callable[[], bool], email: bool = True,
-              resend: bool = False) -> None:
+              resend: bool = False, force: bool = False) -> None:
     """One briefing under the run lock, then its summary lines: what `run` and each scheduled run do."""
     from .lock import run_lock
     from .pipeline import Pipeline
@@ -188,15 +190,19 @@ def _run_once(settings: Config, when: date | None, *, fetch: bool, progress: _Lo
         try:
             if isinstance(progress, _RichProgress):
                 with progress:
-                    result = pipeline.run(when, fetch=fetch, email=email, resend=resend)
+                    result = pipeline.run(when, fetch=fetch, email=email, resend=resend, force=force)
             else:
-                result = pipeline.run(when, fetch=fetch, email=email, resend=resend)
+                result = pipeline.run(when, fetch=fetch, email=email, resend=resend, force=force)
         finally:
             pipeline.close()
     b = result.briefing
     failed = f", {len(b.failed_feeds)} feed(s) failed" if b.failed_feeds else ""
     typer.echo(f"{b.date}: {len(b.stories)} stories from {b.stats['articles']} articles{failed} "
                f"in {result.timings['total']:.1f}s")
+    from .render import empty_explanation
+
+    if explanation := empty_explanation(b):
+        typer.echo(explanation)
     for path in result.paths:
         typer.echo(_shown(path))
     if result.email is not None:

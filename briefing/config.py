@@ -219,6 +219,8 @@ class EmailConfig(_Section):
     """Seconds before the first retry within a run; doubled for each further one."""
     ca_file: Path | None = None
     """PEM file of CA certificates to trust for STARTTLS/SSL (default: the system's); relative to the config."""
+    send_empty: bool = False
+    """Mail a briefing with no stories too (by default an empty day is written, not mailed)."""
 
 
 class DeliveryConfig(_Section):

@@ -114,6 +114,17 @@ def history_item(article: Article, vector: np.ndarray) -> HistoryItem:
                        terms=key_terms(lead, title=article.title), words=content_words(f"{article.title} {lead}"))
 
 
+STORE_STATS = ("stored", "newest_published", "fetched")
+"""Briefing stats taken at run time (kept in the run's record, so ``regenerate`` writes the same)."""
+
+
+def with_store_stats(briefing: Briefing, stats: dict[str, int]) -> Briefing:
+    """``briefing`` with ``stats`` added to its stats."""
+    import dataclasses
+
+    return dataclasses.replace(briefing, stats={**briefing.stats, **stats})
+
+
 def _key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
@@ -287,15 +298,17 @@ class Pipeline:
 
     def run(self, day: date | None = None, *, fetch: bool = True, now: datetime | None = None,
             transport: object | None = None, out_dir: Path | None = None, stem: str | None = None,
-            email: bool = True, resend: bool = False) -> RunResult:
+            email: bool = True, resend: bool = False, force: bool = False) -> RunResult:
         """Fetch (optionally), build and write the briefing for ``day`` (default: today).
 
         After the files: the folder's archive is rebuilt, the briefing is emailed when
         ``delivery.email`` is configured and ``email`` is true (never twice per recipient
-        and date unless ``resend``), and items older than ``store.keep_days`` are pruned.
-        Failures of those steps are reported in ``RunResult`` and do not fail the run.
+        and date unless ``resend``; an empty briefing only with ``send_empty``), and items older
+        than ``store.keep_days`` are pruned. Failures of those steps are reported in ``RunResult``
+        and do not fail the run. Unless ``force``, a briefing built from fewer articles than the
+        file already there is written beside it (``deliver.guard_rebuild``), not over it, and not mailed.
         """
-        from .deliver import write_briefing
+        from .deliver import guard_rebuild, write_briefing
 
         now = now or datetime.now(UTC)
         day = day or today(self.config, now)
@@ -312,9 +325,13 @@ class Pipeline:
                 timings["fetch"] = clock.perf_counter() - started
                 self._checkpoint("fetch")
             briefing = self.build(day, generated_at=now, failures=failures)
+            briefing = with_store_stats(briefing, self._store_stats(counts if fetch else None))
             timings["build"] = clock.perf_counter() - started - timings.get("fetch", 0.0)
             self._checkpoint("rank")
             self.progress.stage("write", None)
+            guarded = None
+            if not force:
+                stem, guarded = guard_rebuild(briefing, out_dir or self.config.output_dir, stem)
             paths = write_briefing(briefing, out_dir or self.config.output_dir, self.config.output.formats,
                                    title=self.config.briefing.title, stem=stem)
             status = "ok"
@@ -326,20 +343,39 @@ class Pipeline:
             stats = {**counts, **{f"seconds_{k}": round(v, 3) for k, v in timings.items()}}
             if status == "ok":
                 stats.update({"articles": briefing.stats["articles"], "stories": briefing.stats["stories"],
-                              "generated_at": briefing.generated_at.isoformat()})
+                              "generated_at": briefing.generated_at.isoformat(),
+                              **{k: briefing.stats[k] for k in STORE_STATS if k in briefing.stats}})
             self.store.finish_run(run_id, datetime.now(UTC), status, stats,
                                   [{"feed": f.feed, "reason": f.reason} for f in failures])
         result = RunResult(briefing=briefing, paths=paths, run_id=run_id, timings=timings, fetched=counts)
+        if guarded:
+            result.warnings.append(guarded)
         target = out_dir or self.config.output_dir
         if stem is None or stem == day.isoformat():
             result.warnings += self.archive(target)
-        result.email = self.send_email(briefing, run_id, send=email, resend=resend)
+        mail = self.config.delivery.email
+        send = email and not guarded and (bool(briefing.stories) or (mail is not None and mail.send_empty))
+        if email and not guarded and not send and mail is not None and mail.enabled:
+            result.warnings.append("note: the briefing is empty, so it was not emailed "
+                                   "(delivery.email.send_empty = true mails empty days too)")
+        result.email = self.send_email(briefing, run_id, send=send, resend=resend)
         if result.email is not None:
             from .mail import report_lines
 
             result.warnings += [line for line in report_lines(result.email) if line.startswith("warning:")]
         self.prune(day, now)
         return result
+
+    def _store_stats(self, counts: dict[str, int] | None) -> dict[str, int]:
+        """What an empty briefing explains itself with: items stored, the newest's publication time, and
+        (when this run fetched) the items the feeds gave."""
+        newest = self.store.newest_published()
+        stats = {"stored": self.store.count_items()}
+        if newest is not None:
+            stats["newest_published"] = int(newest.timestamp())
+        if counts is not None:
+            stats["fetched"] = counts.get("entries", 0)
+        return stats
 
     def archive(self, out_dir: Path) -> list[str]:
         """Rebuild ``out_dir``'s index and Atom feed (when JSON is written); returns warnings."""
@@ -419,6 +455,7 @@ class Pipeline:
         variant = backend is not None or model is not None
         builder = self._variant(backend, model) if variant else self
         briefing = builder.build(day, generated_at=generated_at, failures=failures)
+        briefing = with_store_stats(briefing, {k: record.stats[k] for k in STORE_STATS if k in record.stats})
 
         name = day.isoformat()
         if variant:

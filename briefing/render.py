@@ -30,6 +30,7 @@ __all__ = [
     "FORMATS",
     "SCHEMA_VERSION",
     "briefing_to_dict",
+    "empty_explanation",
     "render",
     "render_html",
     "render_json",
@@ -226,6 +227,7 @@ def _context(b: Briefing, title: str | None) -> dict[str, Any]:
             + ", ".join(counts)
             + "."
         ),
+        "empty_line": _clean(empty_explanation(b) or ""),
         "top": [_story_view(ranked, number) for number, ranked in enumerate(top, start=1)],
         "views": [_story_view(ranked, number) for number, ranked in enumerate(views, start=1)],
         "developing": [_story_view(ranked, None) for ranked in developing],
@@ -292,6 +294,37 @@ def _feed_count(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         return None
     return int(value)
+
+
+def empty_explanation(b: Briefing) -> str | None:
+    """Why a briefing has no stories, and what to do, as plain sentences; None when it has stories.
+
+    Uses the run's ``stats``: ``fetched`` (items the feeds gave, when it fetched), ``stored`` (items in
+    the store) and ``newest_published`` (Unix seconds of the newest stored item).
+    """
+    if b.stories:
+        return None
+    window = f"{_display_time(b.window_start)} – {_display_time(b.window_end)} UTC"
+    fetched = _feed_count(b.stats.get("fetched"))
+    stored = _feed_count(b.stats.get("stored"))
+    newest = b.stats.get("newest_published")
+    parts = [f"No stories: nothing new for this briefing's window ({window})."]
+    if fetched == 0:
+        failed = " (see the failed feeds below)" if b.failed_feeds else ""
+        parts.append(f"The feeds gave no items{failed}; check them with `briefing feeds check`.")
+    elif fetched is not None:
+        parts.append(f"This run fetched {_plural(fetched, 'item', 'items')}.")
+    else:
+        parts.append("This run did not fetch.")
+    if stored and isinstance(newest, int | float) and not isinstance(newest, bool) and math.isfinite(newest):
+        moment = datetime.fromtimestamp(newest, UTC)
+        parts.append(f"The store holds {_plural(stored, 'item', 'items')}, the newest published "
+                     f"{_display_time(moment)} UTC.")
+        if moment < _as_aware(b.window_start):
+            parts.append(f"To brief that day: `briefing run --date {moment.date().isoformat()}`.")
+    elif fetched is None:
+        parts.append("Fetch with `briefing run`, or brief another day with `--date YYYY-MM-DD`.")
+    return " ".join(parts)
 
 
 # --- Formatting helpers ----------------------------------------------------------------

@@ -491,6 +491,11 @@ class Store:
     def count_items(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM items").fetchone()[0])
 
+    def newest_published(self) -> datetime | None:
+        """When the newest stored item was published (None for an empty store): what an empty briefing cites."""
+        value = self._db.execute("SELECT max(published) FROM items").fetchone()[0]
+        return datetime.fromisoformat(value) if value else None
+
     def prune(self, before: datetime) -> int:
         """Delete items published before ``before`` and caches no item needs; returns items deleted."""
         with self._tx() as db:

@@ -484,3 +484,58 @@ def test_no_email_configured_leaves_the_status_empty(tiny_model: Path, tmp_path:
     assert result.email is None
     assert runs(config)[0].email_status is None
 
+
+
+def test_an_empty_day_is_written_with_its_reason_and_not_mailed(smtp_server: ServerFactory, tiny_model: Path,
+                                                                tmp_path: Path) -> None:
+    port, inbox = smtp_server()
+    path = write_config(tmp_path, tiny_model, port)
+    config = load_config(path)
+    pipeline = Pipeline(config)
+    try:
+        result = pipeline.run(date(2026, 12, 1), now=datetime(2026, 12, 1, 6, 30, tzinfo=UTC))
+    finally:
+        pipeline.close()
+    assert result.briefing.stories == ()
+    assert inbox.received == []
+    assert result.email is not None and result.email.status == "skipped"
+    assert any("the briefing is empty, so it was not emailed" in w for w in result.warnings)
+    text = (config.output_dir / "2026-12-01.md").read_text(encoding="utf-8")
+    assert "No stories: nothing new for this briefing's window" in text
+    assert "The store holds" in text and "To brief that day: `briefing run --date 2026-11-26`" in text.replace("\\", "")
+
+    path.write_text(path.read_text(encoding="utf-8").replace("retry_delay = 0", "retry_delay = 0\nsend_empty = true"),
+                    encoding="utf-8")
+    pipeline = Pipeline(load_config(path))
+    try:
+        again = pipeline.run(date(2026, 12, 1), fetch=False, now=datetime(2026, 12, 1, 7, tzinfo=UTC))
+    finally:
+        pipeline.close()
+    assert again.email is not None and again.email.status == "sent"
+    assert len(inbox.received) == 1
+
+
+def test_a_rebuild_that_lost_its_items_never_replaces_the_briefing(tiny_model: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from briefing.cli import app
+
+    path = write_config(tmp_path, tiny_model, free_port())
+    config = load_config(path)
+    first = run_day(config, email=False)
+    assert first.briefing.stories
+    original = (config.output_dir / "2026-11-24.md").read_bytes()
+    with sqlite3.connect(config.store_path) as db:  # as a prune would
+        db.execute("DELETE FROM items")
+    result = CliRunner().invoke(app, ["run", "--config", str(path), "--date", "2026-11-24", "--no-fetch",
+                                      "--no-email", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "warning: kept " in result.output and "this rebuild found 0" in result.output
+    assert (config.output_dir / "2026-11-24.md").read_bytes() == original
+    assert (config.output_dir / "2026-11-24.rebuilt.md").is_file()
+    forced = CliRunner().invoke(app, ["run", "--config", str(path), "--date", "2026-11-24", "--no-fetch",
+                                      "--no-email", "--quiet", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert (config.output_dir / "2026-11-24.md").read_bytes() != original

@@ -284,7 +284,26 @@ def test_no_still_developing_section_without_repeats() -> None:
 def test_empty_briefing_says_so() -> None:
     text = render_markdown(make_briefing(()))
     assert "0 stories from 0 sources" in text
-    assert "No new stories or updates today." in text
+    assert "No stories: nothing new for this briefing's window (2026-11-25 05:30 – 2026-11-26 05:30 UTC)." in text
+    assert "This run did not fetch." in text
+
+
+def test_empty_briefing_says_why_and_which_day_to_brief() -> None:
+    import dataclasses
+
+    from briefing.render import empty_explanation
+
+    b = make_briefing(())
+    newest = int(datetime(2025, 6, 2, 18, 30, tzinfo=UTC).timestamp())
+    b = dataclasses.replace(b, stats={**b.stats, "fetched": 42, "stored": 57, "newest_published": newest})
+    line = empty_explanation(b)
+    assert line is not None
+    assert "This run fetched 42 items. The store holds 57 items, the newest published 2025-06-02 18:30 UTC." in line
+    assert line.endswith("To brief that day: `briefing run --date 2025-06-02`.")
+    assert "briefing run --date 2025-06-02" in render_html(b) and "42 items" in render_markdown(b)
+    nothing = dataclasses.replace(b, stats={**b.stats, "fetched": 0, "stored": 0})
+    assert "The feeds gave no items (see the failed feeds below); check them" in (empty_explanation(nothing) or "")
+    assert empty_explanation(make_briefing((ranked("A story", rank=1),))) is None
 
 
 def kinds_briefing(separate_kinds: tuple[str, ...] | None = None) -> Briefing:
