@@ -212,7 +212,8 @@ class EmailConfig(_Section):
     """Name of the environment variable that holds the SMTP password (never the password itself)."""
     sender: str = Field(min_length=3)
     to: list[str] = Field(min_length=1)
-    subject: str = "{title} — {date:%A, %d %B %Y}"
+    subject: str = "{title}, {date:%a %d %b}: {headline} · {stories}"
+    """Fields: ``title``, ``date``, ``headline`` (the lead story's), ``count`` and ``stories`` ("12 stories")."""
     timeout: float = Field(default=30.0, gt=0)
     retries: int = Field(default=3, ge=0)
     retry_delay: float = Field(default=5.0, ge=0)

@@ -92,7 +92,7 @@ def write_briefing(
     if unknown:
         raise RenderError(f"unknown briefing format {unknown[0]!r} (expected one of: {', '.join(FORMATS)})")
 
-    texts = {fmt: render(b, fmt, title=title) for fmt in dict.fromkeys(formats)}
+    texts = {fmt: render(b, fmt, title=title, page=True) for fmt in dict.fromkeys(formats)}
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -201,3 +201,4 @@ class Briefing:
     failed_feeds: tuple[FeedFailure, ...] = ()
     stats: dict[str, float | int] = field(default_factory=dict)
     separate_kinds: tuple[str, ...] = SEPARATE_KINDS  # kinds of piece shown in their own section, after the news
+    timezone: str = "UTC"  # the reader's IANA timezone: times are shown in it

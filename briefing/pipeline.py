@@ -118,11 +118,11 @@ STORE_STATS = ("stored", "newest_published", "fetched")
 """Briefing stats taken at run time (kept in the run's record, so ``regenerate`` writes the same)."""
 
 
-def with_store_stats(briefing: Briefing, stats: dict[str, int]) -> Briefing:
-    """``briefing`` with ``stats`` added to its stats."""
+def with_store_stats(briefing: Briefing, stats: dict[str, int], timezone: str = "UTC") -> Briefing:
+    """``briefing`` with ``stats`` added to its stats, shown in the reader's ``timezone``."""
     import dataclasses
 
-    return dataclasses.replace(briefing, stats={**briefing.stats, **stats})
+    return dataclasses.replace(briefing, stats={**briefing.stats, **stats}, timezone=timezone)
 
 
 def _key(text: str) -> str:
@@ -325,7 +325,8 @@ class Pipeline:
                 timings["fetch"] = clock.perf_counter() - started
                 self._checkpoint("fetch")
             briefing = self.build(day, generated_at=now, failures=failures)
-            briefing = with_store_stats(briefing, self._store_stats(counts if fetch else None))
+            briefing = with_store_stats(briefing, self._store_stats(counts if fetch else None),
+                                        self.config.briefing.timezone)
             timings["build"] = clock.perf_counter() - started - timings.get("fetch", 0.0)
             self._checkpoint("rank")
             self.progress.stage("write", None)
@@ -397,7 +398,7 @@ class Pipeline:
         "skipped") when ``send`` is false.
         """
         from .mail import EmailReport, deliver_email
-        from .render import render_html, render_markdown
+        from .render import lead_headline, render_html, render_markdown
 
         settings = self.config.delivery.email
         if settings is None or not settings.enabled:
@@ -408,6 +409,7 @@ class Pipeline:
             report = deliver_email(
                 briefing.date, settings, self.store, title=title, resend=resend,
                 text=render_markdown(briefing, title=title), html=render_html(briefing, title=title),
+                headline=lead_headline(briefing) or "", count=sum(r.status != "repeat" for r in briefing.stories),
                 ca_file=self.config.resolve(settings.ca_file) if settings.ca_file else None,
             )
         else:
@@ -455,7 +457,8 @@ class Pipeline:
         variant = backend is not None or model is not None
         builder = self._variant(backend, model) if variant else self
         briefing = builder.build(day, generated_at=generated_at, failures=failures)
-        briefing = with_store_stats(briefing, {k: record.stats[k] for k in STORE_STATS if k in record.stats})
+        briefing = with_store_stats(briefing, {k: record.stats[k] for k in STORE_STATS if k in record.stats},
+                                    self.config.briefing.timezone)
 
         name = day.isoformat()
         if variant:
