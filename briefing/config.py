@@ -45,6 +45,20 @@ class FeedConfig(_Section):
     """Who publishes this feed (e.g. "WSJ"): feeds of one publisher count as one source. Default: the
     registrable domain of the feed's site (wsj.com), else of its item links, else of the feed URL."""
 
+    topics: list[str] = []
+    """Sections this feed's stories go in ("world", "markets"); a briefing with topics opens with "Top stories"
+    across them, then one section per topic."""
+    weight: float = Field(default=1.0, ge=0, le=10)
+    """How much this feed's stories count in the order: 2 lifts them, 0.5 lowers them (1: as ranked)."""
+
+    @field_validator("topics")
+    @classmethod
+    def _topic_names(cls, value: list[str]) -> list[str]:
+        names = [" ".join(topic.split()) for topic in value]
+        if any(not name for name in names):
+            raise ValueError("a topic must not be empty")
+        return list(dict.fromkeys(names))
+
     @field_validator("publisher")
     @classmethod
     def _publisher_name(cls, value: str | None) -> str | None:
@@ -58,6 +72,10 @@ class BriefingConfig(_Section):
     day_ends_at: str = "06:00"
     """The briefing dated D covers the 24 hours ending at this local time on D ("24:00" = the calendar day)."""
     max_stories: int = Field(default=25, ge=1)
+    top_stories: int = Field(default=5, ge=0)
+    """With feed topics: how many of the day's leading stories open the briefing as "Top stories", across topics."""
+    per_topic: int = Field(default=8, ge=1)
+    """With feed topics: the most stories in each topic's section after "Top stories"."""
     title: str = "Daily briefing"
     separate_kinds: list[str] = list(SEPARATE_KINDS)
     """Kinds of piece (of news, opinion, analysis, live, newsletter, media) listed in their own "Opinion and
@@ -224,6 +242,20 @@ class EmailConfig(_Section):
     """Mail a briefing with no stories too (by default an empty day is written, not mailed)."""
 
 
+class FiltersConfig(_Section):
+    mute: list[str] = []
+    """Words or phrases (any case) that drop a story when its headline or summary holds one: ["cricket", "royal
+    family"]. Matched as whole words."""
+
+    @field_validator("mute")
+    @classmethod
+    def _mute_words(cls, value: list[str]) -> list[str]:
+        words = [" ".join(word.split()) for word in value]
+        if any(not word for word in words):
+            raise ValueError("a mute word must not be empty")
+        return words
+
+
 class DeliveryConfig(_Section):
     email: EmailConfig | None = None
 
@@ -240,6 +272,7 @@ class Config(_Section):
     rank: RankConfig = RankConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    filters: FiltersConfig = FiltersConfig()
 
     _source: Path | None = PrivateAttr(default=None)
 

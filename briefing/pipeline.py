@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from .arrange import arrange
 from .cluster import cluster_articles
 from .config import Config
 from .embed import Encoder
@@ -325,8 +326,8 @@ class Pipeline:
                 timings["fetch"] = clock.perf_counter() - started
                 self._checkpoint("fetch")
             briefing = self.build(day, generated_at=now, failures=failures)
-            briefing = with_store_stats(briefing, self._store_stats(counts if fetch else None),
-                                        self.config.briefing.timezone)
+            briefing = arrange(with_store_stats(briefing, self._store_stats(counts if fetch else None),
+                                                self.config.briefing.timezone), self.config)
             timings["build"] = clock.perf_counter() - started - timings.get("fetch", 0.0)
             self._checkpoint("rank")
             self.progress.stage("write", None)
@@ -457,8 +458,8 @@ class Pipeline:
         variant = backend is not None or model is not None
         builder = self._variant(backend, model) if variant else self
         briefing = builder.build(day, generated_at=generated_at, failures=failures)
-        briefing = with_store_stats(briefing, {k: record.stats[k] for k in STORE_STATS if k in record.stats},
-                                    self.config.briefing.timezone)
+        briefing = arrange(with_store_stats(briefing, {k: record.stats[k] for k in STORE_STATS if k in record.stats},
+                                            self.config.briefing.timezone), self.config)
 
         name = day.isoformat()
         if variant:

@@ -106,6 +106,7 @@ def _story_to_dict(ranked: RankedStory) -> dict[str, Any]:
         "reasons": list(ranked.reasons),
         "summary": ranked.summary,
         "matched_title": ranked.matched_title,
+        "topics": list(ranked.topics),
         "sources": [
             {
                 "outlet": source.outlet,
@@ -243,6 +244,7 @@ def _context(b: Briefing, title: str | None) -> dict[str, Any]:
         ),
         "empty_line": _clean(empty_explanation(b) or ""),
         "top": [_story_view(ranked, number, zone) for number, ranked in enumerate(top, start=1)],
+        "sections": _sections(b, top, zone),
         "views": [_story_view(ranked, number, zone) for number, ranked in enumerate(views, start=1)],
         "developing": [_story_view(ranked, None, zone) for ranked in developing],
         "failed_feeds": [{"feed": _clean(f.feed), "reason": _clean(f.reason)} for f in b.failed_feeds],
@@ -258,6 +260,25 @@ def _context(b: Briefing, title: str | None) -> dict[str, Any]:
         "generated_at_iso": _iso(b.generated_at),
         "nav": None,
     }
+
+
+def _sections(b: Briefing, top: list[RankedStory], zone: tzinfo) -> list[dict[str, Any]]:
+    """The news in sections: "Top stories", then one per topic (and "Other news"), numbered on from one to
+    the next; a single "Top stories" when the feeds have no topics."""
+    views = [_story_view(ranked, number, zone) for number, ranked in enumerate(top, start=1)]
+    if not b.topics or not top:
+        return [{"name": "Top stories", "stories": views}]
+    sections = [{"name": "Top stories", "stories": views[: b.top_stories]}] if b.top_stories else []
+    by_topic: dict[str, list[dict[str, Any]]] = {topic: [] for topic in b.topics}
+    other: list[dict[str, Any]] = []
+    for ranked, view in zip(top[b.top_stories :], views[b.top_stories :], strict=True):
+        first = next((topic for topic in ranked.topics if topic in by_topic), None)
+        (by_topic[first] if first is not None else other).append(view)
+    sections += [{"name": _clean(topic)[:1].upper() + _clean(topic)[1:], "stories": stories}
+                 for topic, stories in by_topic.items() if stories]
+    if other:
+        sections.append({"name": "Other news", "stories": other})
+    return sections
 
 
 def _story_view(ranked: RankedStory, number: int | None, zone: tzinfo = UTC) -> dict[str, Any]:

@@ -521,7 +521,8 @@ def test_html_links_only_http() -> None:
 
 # --- JSON ------------------------------------------------------------------------------
 
-STORY_KEYS = {"rank", "title", "status", "kind", "score", "novelty", "reasons", "summary", "matched_title", "sources"}
+STORY_KEYS = {"rank", "title", "status", "kind", "score", "novelty", "reasons", "summary", "matched_title", "topics",
+              "sources"}
 SOURCE_KEYS = {"outlet", "publisher", "title", "url", "published"}
 KINDS = {"news", "opinion", "analysis", "live", "newsletter", "media"}
 
