@@ -19,6 +19,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from .deliver import write_files
+from .errors import RenderError
 from .render import DEFAULT_TITLE, _clean, _md_escape, safe_url
 
 __all__ = [
@@ -171,7 +172,7 @@ def entry_id(day: date) -> str:
     return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, day.isoformat())}"
 
 
-def _content_html(e: ArchiveEntry) -> str:
+def _content_html(e: ArchiveEntry, base: str = "") -> str:
     parts = [f"<p>{_stories_label(e.stories)}.</p>"]
     if e.top:
         parts.append("<ol>")
@@ -183,15 +184,17 @@ def _content_html(e: ArchiveEntry) -> str:
             parts.append(f"<li>{title}{summary}</li>")
         parts.append("</ol>")
     if "html" in e.files:
-        parts.append(f'<p><a href="{escape(e.files["html"])}">The full briefing</a></p>')
+        parts.append(f'<p><a href="{escape(base + e.files["html"])}">The full briefing</a></p>')
     return "\n".join(parts)
 
 
-def render_atom(entries: list[ArchiveEntry], *, title: str | None = None) -> str:
+def render_atom(entries: list[ArchiveEntry], *, title: str | None = None, base_url: str | None = None) -> str:
     """The briefings as an Atom 1.0 feed, one entry per date with stories, newest first.
 
-    Links are relative to the feed's own location (the output folder).
+    Links are relative to the feed's own location (the output folder), or absolute against ``base_url``
+    (where the folder is published: feed readers resolve relative links unreliably).
     """
+    base = base_url.rstrip("/") + "/" if base_url else ""
     heading = _clean(title if title is not None else DEFAULT_TITLE)
     ET.register_namespace("", ATOM_NS)
 
@@ -208,8 +211,8 @@ def render_atom(entries: list[ArchiveEntry], *, title: str | None = None) -> str
     author = sub(feed, "author")
     sub(author, "name", "briefing")
     sub(feed, "generator", "briefing")
-    sub(feed, "link", rel="self", type="application/atom+xml", href=ATOM_NAME)
-    sub(feed, "link", rel="alternate", type="text/html", href="index.html")
+    sub(feed, "link", rel="self", type="application/atom+xml", href=base + ATOM_NAME)
+    sub(feed, "link", rel="alternate", type="text/html", href=base + "index.html")
     for e in entries:
         if not e.stories:  # an empty day is nothing to read
             continue
@@ -220,18 +223,20 @@ def render_atom(entries: list[ArchiveEntry], *, title: str | None = None) -> str
         sub(entry, "updated", _atom_time(e.generated_at))
         link_type = {"html": "text/html", "md": "text/markdown", "json": "application/json"}
         fmt, name = next(iter(e.files.items()))
-        sub(entry, "link", rel="alternate", type=link_type[fmt], href=name)
-        sub(entry, "content", _content_html(e), type="html")
+        sub(entry, "link", rel="alternate", type=link_type[fmt], href=base + name)
+        sub(entry, "content", _content_html(e, base), type="html")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
 
-def write_archive(out_dir: Path, *, title: str | None = None) -> list[Path]:
-    """Rebuild ``index.md``, ``index.html`` and ``briefings.atom`` in ``out_dir``.
+def write_archive(out_dir: Path, *, title: str | None = None, base_url: str | None = None) -> list[Path]:
+    """Rebuild ``index.md``, ``index.html`` and ``briefings.atom`` in ``out_dir``, and sync its search index.
 
     Args:
         out_dir: the output folder holding the dated briefings.
         title: the briefing's title (``render.DEFAULT_TITLE`` when None).
+        base_url: where the folder is published (``output.base_url``): the Atom feed's links are made
+            absolute against it; relative when None.
 
     Returns:
         The paths written.
@@ -241,8 +246,17 @@ def write_archive(out_dir: Path, *, title: str | None = None) -> list[Path]:
     """
     out_dir = Path(out_dir)
     entries = archive_entries(out_dir)
-    return write_files({
+    written = write_files({
         out_dir / "index.md": render_index_markdown(entries, title=title),
         out_dir / "index.html": render_index_html(entries, title=title),
-        out_dir / ATOM_NAME: render_atom(entries, title=title),
+        out_dir / ATOM_NAME: render_atom(entries, title=title, base_url=base_url),
     })
+    from .errors import StoreError
+    from .search import SearchIndex
+
+    try:
+        with SearchIndex(out_dir) as index:  # full-text search kept current with the archive
+            index.sync()
+    except StoreError as exc:
+        raise RenderError(f"search index not updated: {exc}") from None
+    return written

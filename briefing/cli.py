@@ -521,6 +521,91 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _briefing_file(settings: Config, day: str | None, suffix: str) -> Path:
+    """The dated briefing file to show: --date's, else the newest in the output folder."""
+    out_dir = settings.output_dir
+    when = _parse_date(day, settings)
+    if when is None:
+        dated = sorted(p for p in out_dir.glob(f"*{suffix}") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.stem))
+        if not dated:
+            _fail(f"no briefings in {_shown(out_dir)} yet; write one with `briefing run`", 1)
+        return dated[-1]
+    path = out_dir / f"{when.isoformat()}{suffix}"
+    if not path.is_file():
+        _fail(f"{_shown(path)} does not exist; write it with `briefing run --date {when.isoformat()}`", 1)
+    return path
+
+
+@app.command()
+def show(config: ConfigOption = None, day: DateOption = None) -> None:
+    """Show a briefing in the terminal (default: the newest)."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    path = _briefing_file(_config(config), day, ".md")
+    Console().print(Markdown(path.read_text(encoding="utf-8"), hyperlinks=False))
+
+
+@app.command("open")
+def open_(config: ConfigOption = None, day: DateOption = None) -> None:
+    """Open a briefing's HTML page in the browser (default: the newest)."""
+    import webbrowser
+
+    path = _briefing_file(_config(config), day, ".html")
+    typer.echo(_shown(path))
+    if not webbrowser.open(path.resolve().as_uri()):
+        _fail(f"no browser could be started; open {path.resolve().as_uri()} yourself", 1)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find in headlines, summaries and outlets (all of them).")],
+    config: ConfigOption = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Only briefings from this date on (YYYY-MM-DD, yesterday, -7...).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many matches.")] = 20,
+) -> None:
+    """Search every briefing written so far (SQLite full-text search, best matches first)."""
+    from .search import SearchIndex
+
+    settings = _config(config)
+    start = _parse_date(since, settings)
+    with SearchIndex(settings.output_dir) as index:
+        index.sync()
+        hits = index.search(query, since=start, limit=limit)
+    if not hits:
+        typer.echo(f"no matches for {query!r}" + (f" since {start}" if start else ""))
+        raise typer.Exit(1)
+    for hit in hits:
+        snippet = " ".join(hit.snippet.replace("\x02", "").replace("\x03", "").split())
+        typer.echo(f"{hit.day}  {hit.title}\n            {hit.sources}" + (f" · {hit.url}" if hit.url else ""))
+        if snippet and snippet != hit.title:
+            typer.echo(f"            {snippet}")
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1.")] = 8000,
+) -> None:
+    """Serve the briefings on http://127.0.0.1:PORT/: the archive, each briefing, story pages, search."""
+    from .serve import make_server
+
+    settings = _config(config)
+    try:
+        server = make_server(settings.output_dir, port, title=settings.briefing.title)
+    except OSError as exc:
+        _fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} (try --port 8001)", 1)
+    typer.echo(f"serving {_shown(settings.output_dir)} at http://127.0.0.1:{server.server_address[1]}/ "
+               "(Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 def main() -> None:
     """Entry point: one line on stderr for our errors, exit 2 for config errors, 1 otherwise."""
     debug = "--debug" in sys.argv

@@ -109,6 +109,16 @@ class BriefingConfig(_Section):
 class OutputConfig(_Section):
     dir: Path = Path("outputs")
     formats: list[Literal["md", "html", "json"]] = ["md", "html", "json"]
+    base_url: str | None = None
+    """Where the output folder is published (https://example.com/briefings/): the Atom feed's links are made
+    absolute against it, so they work wherever the feed is read."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_http(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"expected an absolute http(s) URL such as https://example.com/briefings/, got {value!r}")
+        return value
 
 
 class StoreConfig(_Section):

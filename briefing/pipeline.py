@@ -386,7 +386,7 @@ class Pipeline:
         if "json" not in self.config.output.formats:
             return []
         try:
-            write_archive(out_dir, title=self.config.briefing.title)
+            write_archive(out_dir, title=self.config.briefing.title, base_url=self.config.output.base_url)
         except RenderError as exc:
             return [f"warning: archive not updated: {exc}"]
         return []

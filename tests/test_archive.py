@@ -176,3 +176,19 @@ def test_a_rebuild_with_fewer_articles_is_written_beside(outputs: Path) -> None:
         day.isoformat(), None)
     assert guard_rebuild(briefing_for(date(2020, 1, 1)), outputs) == ("2020-01-01", None)  # nothing there yet
     assert (outputs / f"{day}.md").read_bytes() == before
+
+
+def test_atom_links_are_absolute_with_a_base_url(outputs: Path) -> None:
+    write_archive(outputs, base_url="https://me.example/briefings")
+    feed = feedparser.parse((outputs / ATOM_NAME).read_bytes())
+    assert feed.entries[0].link == "https://me.example/briefings/2026-11-26.html"
+    assert 'href="https://me.example/briefings/briefings.atom"' in (outputs / ATOM_NAME).read_text(encoding="utf-8")
+    assert "https://me.example/briefings/2026-11-26.html" in feed.entries[0].content[0].value
+
+
+def test_base_url_must_be_absolute() -> None:
+    from briefing.config import parse_config
+    from briefing.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"output\.base_url: expected an absolute http"):
+        parse_config({"output": {"base_url": "briefings/"}})

@@ -15,7 +15,8 @@ runner = CliRunner()
 
 COMMANDS = [["run"], ["init"], ["history"], ["schedule"], ["regenerate"], ["feeds"], ["feeds", "list"],
             ["feeds", "add"], ["feeds", "remove"],
-            ["feeds", "import-opml"], ["feeds", "export-opml"], ["feeds", "check"]]
+            ["feeds", "import-opml"], ["feeds", "export-opml"], ["feeds", "check"], ["search"], ["show"], ["open"],
+            ["serve"]]
 
 
 def briefing_cmd(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
