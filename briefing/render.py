@@ -406,7 +406,7 @@ def empty_explanation(b: Briefing) -> str | None:
     parts = [f"No stories: nothing new for this briefing's window ({window})."]
     if fetched == 0:
         failed = " (see the failed feeds below)" if b.failed_feeds else ""
-        parts.append(f"The feeds gave no items{failed}; check them with `briefing feeds check`.")
+        parts.append(f"The feeds gave no items{failed}; check them with: briefing feeds check")
     elif fetched is not None:
         parts.append(f"This run fetched {_plural(fetched, 'item', 'items')}.")
     else:
@@ -416,9 +416,9 @@ def empty_explanation(b: Briefing) -> str | None:
         parts.append(f"The store holds {_plural(stored, 'item', 'items')}, the newest published "
                      f"{_display_time(moment, zone, named=True)}.")
         if moment < _as_aware(b.window_start):
-            parts.append(f"To brief that day: `briefing run --date {moment.date().isoformat()}`.")
+            parts.append(f"To brief that day: briefing run --date {moment.date().isoformat()}")
     elif fetched is None:
-        parts.append("Fetch with `briefing run`, or brief another day with `--date YYYY-MM-DD`.")
+        parts.append("Fetch with: briefing run (or brief another day with --date YYYY-MM-DD)")
     return " ".join(parts)
 
 
@@ -435,7 +435,8 @@ _WHITESPACE = re.compile(r"\s+")
 _MD_INLINE = re.compile(r"([\\`*_\[\]<])")
 _MD_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 # Block markers that only matter at the start of a line: heading, quote, list, rule, setext.
-_MD_BLOCK_START = re.compile(r"^([#>+\-=|~])")
+# "-", "+" and "=" only where they would start a list item, a rule or a setext underline ("--date" stays).
+_MD_BLOCK_START = re.compile(r"^([#>|~]|[+\-=](?=\s|[+\-=\s]*$))")
 _MD_ORDERED_START = re.compile(r"^(\d+)([.)])")
 # A trailing run of "#" would be read as a heading's closing sequence.
 _MD_TRAILING_HASH = re.compile(r"(\s)(#+)$")

@@ -301,7 +301,7 @@ def test_empty_briefing_says_why_and_which_day_to_brief() -> None:
     line = empty_explanation(b)
     assert line is not None
     assert "This run fetched 42 items. The store holds 57 items, the newest published 2025-06-02 18:30 UTC." in line
-    assert line.endswith("To brief that day: `briefing run --date 2025-06-02`.")
+    assert line.endswith("To brief that day: briefing run --date 2025-06-02")
     assert "briefing run --date 2025-06-02" in render_html(b) and "42 items" in render_markdown(b)
     berlin = dataclasses.replace(b, timezone="Europe/Berlin")
     assert "(2026-11-25 06:30 – 2026-11-26 06:30 CET)" in (empty_explanation(berlin) or "")
@@ -764,3 +764,12 @@ def test_property_markdown_heading_keeps_title_literally(title: str) -> None:
     visible = "".join(c for c in title if c.isspace() or unicodedata.category(c) != "Cc")
     shown = " ".join(visible.split())
     assert md_headings(text, "h3") == [f"1. {shown or '(untitled)'}"]
+
+
+def test_wrapped_lines_read_as_plain_text_yet_stay_literal_markdown() -> None:
+    summary = "x" * 77 + " - 10 % was expected; --date flags and +5 gains stay as written. # not a heading"
+    text = render_markdown(make_briefing((ranked("Prices rise", rank=1, summary=summary),)))
+    assert "\\--date" not in text and "\\+5" not in text
+    assert "\n\\- 10 % was expected; --date flags and +5 gains" in text  # wrapped to a line's start: escaped
+    assert "<li>10 %" not in _MD.render(text)  # escaped there: not a list item
+    assert "<h1>" in _MD.render(text) and _MD.render(text).count("<h1>") == 1
