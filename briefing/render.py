@@ -278,6 +278,11 @@ def _sections(b: Briefing, top: list[RankedStory], zone: tzinfo) -> list[dict[st
                  for topic, stories in by_topic.items() if stories]
     if other:
         sections.append({"name": "Other news", "stories": other})
+    number = 0
+    for section in sections:  # numbered in reading order, across the sections
+        for view in section["stories"]:
+            number += 1
+            view["number"] = number
     return sections
 
 

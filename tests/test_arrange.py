@@ -77,7 +77,7 @@ def test_sections_by_topic_after_top_stories_with_caps() -> None:
         "3. Ceasefire talks resume",  # world's one; the cricket story (world, sport) is over the cap
         "4. Oil slips",
         "5. Local fair opens",
-    ]
+    ]  # numbered in reading order across sections
     html = render_html(b)
     assert html.index("<h2>Top stories</h2>") < html.index("<h2>World</h2>") < html.index("<h2>Markets</h2>")
 
@@ -96,3 +96,12 @@ def test_without_topics_one_top_stories_section_as_before() -> None:
 def test_bad_topic_mute_weight_are_named(body: dict, says: str) -> None:
     with pytest.raises(ConfigError, match=says):
         parse_config(body)
+
+
+def test_numbers_follow_the_reading_order_across_sections() -> None:
+    b = arrange(make_briefing(STORIES), config(briefing={"top_stories": 0}))
+    text = render_markdown(b)
+    assert md_headings(text, "h2")[:3] == ["World", "Markets", "Other news"]
+    assert md_headings(text, "h3") == [
+        "1. Troops cross the border", "2. Ceasefire talks resume", "3. Cricket final goes to a super over",
+        "4. Rates held again", "5. Oil slips", "6. Local fair opens"]
