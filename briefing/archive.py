@@ -20,7 +20,7 @@ from xml.etree import ElementTree as ET
 
 from .deliver import write_files
 from .errors import RenderError
-from .render import DEFAULT_TITLE, _clean, _md_escape, safe_url
+from .render import _SECTION_LABEL, DEFAULT_TITLE, _clean, _md_escape, safe_url
 
 __all__ = [
     "ATOM_NAME",
@@ -96,7 +96,8 @@ def _entry(path: Path) -> ArchiveEntry | None:
 def _story(story: dict[str, Any]) -> dict[str, Any]:
     sources = story.get("sources") or []
     url = next((safe_url(s.get("url")) for s in sources if isinstance(s, dict) and safe_url(s.get("url"))), None)
-    return {"title": _clean(str(story.get("title") or "")), "summary": _clean(str(story.get("summary") or "")),
+    title = _clean(str(story.get("title") or ""))
+    return {"title": _SECTION_LABEL.sub("", title) or title, "summary": _clean(str(story.get("summary") or "")),
             "status": str(story.get("status") or ""), "url": url}
 
 

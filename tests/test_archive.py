@@ -192,3 +192,10 @@ def test_base_url_must_be_absolute() -> None:
 
     with pytest.raises(ConfigError, match=r"output\.base_url: expected an absolute http"):
         parse_config({"output": {"base_url": "briefings/"}})
+
+
+def test_section_labels_are_not_part_of_archive_headlines(tmp_path: Path) -> None:
+    write_briefing(briefing_for(date(2026, 11, 26), ranked(1, "Opinion | Why the border matters")), tmp_path)
+    write_archive(tmp_path)
+    assert "Why the border matters" in (tmp_path / "index.md").read_text(encoding="utf-8")
+    assert "Opinion |" not in (tmp_path / "index.html").read_text(encoding="utf-8")
