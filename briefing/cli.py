@@ -473,7 +473,8 @@ def feeds_check(config: ConfigOption = None) -> None:
     results = fetch_feeds(settings.feed_records(), settings.fetch)
     bad = 0
     for result in results:
-        label = result.feed.name or result.feed_title or result.feed.url
+        label = result.feed.name or (result.entries[0].outlet if result.entries else None) or result.feed_title \
+            or result.feed.url
         if result.error:
             bad += 1
             typer.echo(f"FAIL {label}: {result.error}")
