@@ -121,3 +121,15 @@ def test_history_lists_runs_by_when_they_ran(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "briefing.db") as db:
         db.execute("UPDATE runs SET started = '2001-01-01T00:00:00+00:00'")
     assert "no runs in the last 3 days" in runner.invoke(app, ["history", "--days", "3"]).output
+
+
+def test_date_offset_passes_the_command_line(tmp_path: Path) -> None:
+    runner.invoke(app, ["init"])
+    lead_backend()
+    result = briefing_cmd("run", "--date", "-1", "--no-fetch", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    from briefing.pipeline import today
+
+    day = today(load_config(tmp_path / "configs" / "default.toml")) - timedelta(days=1)
+    assert result.stdout.startswith(f"{day.isoformat()}: 0 stories")
+    assert f"outputs/{day.isoformat()}.md" in result.stdout.splitlines()
