@@ -21,6 +21,18 @@ Checks, per briefing:
   distinct publishers, each source's publisher worked out here from its link (archive links unwrapped),
   else its feed: two sections of one publisher counted as two sources. Must be 0.
 - counts of new / development / update / repeat stories, articles in the window, and seconds.
+
+Once per season (issue 10, "every article in exactly one briefing"):
+
+- ``arrived``: articles the store saw that were news when first seen (not older than
+  ``briefing.backfill_days`` then); ``listed_once`` / ``missed`` / ``listed_twice``: of those, listed in
+  exactly one briefing, in none, in two or more with the same text (an article back as an update of
+  itself, with a new revision, is ``returned_updated``). Targets: 0 missed, 0 twice, with
+  ``--max-stories`` large so that nothing is cut for space.
+- ``regenerated_identical``: at the end, every day is regenerated from the store; days whose md, html
+  and json come out byte-identical to what the run wrote. Target: all of them.
+- the cost of keeping revisions: rows and text bytes of revisions and feed copies per 1,000 articles,
+  and the store's size.
 """
 
 from __future__ import annotations
@@ -51,6 +63,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="cluster.title_only_threshold (default: briefing's)")
     parser.add_argument("--headline-hours", type=float, default=None,
                         help="cluster.headline_hours, 0 = no fade (default: briefing's)")
+    parser.add_argument("--max-stories", type=int, default=100_000,
+                        help="briefing.max_stories (default 100000: nothing cut, so every article is listed)")
+    parser.add_argument("--no-regenerate", action="store_true", help="skip regenerating every day at the end")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is printed)")
 
 
@@ -69,7 +84,7 @@ def season_config(workdir: Path, feeds: list[str], args: argparse.Namespace) -> 
     cluster = {key: value for key, value in (("title_only_threshold", args.title_only_threshold),
                                              ("headline_hours", args.headline_hours)) if value is not None}
     sections = {"store": {"keep_days": 400}, "summarize": {"backend": args.backend} if args.backend else {},
-                "cluster": cluster}
+                "cluster": cluster, "briefing": {"max_stories": getattr(args, "max_stories", 100_000)}}
     return write_config(workdir / "season.toml", [(feed, f"feeds/{feed}.xml") for feed in feeds], sections)
 
 
@@ -90,9 +105,10 @@ def run(args: argparse.Namespace) -> int:
     (workdir / "feeds").mkdir()
     config = load_config(season_config(workdir, feeds, args))
     pipeline = Pipeline(config)
-    shown_ids: set[int] = set()
+    shown_ids: dict[int, int] = {}
     shown_titles: set[str] = set()
     per_day: list[dict[str, Any]] = []
+    once: dict[str, Any] = {}
     started = time.perf_counter()
     try:
         for index, snapshot_day in enumerate(days):
@@ -113,20 +129,80 @@ def run(args: argparse.Namespace) -> int:
                   f"({record['new']} new, {record['development']} development, {record['update']} update, "
                   f"{record['repeat']} repeat), "
                   f"shown again {record['shown_again']}, {seconds:.1f}s", flush=True)
+        season_s = time.perf_counter() - started
+        once = exactly_once(pipeline.store, config.briefing.backfill_days)
+        once.update(store_cost(pipeline.store, Path(config.store_path)))
+        if not args.no_regenerate:
+            t = time.perf_counter()
+            once.update(regenerate_all(pipeline, [date.fromisoformat(d["day"]) for d in per_day]))
+            once["regenerate_seconds"] = round(time.perf_counter() - t, 1)
     finally:
         pipeline.close()
         if args.keep:
             print(f"work folder kept: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    return report(args, per_day, time.perf_counter() - started, feeds)
+    return report(args, per_day, season_s, feeds, once)
 
 
-def _check(briefing: Any, day: date, seconds: float, fetched: dict[str, int], shown_ids: set[int],
+def exactly_once(store: Any, backfill_days: float) -> dict[str, Any]:
+    """Articles that arrived as news, against the briefings that list them (each date's last run)."""
+    from datetime import timedelta
+
+    listings = store.listings_by_item()
+    arrived = [s.id for s in store.sightings()
+               if not s.history_only and s.published >= s.first_seen - timedelta(days=backfill_days)]
+    counts = Counter()
+    for item in arrived:
+        places = listings.get(item, [])
+        revisions = [place.revision_id for place in places]
+        if not places:
+            counts["missed"] += 1
+        elif len(set(revisions)) < len(revisions):
+            counts["listed_twice"] += 1
+        elif len(places) > 1:
+            counts["returned_updated"] += 1
+        else:
+            counts["listed_once"] += 1
+        counts["cut"] += any(place.status == "cut" for place in places)
+    history = sum(1 for item in listings if item not in set(arrived))
+    return {"arrived": len(arrived), "listed_once": counts["listed_once"], "missed": counts["missed"],
+            "listed_twice": counts["listed_twice"], "returned_updated": counts["returned_updated"],
+            "cut": counts["cut"], "listed_not_arrived": history}
+
+
+def store_cost(store: Any, path: Path) -> dict[str, Any]:
+    """What keeping every revision and feed copy costs, per 1,000 articles."""
+    sizes = store.size_report()
+    items = max(sizes["items"], 1)
+    per_k = 1000 / items
+    files = [path, path.with_name(path.name + "-wal")]
+    return {"items": sizes["items"], "revisions": sizes["revisions"], "copies": sizes["copies"],
+            "sources": sizes["sources"],
+            "extra_revisions_per_1k": round((sizes["revisions"] - sizes["items"]) * per_k, 1),
+            "extra_copies_per_1k": round((sizes["copies"] - sizes["sources"]) * per_k, 1),
+            "revision_text_mb_per_1k": round(sizes["revision_bytes"] * per_k / 1e6, 3),
+            "item_text_mb_per_1k": round(sizes["item_bytes"] * per_k / 1e6, 3),
+            "store_mb": round(sum(f.stat().st_size for f in files if f.exists()) / 1e6, 2)}
+
+
+def regenerate_all(pipeline: Any, days: list[date]) -> dict[str, Any]:
+    """Regenerate every day in place; count the days whose files came out byte-identical."""
+    identical: list[str] = []
+    differing: list[str] = []
+    for day in days:
+        result = pipeline.regenerate(day)
+        (differing if result.changed else identical).append(day.isoformat())
+    return {"regenerated": len(days), "regenerated_identical": len(identical), "regenerated_differing": differing}
+
+
+def _check(briefing: Any, day: date, seconds: float, fetched: dict[str, int], shown_ids: dict[int, int],
            shown_titles: set[str], *, model_loaded: bool) -> dict[str, Any]:
     statuses = Counter(story.status for story in briefing.stories)
     fresh = [story for story in briefing.stories if story.status != "repeat"]
-    shown_again = sum(1 for story in fresh for article in story.story.articles if article.id in shown_ids)
+    # An article back with a new revision (an update of itself) is not shown again.
+    shown_again = sum(1 for story in fresh for article in story.story.articles
+                      if shown_ids.get(article.id) == article.revision)
     title_again = [f"{story.status}: {story.story.lead.title}" for story in fresh
                    if story.story.lead.title in shown_titles and story.story.lead.id not in shown_ids]
     # One outlet rarely covers one event twice in a day: a story holding two articles of one outlet is
@@ -142,7 +218,7 @@ def _check(briefing: Any, day: date, seconds: float, fetched: dict[str, int], sh
     above_news = [story.story.lead.title for story in by_rank[:last_news] if _kind(story.story) in views]
     double_counted = [story.story.lead.title for story in briefing.stories if _double_counted(story.story)]
     for story in briefing.stories:
-        shown_ids.update(article.id for article in story.story.articles)
+        shown_ids.update((article.id, article.revision) for article in story.story.articles)
         shown_titles.add(story.story.lead.title)
     return {
         "day": day.isoformat(), "articles": int(briefing.stats.get("articles", 0)),
@@ -182,7 +258,8 @@ def _double_counted(story: Any) -> bool:
     return len(story.outlets) > len(publishers)
 
 
-def report(args: argparse.Namespace, per_day: list[dict[str, Any]], total_s: float, feeds: list[str]) -> int:
+def report(args: argparse.Namespace, per_day: list[dict[str, Any]], total_s: float, feeds: list[str],
+           once: dict[str, Any] | None = None) -> int:
     totals = {key: sum(d[key] for d in per_day)
               for key in ("articles", "stories", "listed", "new", "development", "update", "repeat", "shown_again",
                           "title_again", "same_outlet", "opinion_top10", "opinion_above_news", "double_counted")}
@@ -202,7 +279,22 @@ def report(args: argparse.Namespace, per_day: list[dict[str, Any]], total_s: flo
         print(f"{empty} briefing(s) with no articles in their window")
     for record in (per_day[0], per_day[len(per_day) // 2], per_day[-1]):
         print(f"  {record['day']} top: " + " | ".join(record["top"]))
+    once = once or {}
+    if once:
+        print(table(["arrived", "listed once", "missed", "listed twice", "back as update", "cut"],
+                    [[once["arrived"], once["listed_once"], once["missed"], once["listed_twice"],
+                      once["returned_updated"], once["cut"]]], 1))
+        print(f"store: {once['items']:,} items, {once['revisions']:,} revisions "
+              f"(+{once['extra_revisions_per_1k']} per 1,000 articles), {once['copies']:,} feed copies "
+              f"(+{once['extra_copies_per_1k']} per 1,000), revision text {once['revision_text_mb_per_1k']} MB "
+              f"per 1,000 articles against {once['item_text_mb_per_1k']} MB of current text; "
+              f"store {once['store_mb']} MB")
+    if "regenerated" in once:
+        print(f"regenerated {once['regenerated']} days: {once['regenerated_identical']} byte-identical "
+              f"({once['regenerate_seconds']} s)" + (f"; differing: {', '.join(once['regenerated_differing'][:10])}"
+                                                     if once["regenerated_differing"] else ""))
     payload = {"data": str(args.data), "feeds": feeds, "briefings": len(per_day), "totals": totals,
+               "exactly_once": once,
                "median_seconds": seconds[len(seconds) // 2], "max_seconds": seconds[-1], "season_seconds": total_s,
                "empty_briefings": empty, "per_day": per_day,
                "notes": ["briefing for day D built at D+1's snapshot time, after fetching D+1's snapshot",
@@ -210,7 +302,11 @@ def report(args: argparse.Namespace, per_day: list[dict[str, Any]], total_s: flo
                          "opinion_top10: stories of the first 10 by rank of a separate kind "
                          "(opinion, analysis, newsletter, media)",
                          "opinion_above_news must be 0: such a story ranked above a fresh news story",
-                         "double_counted must be 0: a story counted more sources than it has publishers"]}
+                         "double_counted must be 0: a story counted more sources than it has publishers",
+                         "exactly_once: articles arrived as news vs the briefings listing them; "
+                         "missed and listed_twice must be 0, regenerated_identical must equal regenerated"]}
     out = write_result(args.out, "season", payload, args.argv)
     print(f"wrote {out}")
-    return 0 if totals["shown_again"] == 0 else 1
+    failed = totals["shown_again"] or once.get("missed") or once.get("listed_twice") or \
+        once.get("regenerated_identical", 0) != once.get("regenerated", 0)
+    return 1 if failed else 0

@@ -251,11 +251,15 @@ def regenerate(
         "--out", "-o", help="Write here instead: a file (its suffix picks the format) or a folder.")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing file written by --backend, --model or --out.")] = False,
+    refresh: Annotated[bool, typer.Option(
+        "--refresh", help="Rebuild from everything known now (late arrivals, edited articles) as outputs/D.refreshed.*"
+        " and say what changed.")] = False,
     wait: WaitOption = False,
 ) -> None:
     """Rebuild a day's briefing from stored items only (no network), as its last run made it.
 
-    With the same config and model the files come out byte-identical to the originals.
+    With the same config and model the files come out byte-identical to the originals, however the
+    feeds changed since: the store keeps every revision of every article.
     """
     from .lock import run_lock
     from .pipeline import Pipeline
@@ -266,11 +270,16 @@ def regenerate(
     with run_lock(settings, wait):
         pipeline = Pipeline(settings)
         try:
-            result = pipeline.regenerate(when, backend=backend, model=model, out=out, force=force)
+            result = pipeline.regenerate(when, backend=backend, model=model, out=out, force=force, refresh=refresh)
         finally:
             pipeline.close()
     for path in result.paths:
         typer.echo(f"{_shown(path)} ({'written' if path in result.changed else 'unchanged'})")
+    if refresh:
+        typer.echo(f"against the briefing sent for {when}: "
+                   + ("no story added, dropped or moved" if not result.differences else ""))
+        for line in result.differences:
+            typer.echo(f"  {line}")
     for warning in result.warnings:
         typer.echo(warning, err=True)
 
@@ -502,18 +511,24 @@ def history(
         # By when they ran, not by the date they briefed: a rebuild of a past day is listed with today's runs.
         since = datetime.now(UTC) - timedelta(days=days)
         records = [r for r in store.runs() if _aware(r.started) >= since]
+        unfinished = store.unfinished_sends()
     if not records:
         typer.echo(f"no runs in the last {days} days" if days else "no runs yet")
-        return
     zone = settings.zone
-    typer.echo(f"{'started (' + settings.briefing.timezone + ')':<22} {'for date':<11} {'secs':>6} {'fetched':>7} "
-               f"{'new':>5} {'stories':>7} {'failed':>6}  {'status':<11}  email")
+    if records:
+        typer.echo(f"{'started (' + settings.briefing.timezone + ')':<22} {'for date':<11} {'secs':>6} {'fetched':>7} "
+                   f"{'new':>5} {'stories':>7} {'failed':>6}  {'status':<11}  email")
     for r in records:
         s = r.stats
         started = _aware(r.started).astimezone(zone)
         typer.echo(f"{started.strftime('%Y-%m-%d %H:%M:%S'):<22} {r.date.isoformat():<11} "
                    f"{s.get('seconds_total', 0):>6.1f} {s.get('entries', 0):>7} {s.get('new', 0):>5} "
                    f"{s.get('stories', 0):>7} {len(r.failed_feeds):>6}  {r.status:<11}  {r.email_status or '-'}")
+    for d in unfinished:
+        since = d.sending_since.strftime("%Y-%m-%d %H:%M:%S") if d.sending_since else "?"
+        typer.echo(f"email {d.date} to {d.recipient}: handed to the server at {since} UTC, outcome not recorded "
+                   f"(the run stopped mid-send); the next run for {d.date} sends it again as {d.message_id}, "
+                   "which mail stores drop if the first one arrived")
 
 
 def _aware(moment: datetime) -> datetime:

@@ -76,6 +76,9 @@ class BriefingConfig(_Section):
     """With feed topics: how many of the day's leading stories open the briefing as "Top stories", across topics."""
     per_topic: int = Field(default=8, ge=1)
     """With feed topics: the most stories in each topic's section after "Top stories"."""
+    backfill_days: float = Field(default=2, ge=0)
+    """An article older than this (by its date) when first seen is history, not news: a first run, a feed
+    added later. Applies to the daily briefing (articles are eligible by arrival, docs/design-notes.md)."""
     title: str = "Daily briefing"
     separate_kinds: list[str] = list(SEPARATE_KINDS)
     """Kinds of piece (of news, opinion, analysis, live, newsletter, media) listed in their own "Opinion and
@@ -186,7 +189,7 @@ class RankWeights(_Section):
     novelty: float = 0.5
     """Nothing like the story in the recent past: 1 for a new story or a development, else 1 − similarity to
     the closest past article."""
-    first_event: float = Field(default=0.25, validation_alias=AliasChoices("first_event", "first_cue"))
+    first_event: float = Field(default=0.1, validation_alias=AliasChoices("first_event", "first_cue"))
     """The story reports a first-time event (``briefing.firsts``), not reported before."""
     coverage: float = 0.6
     """Publishers carrying the story (log-scaled: 1 at 10 publishers)."""

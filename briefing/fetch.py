@@ -37,6 +37,7 @@ import httpx
 from .config import FetchConfig
 from .errors import FeedError, FetchError
 from .extract import clean_title, html_to_text, truncate_text
+from .jsonfeed import InvalidJsonFeed, is_json_feed, read_json_feed
 from .kinds import kind_of
 from .models import Entry, Feed, FetchResult
 from .publishers import publisher_for, site_name
@@ -52,7 +53,7 @@ TITLE_WORDS = 12
 """How many words of the text make a title for an entry that has none."""
 
 _ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
 )
 _ACCEPT_PAGE = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
@@ -152,7 +153,7 @@ def parse_feed(
     headers: Mapping[str, str] | None = None,
     max_item_chars: int = 100_000,
 ) -> FetchResult:
-    """Parse feed bytes (RSS, Atom, RDF, CDF) into entries; never raises.
+    """Parse feed bytes (RSS, Atom, RDF, CDF, JSON Feed) into entries; never raises.
 
     A feed with XML errors (feedparser "bozo") is kept when entries still parse, with the
     error as ``warning``; an HTML page, unparseable bytes or a feed with no entries become
@@ -179,11 +180,19 @@ def parse_feed(
         # Blank lines before the XML declaration (a common CMS slip) make the strict parser
         # give up on an otherwise well-formed feed.
         content = content.lstrip()
-    try:
-        # A file object, not bytes: given bytes that look like a path, feedparser opens that file.
-        parsed = feedparser.parse(io.BytesIO(content), response_headers=response_headers)
-    except Exception as exc:  # third-party code fed hostile bytes; any crash means "not a feed"
-        return dataclasses.replace(result, error=f"not a feed: {_one_line(exc)}")
+    parsed: Mapping[str, Any]
+    if is_json_feed(content):
+        try:
+            feed_info, json_items = read_json_feed(content)
+        except InvalidJsonFeed as exc:
+            return dataclasses.replace(result, error=f"not a feed: {exc}")
+        parsed = {"feed": feed_info, "entries": json_items, "version": "json"}
+    else:
+        try:
+            # A file object, not bytes: given bytes that look like a path, feedparser opens that file.
+            parsed = feedparser.parse(io.BytesIO(content), response_headers=response_headers)
+        except Exception as exc:  # third-party code fed hostile bytes; any crash means "not a feed"
+            return dataclasses.replace(result, error=f"not a feed: {_one_line(exc)}")
 
     feed_info = parsed.get("feed") or {}
     feed_title = clean_title(feed_info.get("title") or "") or None
@@ -195,8 +204,6 @@ def parse_feed(
     if not items:
         if _looks_like_html(content, response_headers.get("content-type", "")):
             return dataclasses.replace(result, error="not a feed (got an HTML page)")
-        if _looks_like_json_feed(content):
-            return dataclasses.replace(result, error="not a feed (JSON Feed is not supported)")
         if bozo is not None:
             return dataclasses.replace(result, error=f"not a feed: {bozo}")
         if not version:
@@ -755,7 +762,3 @@ def _looks_like_html(content: bytes, content_type: str) -> bool:
         head = head[head.find(b"?>") + 2 :].lstrip()
     return head.startswith((b"<!doctype html", b"<html"))
 
-
-def _looks_like_json_feed(content: bytes) -> bool:
-    head = content[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"{") and b"jsonfeed.org" in head

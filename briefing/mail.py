@@ -1,6 +1,11 @@
 """Email delivery: the briefing as one multipart message (Markdown text + HTML) over SMTP.
 
 Never twice: the store remembers, per (date, recipient), whether the briefing went out.
+Exactly once as far as SMTP allows: each (date, recipient) has one stable ``Message-ID``
+(``message_id_for``), recorded as "sending" before the SMTP conversation and "sent" once the
+server accepts. A process killed between the two leaves "sending" (``briefing history`` shows
+it); the next run sends again under the same Message-ID, which mail stores use to drop the
+duplicate. ``--resend`` is a deliberate second copy and gets a new Message-ID.
 A recipient who has it is skipped unless ``resend``; one who does not is tried again,
 with back-off inside the run and again on the next run of that date. Each recipient gets
 their own message (recipients do not see each other), all over one SMTP session.
@@ -10,6 +15,7 @@ Named ``mail`` so that it never shadows the standard library's ``email`` package
 
 from __future__ import annotations
 
+import hashlib
 import os
 import smtplib
 import ssl
@@ -18,13 +24,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Literal
 
 from .config import EmailConfig
 from .errors import ConfigError, DeliveryError
-from .store import Store
+from .store import DeliveryRecord, Store
 
 __all__ = [
     "EmailReport",
@@ -32,6 +38,7 @@ __all__ = [
     "build_message",
     "deliver_email",
     "format_subject",
+    "message_id_for",
     "report_lines",
     "send_messages",
     "smtp_password",
@@ -86,17 +93,25 @@ def format_subject(template: str, *, title: str, day: date, headline: str = "", 
     return " ".join(subject.split())
 
 
+def message_id_for(day: date, recipient: str, sender: str, copy: int = 0) -> str:
+    """The one Message-ID of the briefing dated ``day`` for ``recipient`` (``copy`` > 0: a deliberate resend)."""
+    domain = sender.rpartition("@")[2].strip(" <>") or "localhost"
+    digest = hashlib.sha256(f"{day.isoformat()}\n{recipient.casefold()}\n{copy}".encode()).hexdigest()[:20]
+    return f"<briefing.{day.isoformat()}.{digest}@{domain}>"
+
+
 def build_message(*, sender: str, to: str, subject: str, text: str, html: str, day: date,
-                  now: datetime | None = None) -> EmailMessage:
-    """A multipart/alternative message: ``text`` as text/plain, then ``html`` as text/html."""
+                  now: datetime | None = None, message_id: str | None = None) -> EmailMessage:
+    """A multipart/alternative message: ``text`` as text/plain, then ``html`` as text/html.
+
+    ``message_id`` defaults to the stable one of (``day``, ``to``).
+    """
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime((now or datetime.now(UTC)).astimezone(UTC))
-    # A domain given explicitly: make_msgid would otherwise look up this host's FQDN.
-    message["Message-ID"] = make_msgid(idstring=f"briefing.{day.isoformat()}",
-                                       domain=sender.rpartition("@")[2].strip(">") or "localhost")
+    message["Message-ID"] = message_id or message_id_for(day, to, sender)
     message["Auto-Submitted"] = "auto-generated"
     message["X-Briefing-Date"] = day.isoformat()
     message.set_content(text)
@@ -125,11 +140,13 @@ def smtp_password(config: EmailConfig) -> str | None:
 
 def send_messages(config: EmailConfig, messages: dict[str, EmailMessage], *, password: str | None,
                   ca_file: Path | None = None,
-                  on_sent: Callable[[str], None] = lambda recipient: None) -> dict[str, str]:
+                  on_sent: Callable[[str], None] = lambda recipient: None,
+                  on_sending: Callable[[str], None] = lambda recipient: None) -> dict[str, str]:
     """Send one message per recipient over one SMTP session.
 
-    ``on_sent(recipient)`` is called as soon as the server accepts each message, so a
-    failure later in the session cannot make an accepted message count as unsent.
+    ``on_sending(recipient)`` is called just before each message is handed to the server and
+    ``on_sent(recipient)`` as soon as the server accepts it, so a failure later in the session
+    cannot make an accepted message count as unsent.
 
     Returns:
         The error (one line) for each recipient whose message was not accepted.
@@ -155,6 +172,7 @@ def send_messages(config: EmailConfig, messages: dict[str, EmailMessage], *, pas
                 smtp.login(config.username, password or "")
             while pending:
                 recipient = pending[0]
+                on_sending(recipient)
                 try:
                     smtp.send_message(messages[recipient], from_addr=config.sender, to_addrs=[recipient])
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
@@ -222,6 +240,13 @@ def deliver_email(
 
     attempts = dict.fromkeys(pending, 0)
     errors: dict[str, str] = {}
+    # The same Message-ID for every try of one copy; a deliberate resend of a copy that went out is a new one.
+    message_ids = {r: message_id_for(day, r, config.sender, copy=_copies(done.get(r)) if resend else 0)
+                   for r in pending}
+    messages: dict[str, EmailMessage] = {}
+
+    def sending(recipient: str) -> None:
+        store.mark_sending(day, recipient, messages[recipient]["Message-ID"], now())
 
     def sent(recipient: str) -> None:
         store.record_delivery(day, recipient, "sent", attempts=attempts[recipient], sent_at=now())
@@ -242,15 +267,28 @@ def deliver_email(
             errors = dict.fromkeys(pending, str(exc))
             break
         stamp = now()
-        messages = {r: build_message(sender=config.sender, to=r, subject=subject, text=text, html=html,
-                                     day=day, now=stamp) for r in pending}
-        errors = send_messages(config, messages, password=password, ca_file=ca_file or config.ca_file, on_sent=sent)
+        messages = {r: build_message(sender=config.sender, to=r, subject=subject, text=text, html=html, day=day,
+                                     now=stamp, message_id=message_ids[r]) for r in pending}
+        errors = send_messages(config, messages, password=password, ca_file=ca_file or config.ca_file, on_sent=sent,
+                               on_sending=sending)
         pending = [r for r in pending if r in errors]
 
     for recipient in pending:
         store.record_delivery(day, recipient, "failed", attempts=attempts[recipient], error=errors[recipient])
         results[recipient] = RecipientResult(recipient, "failed", attempts[recipient], errors[recipient])
     return EmailReport(day=day, results=tuple(results[r] for r in recipients))
+
+
+def _copies(record: DeliveryRecord | None) -> int:
+    """How many deliberate copies went out before: the resend number for the next Message-ID."""
+    if record is None or record.sent_at is None:
+        return 0
+    if record.message_id and record.message_id.startswith("<briefing."):
+        for copy in range(1000):
+            if message_id_for(record.date, record.recipient, record.message_id.rpartition("@")[2].rstrip(">"),
+                              copy) == record.message_id:
+                return copy + 1
+    return 1
 
 
 def describe(exc: BaseException) -> str:

@@ -96,6 +96,8 @@ class Article:
     content_hash: str
     sources: tuple[Source, ...] = ()
     kind: str = "news"  # the kind of piece: one of ``KINDS``
+    first_seen: datetime | None = None  # when the store first saw it (None for articles made in code)
+    revision: int = 0  # the store's id of the text revision this is (0 for articles made in code)
 
 
 @dataclass(frozen=True)

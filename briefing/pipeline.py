@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import time as clock
@@ -16,12 +17,13 @@ import numpy as np
 from .arrange import arrange
 from .cluster import cluster_articles
 from .config import Config
+from .eligibility import Selection, choose_rule, late_reason, select_articles, update_reason
 from .embed import Encoder
 from .errors import ConfigError, Interrupted, RenderError, StoreError
 from .importance import prior_for
-from .models import Article, Briefing, FeedFailure, FetchResult, HistoryItem, Summary
+from .models import Article, Briefing, FeedFailure, FetchResult, HistoryItem, RankedStory, Summary
 from .rank import content_words, key_terms, rank_stories
-from .store import Store
+from .store import Horizon, Store
 from .summarize import Summarizer, cache_params, make_summarizer
 
 if TYPE_CHECKING:
@@ -70,6 +72,7 @@ class RegenerateResult:
     paths: list[Path]
     changed: list[Path]  # the paths whose bytes differ from what was there before (or that are new)
     warnings: list[str] = field(default_factory=list)
+    differences: list[str] = field(default_factory=list)  # with ``refresh``: stories added, dropped, reordered
 
 
 def briefing_window(day: date, config: Config) -> tuple[datetime, datetime]:
@@ -198,10 +201,11 @@ class Pipeline:
             if result.error:
                 self.progress.log(f"feed failed: {result.feed.name or result.feed.url}: {result.error}")
         if pages_wanted:
-            counts["pages"] = self.fetch_full_text(list(pages_wanted.values()), transport)
+            counts["pages"] = self.fetch_full_text(list(pages_wanted.values()), transport, seen_at=now)
         return results, counts
 
-    def fetch_full_text(self, articles: Sequence[Article], transport: object | None = None) -> int:
+    def fetch_full_text(self, articles: Sequence[Article], transport: object | None = None,
+                        seen_at: datetime | None = None) -> int:
         """Replace feed text with the article page's where that gives more; returns how many were replaced.
 
         The page text is used when it has at least ``MIN_PAGE_CHARS`` characters and is longer
@@ -220,7 +224,7 @@ class Pipeline:
             if text:
                 text = truncate_text(text, self.config.fetch.max_item_chars)
             if text and len(text) >= MIN_PAGE_CHARS and len(text) > len(article.text):
-                self.store.set_page_text(article.id, text)
+                self.store.set_page_text(article.id, text, seen_at=seen_at)
                 used += 1
             self.progress.advance()
         return used
@@ -262,11 +266,29 @@ class Pipeline:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([cached[k] for k in keys])
 
-    def build(self, day: date, *, generated_at: datetime, failures: Sequence[FeedFailure] = ()) -> Briefing:
-        """The briefing for ``day`` from stored items only, using history before its window."""
+    def build(self, day: date, *, generated_at: datetime, failures: Sequence[FeedFailure] = (),
+              rule: str = "publication", horizon: Horizon | None = None, run_id: int | None = None) -> Briefing:
+        """The briefing for ``day`` from stored items only (``briefing.eligibility`` says which).
+
+        Args:
+            day: the briefing's date.
+            generated_at: the time shown in it.
+            failures: feeds that failed in its run.
+            rule: ``arrival`` (the daily briefing) or ``publication`` (a past day filled in).
+            horizon: build it from what the store held then (a run's view); None: from everything now.
+            run_id: the run it belongs to; listings by earlier runs only keep articles out.
+        """
+        return self._build(day, generated_at=generated_at, failures=failures, rule=rule, horizon=horizon,
+                           run_id=run_id)[0]
+
+    def _build(self, day: date, *, generated_at: datetime, failures: Sequence[FeedFailure], rule: str,
+               horizon: Horizon | None, run_id: int | None) -> tuple[Briefing, list[tuple[int, int, str]]]:
+        """The briefing, and its listings: (item id, revision id, "listed" or "cut") per article ranked."""
         start, end = briefing_window(day, self.config)
-        articles = self.store.articles_between(start, end)
-        history_articles = self.store.articles_between(start - timedelta(days=self.config.rank.history_days), start)
+        selection = select_articles(self.store, day, window=(start, end), rule=rule, horizon=horizon,
+                                    run_id=run_id, backfill_days=self.config.briefing.backfill_days,
+                                    history_days=self.config.rank.history_days)
+        articles, history_articles = selection.articles, selection.history
         summaries = self.summarize(articles, generated_at) if articles else {}
         self._checkpoint("summarize")
         vectors = self.vectors([*articles, *history_articles])
@@ -282,20 +304,28 @@ class Pipeline:
         ranked = rank_stories(stories, history, lead_summaries, start, self.config.rank,
                               separate_kinds=self.config.briefing.separate_kinds,
                               prior=prior_for(self.encoder.model_id))
+        ranked = [_with_arrival_reasons(r, selection) for r in ranked]
         cap, separate = self.config.briefing.max_stories, set(self.config.briefing.separate_kinds)
         fresh = [r for r in ranked if r.status != "repeat"]
         news = [r for r in fresh if r.story.kind not in separate][:cap]
         views = [r for r in fresh if r.story.kind in separate][:cap]  # opinion, analysis...: their own section
         repeats = [r for r in ranked if r.status == "repeat"][:cap]
+        shown = {id(r) for r in (*news, *views, *repeats)}
+        listings = [(a.id, a.revision, "listed" if id(r) in shown else "cut")
+                    for r in ranked for a in r.story.articles]
         publishers = {src.publisher for a in articles for src in a.sources}
-        return Briefing(
+        briefing = Briefing(
             date=day, generated_at=generated_at, window_start=start, window_end=end,
             backend=self.summarizer.name, model=self.summarizer.model_id,
             stories=tuple([*news, *views, *repeats]), failed_feeds=tuple(failures),
             stats={"feeds": len(self.config.feeds), "articles": len(articles), "stories": len(ranked),
-                   "outlets": len(publishers)},
+                   "outlets": len(publishers),
+                   # Stories ranked below briefing.max_stories: their articles count as taken, and the briefing
+                   # says how many.
+                   **({"cut": len(ranked) - len(shown)} if len(ranked) > len(shown) else {})},
             separate_kinds=tuple(self.config.briefing.separate_kinds),
         )
+        return briefing, listings
 
     def run(self, day: date | None = None, *, fetch: bool = True, now: datetime | None = None,
             transport: object | None = None, out_dir: Path | None = None, stem: str | None = None,
@@ -325,7 +355,11 @@ class Pipeline:
                 failures = [FeedFailure(feed=r.feed.name or r.feed.url, reason=r.error) for r in results if r.error]
                 timings["fetch"] = clock.perf_counter() - started
                 self._checkpoint("fetch")
-            briefing = self.build(day, generated_at=now, failures=failures)
+            rule = self.rule_for(day, now)
+            horizon = self.store.horizon()
+            self.store.record_view(run_id, rule=rule, as_of=now, horizon=horizon)
+            briefing, listings = self._build(day, generated_at=now, failures=failures, rule=rule, horizon=horizon,
+                                             run_id=run_id)
             briefing = arrange(with_store_stats(briefing, self._store_stats(counts if fetch else None),
                                                 self.config.briefing.timezone), self.config)
             timings["build"] = clock.perf_counter() - started - timings.get("fetch", 0.0)
@@ -336,14 +370,18 @@ class Pipeline:
                 stem, guarded = guard_rebuild(briefing, out_dir or self.config.output_dir, stem)
             paths = write_briefing(briefing, out_dir or self.config.output_dir, self.config.output.formats,
                                    title=self.config.briefing.title, stem=stem)
-            status = "ok"
+            if guarded:  # written beside the day's briefing: not the day's briefing, nothing taken by it
+                status = "beside"
+            else:
+                self.store.record_listings(run_id, day, listings)
+                status = "ok"
         except Interrupted:
             status = "interrupted"
             raise
         finally:
             timings["total"] = clock.perf_counter() - started
             stats = {**counts, **{f"seconds_{k}": round(v, 3) for k, v in timings.items()}}
-            if status == "ok":
+            if status in ("ok", "beside"):
                 stats.update({"articles": briefing.stats["articles"], "stories": briefing.stats["stories"],
                               "generated_at": briefing.generated_at.isoformat(),
                               **{k: briefing.stats[k] for k in STORE_STATS if k in briefing.stats}})
@@ -378,6 +416,13 @@ class Pipeline:
         if counts is not None:
             stats["fetched"] = counts.get("entries", 0)
         return stats
+
+    def rule_for(self, day: date, now: datetime) -> str:
+        """How the run for ``day`` at ``now`` chooses articles (``briefing.eligibility.choose_rule``)."""
+        last = self.store.last_briefing_run(day)
+        return choose_rule(day, window_end=briefing_window(day, self.config)[1], now=now,
+                           latest_briefing=self.store.latest_briefing_date(),
+                           previous_rule=last.rule if last is not None else None)
 
     def archive(self, out_dir: Path) -> list[str]:
         """Rebuild ``out_dir``'s index and Atom feed (when JSON is written); returns warnings."""
@@ -423,16 +468,20 @@ class Pipeline:
         """Delete items older than ``store.keep_days``, but never one ``day``'s ranking still compares against."""
         keep = max(self.config.store.keep_days, self.config.rank.history_days + 1)
         start, _ = briefing_window(day, self.config)
-        return self.store.prune(min(now, start) - timedelta(days=keep))
+        return self.store.prune(min(now, start) - timedelta(days=keep),
+                                backfill_days=self.config.briefing.backfill_days)
 
     def regenerate(self, day: date, *, backend: str | None = None, model: str | None = None,
-                   out: Path | None = None, force: bool = False) -> RegenerateResult:
+                   out: Path | None = None, force: bool = False, refresh: bool = False) -> RegenerateResult:
         """Rebuild the briefing dated ``day`` from stored items only (no network), as its last run made it.
 
-        That run's ``generated_at`` and failed feeds are reused, so with the same config and
-        model the files come out byte-identical; history is taken from before ``day``'s
-        window only. With ``backend``/``model`` the briefing is written beside the original
-        as ``D.<backend>[.<model>].<fmt>``.
+        That run's ``generated_at``, failed feeds, eligibility rule and view of the store (the items,
+        revisions and feed copies it held, the listings of earlier runs) are reused, so with the same
+        config and model the files come out byte-identical, whatever the feeds changed since. With
+        ``backend``/``model`` the briefing is written beside the original as ``D.<backend>[.<model>].<fmt>``.
+        With ``refresh`` it is rebuilt from everything the store holds now (the articles published in its
+        window, late arrivals included, each as it reads now; less what earlier briefings listed), written
+        as ``D.refreshed.<fmt>``, and ``RegenerateResult.differences`` says what changed against the original.
 
         Args:
             day: the briefing's date.
@@ -440,13 +489,14 @@ class Pipeline:
             model: another model for the summarizer (the embedding model for "extractive").
             out: a file (its suffix picks the one format written) or a folder.
             force: allow replacing an existing file when ``backend``, ``model`` or ``out`` is given.
+            refresh: rebuild from what is known now instead of as of the run.
 
         Raises:
-            StoreError: no run wrote a briefing for ``day``.
+            StoreError: no run wrote a briefing for ``day``, or the store pruned what it was built from.
             RenderError: a target file exists and ``force`` is false, or writing failed.
             ConfigError: an unknown backend, or ``model`` for a backend that uses none.
         """
-        from .deliver import write_briefing
+        from .deliver import guard_rebuild, write_briefing
         from .render import FORMATS
 
         record = self.store.last_briefing_run(day)
@@ -455,15 +505,29 @@ class Pipeline:
         stamp = record.stats.get("generated_at")
         generated_at = datetime.fromisoformat(stamp) if stamp else record.started
         failures = [FeedFailure(feed=f["feed"], reason=f["reason"]) for f in record.failed_feeds]
+        rule = record.rule or "publication"  # runs recorded before the store kept their rule: by publication
+        self._check_kept(day, rule)
         variant = backend is not None or model is not None
         builder = self._variant(backend, model) if variant else self
-        briefing = builder.build(day, generated_at=generated_at, failures=failures)
-        briefing = arrange(with_store_stats(briefing, {k: record.stats[k] for k in STORE_STATS if k in record.stats},
-                                            self.config.briefing.timezone), self.config)
+        # Refreshed: the day's window by publication, as everything is known now (late arrivals and edits
+        # included), less what the briefings before it listed.
+        kept = {k: record.stats[k] for k in STORE_STATS if k in record.stats}
+        zone = self.config.briefing.timezone
+        briefing = builder.build(day, generated_at=generated_at, failures=failures,
+                                 rule="publication" if refresh else rule,
+                                 horizon=None if refresh else record.horizon, run_id=record.id)
+        briefing = arrange(with_store_stats(briefing, kept, zone), self.config)
+        differences: list[str] = []
+        if refresh:
+            original = builder.build(day, generated_at=generated_at, failures=failures, rule=rule,
+                                     horizon=record.horizon, run_id=record.id)
+            differences = story_differences(arrange(with_store_stats(original, kept, zone), self.config), briefing)
 
         name = day.isoformat()
         if variant:
             name += f".{briefing.backend}" + (f".{_slug(model)}" if model else "")
+        if refresh:
+            name += ".refreshed"
         formats: list[str] = list(dict.fromkeys(self.config.output.formats))
         out_dir = self.config.output_dir
         if out is not None and out.suffix[1:] in FORMATS:
@@ -475,14 +539,34 @@ class Pipeline:
             for target in targets:
                 if target.exists():
                     raise RenderError(f"{target} exists; use --force to overwrite it")
+        guarded = None
+        if name == day.isoformat() and not force:
+            name, guarded = guard_rebuild(briefing, out_dir, name)
+            targets = [out_dir / f"{name}.{fmt}" for fmt in formats]
         before = {t: t.read_bytes() if t.is_file() else None for t in targets}
         self.progress.stage("write", None)
         paths = write_briefing(briefing, out_dir, formats, title=self.config.briefing.title, stem=name)
         result = RegenerateResult(briefing=briefing, paths=paths,
-                                  changed=[p for p in paths if before.get(p) != p.read_bytes()])
+                                  changed=[p for p in paths if before.get(p) != p.read_bytes()],
+                                  differences=differences)
+        if guarded:
+            result.warnings.append(guarded.replace("--force replaces", "regenerate --force replaces"))
         if name == day.isoformat():
             result.warnings += self.archive(out_dir)
         return result
+
+    def _check_kept(self, day: date, rule: str) -> None:
+        """Refuse a rebuild that would need items the store has pruned since (``store.keep_days``)."""
+        pruned = self.store.pruned_before()
+        if pruned is None:
+            return
+        start, _ = briefing_window(day, self.config)
+        needs = start - timedelta(days=self.config.rank.history_days)
+        if rule == "arrival":
+            needs -= timedelta(days=self.config.briefing.backfill_days)
+        if pruned > needs:
+            raise StoreError(f"cannot rebuild {day}: the store has pruned items before {pruned:%Y-%m-%d} that it was "
+                             f"built from (store.keep_days = {self.config.store.keep_days})")
 
     def _variant(self, backend: str | None, model: str | None) -> Pipeline:
         """A pipeline sharing this one's store and encoder, with another summarizer."""
@@ -501,6 +585,38 @@ class Pipeline:
 
     def close(self) -> None:
         self.store.close()
+
+
+def story_differences(before: Briefing, after: Briefing) -> list[str]:
+    """What a rebuilt briefing changed, one line per story: ``added``, ``dropped``, ``moved 3 -> 1``, and
+    ``changed`` for a story listed at the same place whose summary or status differs."""
+    def keyed(b: Briefing) -> dict[str, RankedStory]:
+        return {r.story.lead.url or r.story.lead.title: r for r in sorted(b.stories, key=lambda r: r.rank)}
+
+    old, new = keyed(before), keyed(after)
+    lines = [f"added #{r.rank}: {r.story.lead.title}" for key, r in new.items() if key not in old]
+    lines += [f"dropped (was #{r.rank}): {r.story.lead.title}" for key, r in old.items() if key not in new]
+    old_order = [key for key in old if key in new]
+    new_order = [key for key in new if key in old]
+    for key in new_order:
+        was, now = old[key], new[key]
+        if old_order.index(key) != new_order.index(key):
+            lines.append(f"moved #{was.rank} -> #{now.rank}: {now.story.lead.title}")
+        elif (was.summary, was.status, was.story.lead.title) != (now.summary, now.status, now.story.lead.title):
+            lines.append(f"changed #{now.rank}: {now.story.lead.title}")
+    return lines
+
+
+def _with_arrival_reasons(ranked: RankedStory, selection: Selection) -> RankedStory:
+    """Say so when the story's lead arrived late, and when an article comes back updated since it was shown."""
+    extra: list[str] = []
+    lead = ranked.story.lead
+    if lead.id in selection.late:
+        extra.append(late_reason(selection.late[lead.id]))
+    extra.extend(update_reason(selection.returning[a.id]) for a in ranked.story.articles if a.id in selection.returning)
+    if not extra:
+        return ranked
+    return dataclasses.replace(ranked, reasons=(*ranked.reasons, *extra))
 
 
 def _slug(name: str | None) -> str:

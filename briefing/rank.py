@@ -44,6 +44,10 @@ _CALENDAR = frozenset(
     "september october november december".split()
 )
 _FILLER |= _CALENDAR
+_SHOUTED = frozenset("""
+is it in on at of to be do go no not and the are was has all but for yes its new watch video photos live update
+breaking exclusive report omg lol wow""".upper().split())
+"""Words set in capitals for emphasis or as a label ("Mila Kunis IS Pregnant", "UPDATE 3-"), not acronyms."""
 _CONTENT_WORD = re.compile(r"[a-z][a-z'’-]{3,}")
 WIDELY_COVERED = 0.75
 """An importance prior this high (log2 units: 1.7x the publishers the reader's count shows) is said in the reasons."""
@@ -82,7 +86,7 @@ def _prose_terms(text: str) -> list[str]:
     terms = []
     for match in _TERM.finditer(text):
         term = match.group(0).strip(".,")
-        if len(term) < 2 or term in _SENTENCE_STARTERS or term.lower() in _CALENDAR:
+        if len(term) < 2 or term in _SENTENCE_STARTERS or term in _SHOUTED or term.lower() in _CALENDAR:
             continue  # "Thursday" is when, not what: every follow-up has a new one
         opens_sentence = not text[: match.start()].strip() or _SENTENCE_END.search(text[: match.start()])
         if opens_sentence and term[0].isalpha() and not term.isupper():

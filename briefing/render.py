@@ -224,7 +224,8 @@ def _context(b: Briefing, title: str | None) -> dict[str, Any]:
     views = [ranked for ranked in fresh if ranked.story.kind in b.separate_kinds]
     developing = [ranked for ranked in stories if ranked.status == "repeat"]
     publishers = {source.publisher for ranked in stories for source in ranked.story.sources}
-    feeds = _feed_count(b.stats.get("feeds"))
+    feeds = _count_stat(b.stats.get("feeds"))
+    cut = _count_stat(b.stats.get("cut"))
     # A first-time development inside an ongoing story counts with the new stories.
     counts = [
         _plural(sum(r.status in ("new", "development") for r in top), "new", "new"),
@@ -241,6 +242,7 @@ def _context(b: Briefing, title: str | None) -> dict[str, Any]:
             f"{_plural(len(stories), 'story', 'stories')} from {_plural(len(publishers), 'source', 'sources')}: "
             + ", ".join(counts)
             + "."
+            + (f" {_plural(cut, 'more story', 'more stories')} cut for space." if cut else "")
         ),
         "empty_line": _clean(empty_explanation(b) or ""),
         "top": [_story_view(ranked, number, zone) for number, ranked in enumerate(top, start=1)],
@@ -379,8 +381,8 @@ def _all_fetched_line(feeds: int | None) -> str:
     return "The feed was fetched." if feeds == 1 else f"All {feeds} feeds fetched."
 
 
-def _feed_count(value: object) -> int | None:
-    """``stats["feeds"]`` as a count, or None when missing or not a sensible number."""
+def _count_stat(value: object) -> int | None:
+    """A count from ``stats`` (``feeds``, ``cut``), or None when missing or not a sensible number."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         return None
     return int(value)
@@ -405,8 +407,8 @@ def empty_explanation(b: Briefing) -> str | None:
         return None
     zone = _zone(b)
     window = f"{_display_time(b.window_start, zone)} – {_display_time(b.window_end, zone, named=True)}"
-    fetched = _feed_count(b.stats.get("fetched"))
-    stored = _feed_count(b.stats.get("stored"))
+    fetched = _count_stat(b.stats.get("fetched"))
+    stored = _count_stat(b.stats.get("stored"))
     newest = b.stats.get("newest_published")
     parts = [f"No stories: nothing new for this briefing's window ({window})."]
     if fetched == 0:

@@ -1,7 +1,7 @@
 """Unattended daily runs: a cron expression in a timezone, catch-up on start, a clean stop.
 
-The decisions are pure functions of ``now`` (``next_fire``, ``due_today``,
-``catch_up_needed``), so tests drive them with a fake clock. ``serve`` wires them to
+The decisions are functions of ``now`` (``next_fire``, ``due_today``, ``catch_up_needed``, which
+also reads the store's run records), so tests drive them with a fake clock. ``serve`` wires them to
 APScheduler 3's ``BlockingScheduler``; APScheduler is imported only when a trigger is built.
 
 Two corrections to plain ``CronTrigger.from_crontab``, both found by the tests:
@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .config import Config
-from .errors import BriefingError, ConfigError, Interrupted
+from .errors import BriefingError, ConfigError, Interrupted, StoreError
 from .lock import stop_on_signals
 
 if TYPE_CHECKING:
     from apscheduler.triggers.base import BaseTrigger  # type: ignore[import-untyped]
 
 __all__ = [
+    "briefing_built",
     "catch_up_needed",
     "crontab_weekdays",
     "describe",
@@ -38,7 +39,6 @@ __all__ = [
     "is_repeated_wall_time",
     "make_trigger",
     "next_fire",
-    "outputs_exist",
     "schedule_zone",
     "serve",
 ]
@@ -154,18 +154,29 @@ def due_today(cron: str, zone: ZoneInfo, now: datetime) -> datetime | None:
     return fire
 
 
-def outputs_exist(config: Config, day: date) -> bool:
-    """Whether every configured output file for ``day`` is in the output folder."""
-    return all((config.output_dir / f"{day.isoformat()}.{fmt}").is_file() for fmt in config.output.formats)
+def briefing_built(config: Config, day: date) -> bool:
+    """Whether a run recorded in the store wrote the briefing dated ``day``.
+
+    The store's run records decide, not the output folder: a file copied in by hand is no
+    briefing, and a failed run that left none is retried. A store that cannot be read counts as
+    no briefing (the run then says what is wrong with it).
+    """
+    from .store import Store
+
+    try:
+        with Store(config.store_path) as store:
+            return store.last_briefing_run(day) is not None
+    except StoreError:
+        return False
 
 
 def catch_up_needed(config: Config, now: datetime) -> bool:
-    """On start: is today's briefing due (its fire time passed) but its output missing?"""
+    """On start: is today's briefing due (its fire time passed) but no run has written it?"""
     from .pipeline import today
 
     if due_today(config.schedule.cron, schedule_zone(config), now) is None:
         return False
-    return not outputs_exist(config, today(config, now))
+    return not briefing_built(config, today(config, now))
 
 
 def describe(moment: datetime | None, zone: ZoneInfo, now: datetime) -> str:

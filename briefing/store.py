@@ -70,6 +70,11 @@ def parse_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
+def _upto(last_id: int | None) -> int:
+    """An id bound for ``id <= ?``: everything when None."""
+    return last_id if last_id is not None else 2**62
+
+
 @dataclass(frozen=True)
 class UpsertStats:
     new: int = 0
@@ -89,6 +94,9 @@ class RunRecord:
     stats: dict[str, Any]
     failed_feeds: list[dict[str, str]]
     email_status: str | None
+    rule: str | None = None  # "arrival" or "publication"; None for runs recorded before the store kept it
+    as_of: datetime | None = None
+    horizon: Horizon | None = None  # what the store held when the briefing was built
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,8 @@ class DeliveryRecord:
     attempts: int
     last_error: str | None
     sent_at: datetime | None
+    message_id: str | None = None  # of the last message handed to the server
+    sending_since: datetime | None = None  # set while "sending": the outcome of that attempt is not known
 
 
 def _migrate_1(db: sqlite3.Connection) -> None:
@@ -236,7 +246,100 @@ def _migrate_4(db: sqlite3.Connection) -> None:
     db.executemany("UPDATE items SET kind = ? WHERE id = ?", kinds)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_migrate_1, _migrate_2, _migrate_3, _migrate_4)
+def _migrate_5(db: sqlite3.Connection) -> None:
+    # The store remembers what it knew: every text revision of an item and every version of a feed's
+    # copy, each with the time it was first seen; which briefing listed which item (and which revision);
+    # on each run, the rule it chose articles by and the horizon it saw (the last revision and copy ids),
+    # so a briefing can be built again as of its run (AUTOINCREMENT: an id freed by pruning is never given
+    # again, or a run's view would take in a later revision). Keys of pruned items are kept: an item the feeds
+    # still carry after it was pruned comes back as history, never as news.
+    db.executescript(
+        """
+        BEGIN;
+        CREATE TABLE revisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            seen_at TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            url TEXT,
+            kind TEXT NOT NULL,
+            text_source TEXT NOT NULL
+        );
+        CREATE INDEX revisions_item ON revisions(item_id);
+        CREATE TABLE copies (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            feed_url TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            outlet TEXT NOT NULL,
+            title TEXT NOT NULL,
+            url TEXT,
+            published TEXT,
+            publisher TEXT
+        );
+        CREATE INDEX copies_item ON copies(item_id, feed_url);
+        CREATE TABLE listings (
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            date TEXT NOT NULL,
+            run_id INTEGER NOT NULL,
+            revision_id INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            PRIMARY KEY (item_id, run_id)
+        );
+        CREATE INDEX listings_run ON listings(run_id);
+        CREATE INDEX listings_date ON listings(date, run_id);
+        CREATE TABLE pruned_keys (key TEXT PRIMARY KEY);
+        CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+        ALTER TABLE items ADD COLUMN history_only INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE deliveries ADD COLUMN message_id TEXT;
+        ALTER TABLE deliveries ADD COLUMN sending_since TEXT;
+        ALTER TABLE runs ADD COLUMN rule TEXT;
+        ALTER TABLE runs ADD COLUMN as_of TEXT;
+        ALTER TABLE runs ADD COLUMN max_revision INTEGER;
+        ALTER TABLE runs ADD COLUMN max_copy INTEGER;
+        INSERT INTO revisions (item_id, seen_at, content_hash, title, text, url, kind, text_source)
+            SELECT id, first_seen, content_hash, title, text, url, kind, text_source FROM items ORDER BY id;
+        INSERT INTO copies (item_id, feed_url, seen_at, outlet, title, url, published, publisher)
+            SELECT s.item_id, s.feed_url, i.first_seen, s.outlet, s.title, s.url, s.published, s.publisher
+            FROM sources s JOIN items i ON i.id = s.item_id ORDER BY s.rowid;
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5,
+)
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """What the store held at one moment: the last revision and feed-copy ids then (a run's view)."""
+
+    revision: int
+    copy: int
+
+
+@dataclass(frozen=True)
+class ItemSighting:
+    """When an item was first seen and when it says it was published; ``history_only`` for a pruned one back."""
+
+    id: int
+    published: datetime
+    first_seen: datetime
+    history_only: bool
+
+
+@dataclass(frozen=True)
+class Listing:
+    """An item's place in one briefing: the date, the run that wrote it, the revision shown."""
+
+    item_id: int
+    date: date
+    run_id: int
+    revision_id: int
+    status: str  # "listed", or "cut" (ranked below the briefing's cap)
 
 
 class Store:
@@ -354,14 +457,17 @@ class Store:
                 item_id = self._match(db, entry.feed_url, keys)
                 published = entry.published or seen_at
                 if item_id is None:
+                    pruned = any(db.execute("SELECT 1 FROM pruned_keys WHERE key = ?", (f"{column}:{value}",))
+                                 .fetchone() for column, value in keys)
                     item_id = db.execute(
                         """INSERT INTO items (norm_url, guid_key, content_hash, title, text, url, published,
-                                              first_seen, text_source, kind)
-                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                              first_seen, text_source, kind, history_only)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                         (norm, guid_key, chash, entry.title, entry.text, entry.url, iso(published),
-                         iso(seen_at), entry.text_source, entry.kind),
+                         iso(seen_at), entry.text_source, entry.kind, int(pruned)),
                     ).lastrowid
                     assert item_id is not None
+                    self._add_revision(db, item_id, seen_at)
                     new_ids.append(item_id)
                 else:
                     # Against this feed's last copy, not the item: page text or another outlet's
@@ -378,10 +484,12 @@ class Store:
                                WHERE id = ?""",
                             (chash, entry.title, entry.text, entry.text_source, entry.kind, item_id),
                         )
+                        self._add_revision(db, item_id, seen_at)
                         updated_ids.append(item_id)
                     else:
                         if owns and kind != entry.kind:  # the same words, newly labelled (a better classifier)
                             db.execute("UPDATE items SET kind = ? WHERE id = ?", (entry.kind, item_id))
+                            self._add_revision(db, item_id, seen_at)
                         unchanged += 1
                 db.execute(
                     """INSERT INTO sources (item_id, feed_url, outlet, title, url, published,
@@ -395,8 +503,30 @@ class Store:
                     (item_id, entry.feed_url, entry.outlet, entry.title, entry.url,
                      iso(entry.published) if entry.published else None, norm, guid_key, chash, publisher),
                 )
+                copy = (entry.outlet, entry.title, entry.url, iso(entry.published) if entry.published else None,
+                        publisher)
+                last_copy = db.execute(
+                    """SELECT outlet, title, url, published, publisher FROM copies
+                       WHERE item_id = ? AND feed_url = ? ORDER BY id DESC LIMIT 1""",
+                    (item_id, entry.feed_url),
+                ).fetchone()
+                if last_copy is None or tuple(last_copy) != copy:
+                    db.execute(
+                        """INSERT INTO copies (item_id, feed_url, seen_at, outlet, title, url, published, publisher)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                        (item_id, entry.feed_url, iso(seen_at), *copy),
+                    )
         return UpsertStats(new=len(new_ids), updated=len(updated_ids), unchanged=unchanged,
                            new_ids=tuple(new_ids), updated_ids=tuple(updated_ids))
+
+    @staticmethod
+    def _add_revision(db: sqlite3.Connection, item_id: int, seen_at: datetime) -> None:
+        """Remember the item's text as it now stands, first seen at ``seen_at``."""
+        db.execute(
+            """INSERT INTO revisions (item_id, seen_at, content_hash, title, text, url, kind, text_source)
+               SELECT id, ?, content_hash, title, text, url, kind, text_source FROM items WHERE id = ?""",
+            (iso(seen_at), item_id),
+        )
 
     @staticmethod
     def _match(db: sqlite3.Connection, feed_url: str, keys: list[tuple[str, str]]) -> int | None:
@@ -446,8 +576,9 @@ class Store:
                 rows[row["id"]] = row
         return self._articles([rows[i] for i in ids if i in rows])
 
-    def set_page_text(self, item_id: int, text: str) -> None:
-        """Replace an item's text with its article page's; its new content hash gets it summarized again."""
+    def set_page_text(self, item_id: int, text: str, seen_at: datetime | None = None) -> None:
+        """Replace an item's text with its article page's (a new revision, first seen at ``seen_at``, default
+        now); its new content hash gets it summarized again."""
         with self._tx() as db:
             row = db.execute("SELECT title FROM items WHERE id = ?", (item_id,)).fetchone()
             if row is None:
@@ -456,6 +587,7 @@ class Store:
                 "UPDATE items SET text = ?, content_hash = ?, text_source = 'page' WHERE id = ?",
                 (text, content_hash(row["title"], text), item_id),
             )
+            self._add_revision(db, item_id, seen_at or datetime.now(UTC))
 
     def articles_between(self, start: datetime, end: datetime) -> list[Article]:
         """Articles published in ``[start, end)``, oldest first, with their sources."""
@@ -488,6 +620,165 @@ class Store:
             for row in rows
         ]
 
+    # as of a moment ----------------------------------------------------
+
+    def horizon(self) -> Horizon:
+        """What the store holds now: a run records it and is built, and rebuilt, from what lies within it."""
+        revision = self._db.execute("SELECT COALESCE(max(id), 0) FROM revisions").fetchone()[0]
+        copy = self._db.execute("SELECT COALESCE(max(id), 0) FROM copies").fetchone()[0]
+        return Horizon(revision=int(revision), copy=int(copy))
+
+    def sightings(self, horizon: Horizon | None = None) -> list[ItemSighting]:
+        """Every item the store held at ``horizon`` (default: now), oldest first."""
+        rows = self._db.execute(
+            """SELECT id, published, first_seen, history_only FROM items i
+               WHERE EXISTS (SELECT 1 FROM revisions r WHERE r.item_id = i.id AND r.id <= ?)
+               ORDER BY id""",
+            (_upto(horizon and horizon.revision),),
+        ).fetchall()
+        return [ItemSighting(id=row[0], published=datetime.fromisoformat(row[1]),
+                             first_seen=datetime.fromisoformat(row[2]), history_only=bool(row[3])) for row in rows]
+
+    def revised_between(self, after: Horizon | None, upto: Horizon | None) -> set[int]:
+        """Items that gained a revision after ``after`` (None: ever) and up to ``upto`` (None: now)."""
+        rows = self._db.execute("SELECT DISTINCT item_id FROM revisions WHERE id > ? AND id <= ?",
+                                (after.revision if after else 0, _upto(upto and upto.revision))).fetchall()
+        return {int(row[0]) for row in rows}
+
+    def previous_view(self, run_id: int | None) -> Horizon | None:
+        """What the store held when the last successful run before ``run_id`` built its briefing."""
+        row = self._db.execute(
+            """SELECT max_revision, max_copy FROM runs WHERE id < ? AND status = 'ok' AND max_revision IS NOT NULL
+               ORDER BY id DESC LIMIT 1""",
+            (_upto(run_id),),
+        ).fetchone()
+        return Horizon(revision=row[0], copy=row[1]) if row else None
+
+    def articles_as_of(self, item_ids: Sequence[int], horizon: Horizon | None = None) -> list[Article]:
+        """These items as the store held them at ``horizon`` (their revision and feed copies then), in the given
+        order; items not yet seen then are left out."""
+        ids = list(dict.fromkeys(item_ids))
+        rows: dict[int, sqlite3.Row] = {}
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            for row in self._revision_rows(f"i.id IN ({','.join('?' * len(chunk))})", chunk, horizon):
+                rows[row["id"]] = row
+        return self._articles_from_revisions([rows[i] for i in ids if i in rows], horizon)
+
+    def published_as_of(self, start: datetime, end: datetime, horizon: Horizon | None = None) -> list[Article]:
+        """Articles published in ``[start, end)`` as the store held them at ``horizon``, oldest first."""
+        rows = self._revision_rows("i.published >= ? AND i.published < ?", [iso(start), iso(end)], horizon,
+                                   order="i.published, i.id")
+        return self._articles_from_revisions(rows, horizon)
+
+    def revision_as_article(self, item_id: int, revision_id: int, horizon: Horizon | None = None) -> Article | None:
+        """One item as it read in one revision (what a briefing showed), with its feed copies at ``horizon``."""
+        rows = self._db.execute(
+            """SELECT i.id, i.published, i.first_seen, r.id AS revision, r.title, r.text, r.url, r.content_hash,
+                      r.kind FROM items i JOIN revisions r ON r.item_id = i.id WHERE i.id = ? AND r.id = ?""",
+            (item_id, revision_id),
+        ).fetchall()
+        articles = self._articles_from_revisions(rows, horizon)
+        return articles[0] if articles else None
+
+    def _revision_rows(self, where: str, args: Sequence[object], horizon: Horizon | None,
+                       order: str = "i.id") -> list[sqlite3.Row]:
+        return self._db.execute(
+            f"""SELECT i.id, i.published, i.first_seen, r.id AS revision, r.title, r.text, r.url, r.content_hash,
+                       r.kind
+                FROM items i JOIN revisions r
+                  ON r.id = (SELECT max(id) FROM revisions WHERE item_id = i.id AND id <= ?)
+                WHERE {where} ORDER BY {order}""",
+            (_upto(horizon and horizon.revision), *args),
+        ).fetchall()
+
+    def _articles_from_revisions(self, rows: Sequence[sqlite3.Row], horizon: Horizon | None) -> list[Article]:
+        if not rows:
+            return []
+        ids = list(dict.fromkeys(row["id"] for row in rows))
+        sources: dict[int, list[Source]] = {i: [] for i in ids}
+        upto = _upto(horizon and horizon.copy)
+        for chunk_start in range(0, len(ids), 500):
+            chunk = ids[chunk_start : chunk_start + 500]
+            marks = ",".join("?" * len(chunk))
+            # Each feed's copy as it stood, in the order the feeds first carried the item.
+            for src in self._db.execute(
+                f"""SELECT c.*, (SELECT min(id) FROM copies f WHERE f.item_id = c.item_id
+                                 AND f.feed_url = c.feed_url) AS first
+                    FROM copies c WHERE c.item_id IN ({marks})
+                      AND c.id = (SELECT max(id) FROM copies l WHERE l.item_id = c.item_id
+                                  AND l.feed_url = c.feed_url AND l.id <= ?)
+                    ORDER BY c.item_id, first""",
+                (*chunk, upto),
+            ):
+                sources[src["item_id"]].append(
+                    Source(outlet=src["outlet"], title=src["title"], url=src["url"],
+                           published=parse_iso(src["published"]), feed_url=src["feed_url"],
+                           publisher=src["publisher"] or "")
+                )
+        return [
+            Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
+                    published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
+                    sources=tuple(sources[row["id"]]), kind=row["kind"],
+                    first_seen=datetime.fromisoformat(row["first_seen"]), revision=row["revision"])
+            for row in rows
+        ]
+
+    # listings ----------------------------------------------------------
+
+    def record_listings(self, run_id: int, day: date, listed: Iterable[tuple[int, int, str]]) -> None:
+        """Remember what the run's briefing dated ``day`` holds: (item id, revision id, "listed" or "cut")."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO listings (item_id, date, run_id, revision_id, status) VALUES (?, ?, ?, ?, ?)",
+                [(item, day.isoformat(), run_id, revision, status) for item, revision, status in listed],
+            )
+
+    def listings_before(self, run_id: int | None, day: date) -> dict[int, Listing]:
+        """Each item's latest place in the briefings of other dates than ``day`` as they stood before run
+        ``run_id`` (for each date, the last run that wrote it); all runs when ``run_id`` is None."""
+        rows = self._db.execute(
+            """SELECT l.* FROM listings l
+               WHERE l.date != ? AND l.run_id < ?
+                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.date = l.date AND m.run_id < ?)
+               ORDER BY l.run_id, l.item_id""",
+            (day.isoformat(), _upto(run_id), _upto(run_id)),
+        ).fetchall()
+        return {row["item_id"]: Listing(item_id=row["item_id"], date=date.fromisoformat(row["date"]),
+                                        run_id=row["run_id"], revision_id=row["revision_id"], status=row["status"])
+                for row in rows}
+
+    def listings_by_item(self) -> dict[int, list[Listing]]:
+        """Per item, its places in the briefings as they stand (each date's last run), oldest run first."""
+        rows = self._db.execute(
+            """SELECT * FROM listings l
+               WHERE l.run_id = (SELECT max(run_id) FROM listings m WHERE m.date = l.date)
+               ORDER BY l.run_id"""
+        ).fetchall()
+        found: dict[int, list[Listing]] = {}
+        for row in rows:
+            found.setdefault(row["item_id"], []).append(
+                Listing(item_id=row["item_id"], date=date.fromisoformat(row["date"]), run_id=row["run_id"],
+                        revision_id=row["revision_id"], status=row["status"]))
+        return found
+
+    def pruned_before(self) -> datetime | None:
+        """The cutoff of the latest prune: items older than it by both publication and first sight are gone."""
+        row = self._db.execute("SELECT value FROM meta WHERE name = 'pruned_before'").fetchone()
+        return parse_iso(row[0]) if row else None
+
+    def size_report(self) -> dict[str, int]:
+        """Rows per table and the text bytes kept in item revisions (for the cost of keeping them)."""
+        counts = {table: int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+                  for table in ("items", "revisions", "copies", "listings", "sources")}
+        counts["revision_bytes"] = int(self._db.execute(
+            "SELECT COALESCE(sum(length(CAST(title AS BLOB)) + length(CAST(text AS BLOB))), 0) FROM revisions"
+        ).fetchone()[0])
+        counts["item_bytes"] = int(self._db.execute(
+            "SELECT COALESCE(sum(length(CAST(title AS BLOB)) + length(CAST(text AS BLOB))), 0) FROM items"
+        ).fetchone()[0])
+        return counts
+
     def count_items(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM items").fetchone()[0])
 
@@ -496,11 +787,37 @@ class Store:
         value = self._db.execute("SELECT max(published) FROM items").fetchone()[0]
         return datetime.fromisoformat(value) if value else None
 
-    def prune(self, before: datetime) -> int:
-        """Delete items published before ``before`` and caches no item needs; returns items deleted."""
+    def prune(self, before: datetime, *, backfill_days: float = 0) -> int:
+        """Delete items published before ``before`` (with their revisions, copies and listings) and summaries
+        no revision needs; returns items deleted.
+
+        An item first seen since ``before`` is kept unless it was already history when first seen (dated more
+        than ``backfill_days`` before): a late arrival may still be listed, or already was. The keys of the
+        items deleted are kept: a feed that still carries one brings it back as history, not news.
+        """
+        cutoff = iso(before)
         with self._tx() as db:
-            deleted = db.execute("DELETE FROM items WHERE published < ?", (iso(before),)).rowcount
-            db.execute("DELETE FROM summaries WHERE content_hash NOT IN (SELECT content_hash FROM items)")
+            doomed = ("SELECT id FROM items WHERE published < ? AND (first_seen < ? "
+                      f"OR julianday(published) < julianday(first_seen) - {float(backfill_days)!r})")
+            db.execute(
+                f"""INSERT OR IGNORE INTO pruned_keys (key)
+                    SELECT 'norm_url:' || norm_url FROM items WHERE id IN ({doomed}) AND norm_url IS NOT NULL
+                    UNION SELECT 'guid_key:' || guid_key FROM items WHERE id IN ({doomed}) AND guid_key IS NOT NULL
+                    UNION SELECT 'content_hash:' || content_hash FROM revisions WHERE item_id IN ({doomed})
+                    UNION SELECT 'norm_url:' || norm_url FROM sources WHERE item_id IN ({doomed})
+                          AND norm_url IS NOT NULL
+                    UNION SELECT 'guid_key:' || guid_key FROM sources WHERE item_id IN ({doomed})
+                          AND guid_key IS NOT NULL""",
+                (cutoff,) * 10,
+            )
+            deleted = db.execute(f"DELETE FROM items WHERE id IN ({doomed})", (cutoff, cutoff)).rowcount
+            db.execute("DELETE FROM summaries WHERE content_hash NOT IN (SELECT content_hash FROM revisions)")
+            if deleted:
+                db.execute(
+                    """INSERT INTO meta (name, value) VALUES ('pruned_before', ?)
+                       ON CONFLICT(name) DO UPDATE SET value = max(value, excluded.value)""",
+                    (cutoff,),
+                )
         return deleted
 
     # caches ------------------------------------------------------------
@@ -559,6 +876,17 @@ class Store:
                 (iso(finished), status, json.dumps(stats, sort_keys=True), json.dumps(failed_feeds), run_id),
             )
 
+    def record_view(self, run_id: int, *, rule: str, as_of: datetime, horizon: Horizon) -> None:
+        """Remember how the run's briefing chose its articles and what the store held when it was built."""
+        with self._tx() as db:
+            db.execute("UPDATE runs SET rule = ?, as_of = ?, max_revision = ?, max_copy = ? WHERE id = ?",
+                       (rule, iso(as_of), horizon.revision, horizon.copy, run_id))
+
+    def latest_briefing_date(self) -> date | None:
+        """The newest date any run wrote a briefing for."""
+        row = self._db.execute("SELECT max(date) FROM runs WHERE status = 'ok'").fetchone()
+        return date.fromisoformat(row[0]) if row and row[0] else None
+
     def set_email_status(self, run_id: int, status: str) -> None:
         with self._tx() as db:
             db.execute("UPDATE runs SET email_status = ? WHERE id = ?", (status, run_id))
@@ -585,7 +913,10 @@ class Store:
         return RunRecord(id=row["id"], date=date.fromisoformat(row["date"]),
                          started=datetime.fromisoformat(row["started"]), finished=parse_iso(row["finished"]),
                          status=row["status"], stats=json.loads(row["stats"]),
-                         failed_feeds=json.loads(row["failed_feeds"]), email_status=row["email_status"])
+                         failed_feeds=json.loads(row["failed_feeds"]), email_status=row["email_status"],
+                         rule=row["rule"], as_of=parse_iso(row["as_of"]),
+                         horizon=Horizon(revision=row["max_revision"], copy=row["max_copy"])
+                         if row["max_revision"] is not None else None)
 
     # deliveries --------------------------------------------------------
 
@@ -595,9 +926,32 @@ class Store:
         return {
             row["recipient"]: DeliveryRecord(date=day, recipient=row["recipient"], status=row["status"],
                                              attempts=row["attempts"], last_error=row["last_error"],
-                                             sent_at=parse_iso(row["sent_at"]))
+                                             sent_at=parse_iso(row["sent_at"]), message_id=row["message_id"],
+                                             sending_since=parse_iso(row["sending_since"]))
             for row in rows
         }
+
+    def unfinished_sends(self) -> list[DeliveryRecord]:
+        """Deliveries left "sending": the process stopped between handing a message to the server and
+        recording the outcome. The next run of that date sends again under the same Message-ID."""
+        rows = self._db.execute("SELECT date FROM deliveries WHERE status = 'sending' ORDER BY date").fetchall()
+        found: list[DeliveryRecord] = []
+        for day in dict.fromkeys(date.fromisoformat(row[0]) for row in rows):
+            found.extend(r for r in self.deliveries(day).values() if r.status == "sending")
+        return found
+
+    def mark_sending(self, day: date, recipient: str, message_id: str, since: datetime) -> None:
+        """Record, before the SMTP conversation, that this message is about to be handed over."""
+        with self._tx() as db:
+            db.execute(
+                """
+                INSERT INTO deliveries (date, recipient, status, attempts, message_id, sending_since)
+                VALUES (?, ?, 'sending', 0, ?, ?)
+                ON CONFLICT(date, recipient) DO UPDATE SET
+                    status = 'sending', message_id = excluded.message_id, sending_since = excluded.sending_since
+                """,
+                (day.isoformat(), recipient, message_id, iso(since)),
+            )
 
     def record_delivery(self, day: date, recipient: str, status: str, *, attempts: int, error: str | None = None,
                         sent_at: datetime | None = None) -> None:
@@ -611,7 +965,8 @@ class Store:
                     status = excluded.status,
                     attempts = attempts + excluded.attempts,
                     last_error = excluded.last_error,
-                    sent_at = COALESCE(excluded.sent_at, sent_at)
+                    sent_at = COALESCE(excluded.sent_at, sent_at),
+                    sending_since = NULL
                 """,
                 (day.isoformat(), recipient, status, attempts, error, iso(sent_at) if sent_at else None),
             )

@@ -168,6 +168,13 @@ def test_season_replays_real_days_without_repeating_anything(shared_data: Path, 
         assert day["opinion_top10"] == len(day["opinion_top10_stories"]) <= 10
         assert day["double_counted"] == len(day["double_counted_stories"]) == 0
         assert all(" | " in titles for titles in day["same_outlet_stories"])  # two articles or more each
+    # Every article that arrived as news is in exactly one briefing, and every day comes back byte for byte.
+    once = doc["exactly_once"]
+    assert once["arrived"] > 50
+    assert (once["missed"], once["listed_twice"], once["cut"]) == (0, 0, 0)
+    assert once["listed_once"] + once["returned_updated"] == once["arrived"]
+    assert once["regenerated"] == once["regenerated_identical"] == 3
+    assert once["revisions"] >= once["items"] and once["copies"] >= once["sources"]
 
 
 def test_one_outlet_twice_looks_at_each_article_once() -> None:

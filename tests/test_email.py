@@ -27,7 +27,14 @@ import pytest
 
 from briefing.config import Config, EmailConfig, load_config
 from briefing.errors import DeliveryError
-from briefing.mail import build_message, deliver_email, format_subject, report_lines, smtp_password
+from briefing.mail import (
+    build_message,
+    deliver_email,
+    format_subject,
+    message_id_for,
+    report_lines,
+    smtp_password,
+)
 from briefing.models import Briefing
 from briefing.pipeline import Pipeline
 from briefing.render import render_html, render_markdown
@@ -550,3 +557,79 @@ def test_a_rebuild_that_lost_its_items_never_replaces_the_briefing(tiny_model: P
                                       "--no-email", "--quiet", "--force"])
     assert forced.exit_code == 0, forced.output
     assert (config.output_dir / "2026-11-24.md").read_bytes() != original
+
+
+# --- exactly once: one Message-ID per (date, recipient), the crash window ------------------------
+
+CRASH_BETWEEN_ACCEPT_AND_RECORD = """
+import os, signal, sys
+from datetime import date
+from briefing.config import EmailConfig
+from briefing.mail import deliver_email
+from briefing.store import Store
+
+recorded = Store.record_delivery
+
+def killed_before_recording(self, day, recipient, status, **options):
+    if status == "sent":  # the server has accepted the message; the record is next
+        os.kill(os.getpid(), signal.SIGKILL)
+    return recorded(self, day, recipient, status, **options)
+
+Store.record_delivery = killed_before_recording
+config = EmailConfig(host="127.0.0.1", port=int(sys.argv[2]), security="none", sender=sys.argv[3],
+                     to=[sys.argv[4]], timeout=5, retries=0, retry_delay=0)
+with Store(sys.argv[1]) as store:
+    deliver_email(date.fromisoformat(sys.argv[5]), config, store, title="Morning brief", text="hello",
+                  html="<p>hello</p>")
+"""
+
+
+def test_a_crash_between_accept_and_record_resends_under_the_same_message_id(
+        smtp_server: ServerFactory, tmp_path: Path) -> None:
+    import os
+    import sys
+
+    port, inbox = smtp_server()
+    db = tmp_path / "state" / "b.db"
+    Store(db).close()
+    child = subprocess.run([sys.executable, "-c", CRASH_BETWEEN_ACCEPT_AND_RECORD, str(db), str(port), SENDER, ANN,
+                            DAY.isoformat()], env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+                           timeout=60)
+    assert child.returncode == -9, child.stderr.decode()
+    assert len(inbox.messages) == 1  # the server has it; our record does not say so
+    with Store(db) as store:
+        [left] = store.unfinished_sends()
+        assert (left.date, left.recipient, left.status, left.sent_at) == (DAY, ANN, "sending", None)
+        assert left.message_id == inbox.messages[0]["Message-ID"]
+
+        config_file = tmp_path / "briefing.toml"
+        config_file.write_text(f'[store]\npath = "{db}"\n', encoding="utf-8")
+        from typer.testing import CliRunner
+
+        from briefing.cli import app
+
+        shown = CliRunner().invoke(app, ["history", "--config", str(config_file), "--days", "100000"])
+        assert f"email {DAY} to {ANN}: handed to the server at" in shown.output
+        assert left.message_id in shown.output
+
+        report = deliver_email(DAY, mail_config(port, to=[ANN]), store, title="Morning brief", text=TEXT, html=HTML)
+        assert report.status == "sent"
+        assert store.unfinished_sends() == []
+    first, second = inbox.messages
+    assert first["Message-ID"] == second["Message-ID"]  # a mail store keeps one of them
+
+
+def test_message_ids_are_stable_per_date_and_recipient_and_new_for_a_deliberate_resend(
+        smtp_server: ServerFactory, store: Store) -> None:
+    refusing = Inbox(refuse={BOB: "451 try later"})
+    port, inbox = smtp_server(inbox=refusing)
+    deliver(mail_config(port, retries=0), store)
+    refusing.refuse.clear()
+    deliver(mail_config(port, retries=0), store)
+    deliver(mail_config(port, retries=0), store, resend=True)
+    ids = [(rcpts[0], message["Message-ID"]) for rcpts, message, _, _ in inbox.received]
+    assert [r for r, _ in ids] == [ANN, BOB, ANN, BOB]
+    assert ids[0][1] == message_id_for(DAY, ANN, SENDER) and ids[1][1] == message_id_for(DAY, BOB, SENDER)
+    assert ids[2][1] != ids[0][1] and ids[3][1] != ids[1][1]  # a deliberate second copy is a new message
+    assert len({message_id_for(DAY, ANN, SENDER), message_id_for(DAY, BOB, SENDER),
+                message_id_for(DAY.replace(day=25), ANN, SENDER)}) == 3

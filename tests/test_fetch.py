@@ -326,8 +326,6 @@ def test_parse_huge_item_is_truncated_at_a_word() -> None:
         (b"<!DOCTYPE html><html><body><p>x</p></body></html>", None, "not a feed (got an HTML page)"),
         (b"<html><body><p>x</p></body></html>", {"Content-Type": "text/html"}, "not a feed (got an HTML page)"),
         (b"", None, "not a feed (no RSS, Atom or RDF document found)"),
-        (b'{"version": "https://jsonfeed.org/version/1.1", "items": []}', None,
-         "not a feed (JSON Feed is not supported)"),
         (b'<rss version="2.0"><channel><item><guid>g</guid></item></channel></rss>', None,
          "feed has no entries with a title or text"),
     ],
@@ -796,3 +794,67 @@ def test_retry_after_http_date() -> None:
     value = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(when))
     delay = fetch._retry_after(value)
     assert delay is not None and 25 <= delay <= 31
+
+
+# --- JSON Feed ------------------------------------------------------------------------------------
+
+FEEDS_DIR = Path(__file__).parent / "feeds"
+
+
+def test_json_feed_11_is_read_like_rss_and_atom() -> None:
+    result = parse_feed((FEEDS_DIR / "jsonfeed11.json").read_bytes(), Feed("https://harbour.example/feed.json"))
+    assert result.error is None and result.feed_title == "Harbour Wire"
+    storm, ports, bridge = result.entries
+    assert (storm.title, storm.guid, storm.url) == ("Storm closes the harbour", "https://harbour.example/2026/11/24/storm",
+                                                    "https://harbour.example/2026/11/24/storm?utm_source=feed")
+    assert storm.text == "A storm closed the harbour on Monday.\n\nFerries stayed in port & the coast road was shut."
+    assert storm.published == datetime(2026, 11, 24, 8, 15, tzinfo=UTC)
+    assert storm.categories == ("weather", "Transport") and storm.outlet == "Harbour Wire"
+    assert ports.guid == "2041" and ports.url == "https://other.example/analysis/ports"
+    assert ports.title.startswith("Ports across the region are rethinking") and ports.title.endswith("…")
+    assert ports.published == datetime(2026, 11, 24, 11, 0, tzinfo=UTC)  # date_modified when no date_published
+    assert bridge.url == "https://harbour.example/2026/11/24/bridge" and bridge.published is None
+    assert result.warning == "skipped 1 entry with no title or text"
+
+
+@pytest.mark.parametrize(("content", "error"), [
+    ((FEEDS_DIR / "jsonfeed_broken.json").read_bytes(), "not a feed: invalid JSON Feed: "),
+    (b'{"version": "https://jsonfeed.org/version/1.1", "items": []}', "feed has no entries"),
+    (b'{"version": "https://jsonfeed.org/version/1", "items": {"id": 1}}',
+     "not a feed: invalid JSON Feed: 'items' is not a list"),
+    (b'{"title": "jsonfeed.org/version fan page", "version": 2}', "not a feed: invalid JSON Feed: no jsonfeed.org"),
+])  # fmt: skip
+def test_broken_json_feeds_are_one_line_errors(content: bytes, error: str) -> None:
+    result = parse_feed(content, Feed("x.json"))
+    assert result.error is not None and result.error.startswith(error)
+    assert_one_line(result.error)
+
+
+def test_the_json_feeds_of_the_real_corpus_parse(shared_data: Path) -> None:
+    files = sorted((shared_data / "feeds").rglob("*.json"))
+    assert files
+    for path in files:
+        result = parse_feed(path.read_bytes(), Feed(path.as_uri()))
+        assert result.error is None, (path, result.error)
+        assert all(entry.title and entry.url for entry in result.entries)
+
+
+_JSON_ITEM = st.fixed_dictionaries({}, optional={
+    "id": st.one_of(st.text(max_size=20), st.integers(), st.none(), st.booleans()),
+    "url": st.one_of(st.text(max_size=30), st.just("https://a.example/x"), st.integers()),
+    "title": st.one_of(st.text(max_size=40), st.none(), st.lists(st.text(max_size=3), max_size=2)),
+    "content_html": st.text(max_size=80), "content_text": st.text(max_size=80),
+    "date_published": st.one_of(st.text(max_size=25), st.just("2026-11-24T09:15:00Z"), st.integers()),
+    "tags": st.one_of(st.lists(st.one_of(st.text(max_size=8), st.integers()), max_size=3), st.text(max_size=5)),
+})
+
+
+@given(st.lists(st.one_of(_JSON_ITEM, st.integers(), st.text(max_size=5)), max_size=6))
+@settings(max_examples=80, deadline=None)
+def test_any_json_feed_items_parse_or_fail_in_one_line(items: list[object]) -> None:
+    content = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": items}).encode()
+    result = parse_feed(content, Feed("x.json"))
+    if result.error is not None:
+        assert_one_line(result.error)
+    for entry in result.entries:
+        assert entry.title and (entry.url is None or entry.url.startswith(("http://", "https://")))

@@ -104,6 +104,10 @@ def test_key_terms_are_names_and_numbers_that_casing_marks() -> None:
      frozenset()),
     ("Ukraine Says It Destroyed Dozens of Warplanes Deep Inside Russia", frozenset()),
     ("Jobless Claims Rise to 250,000 as the ECB Holds", frozenset({"250,000", "ecb"})),
+    # Capitals for emphasis or a wire label are not acronyms.
+    ("Mila Kunis IS Pregnant: Ashton Kutcher, Newly Engaged Actress Expecting", frozenset()),
+    ("UPDATE 3-Ray-Ban Maker Luxottica to Bring Google Glass to Wider Market", frozenset()),
+    ("WATCH: US and UK Leaders Meet in Kyiv", frozenset({"us", "uk"})),
     # Sentence case does: the names are the capitalised words after the first.
     ("First North Korean troops reach the front near Pokrovsk", frozenset({"north", "korean", "pokrovsk"})),
 ])

@@ -173,9 +173,20 @@ def config(tmp_path: Path) -> Config:
 
 
 def write_outputs(config: Config, day: str, formats: tuple[str, ...] = ("md", "html", "json")) -> None:
+    """Files as a person would copy them in: no run wrote them."""
     config.output_dir.mkdir(parents=True, exist_ok=True)
     for fmt in formats:
         (config.output_dir / f"{day}.{fmt}").write_text("x")
+
+
+def record_run(config: Config, day: str, status: str) -> None:
+    """A run of ``day`` as the pipeline records it, finished with ``status``."""
+    from briefing.store import Store
+
+    with Store(config.store_path) as store:
+        started = datetime(2026, 11, 24, 6, 30, tzinfo=BERLIN)
+        run = store.start_run(date.fromisoformat(day), started)
+        store.finish_run(run, started + timedelta(minutes=1), status, {}, [])
 
 
 def test_catch_up_before_the_due_time_is_not_needed(config: Config) -> None:
@@ -185,15 +196,26 @@ def test_catch_up_before_the_due_time_is_not_needed(config: Config) -> None:
 def test_catch_up_after_the_due_time_with_the_briefing_missing_is_needed(config: Config) -> None:
     assert catch_up_needed(config, datetime(2026, 11, 24, 6, 31, tzinfo=BERLIN))
     assert catch_up_needed(config, datetime(2026, 11, 24, 23, 59, tzinfo=BERLIN))
-    write_outputs(config, "2026-11-23")  # yesterday's does not count
+    record_run(config, "2026-11-23", "ok")  # yesterday's does not count
     assert catch_up_needed(config, datetime(2026, 11, 24, 6, 31, tzinfo=BERLIN))
-    write_outputs(config, "2026-11-24", ("md",))  # half-written formats: run again
+    record_run(config, "2026-11-24", "failed")  # a failed run wrote nothing: run again
     assert catch_up_needed(config, datetime(2026, 11, 24, 6, 31, tzinfo=BERLIN))
 
 
-def test_catch_up_with_the_briefing_present_is_not_needed(config: Config) -> None:
+def test_catch_up_with_hand_copied_files_is_still_needed(config: Config) -> None:
     write_outputs(config, "2026-11-24")
+    assert catch_up_needed(config, datetime(2026, 11, 24, 6, 31, tzinfo=BERLIN))
+
+
+def test_catch_up_with_the_briefing_built_is_not_needed(config: Config) -> None:
+    record_run(config, "2026-11-24", "ok")
     assert not catch_up_needed(config, datetime(2026, 11, 24, 6, 31, tzinfo=BERLIN))
+
+
+def test_an_unreadable_store_counts_as_no_briefing(config: Config) -> None:
+    config.store_path.parent.mkdir(parents=True, exist_ok=True)
+    config.store_path.write_bytes(b"not a database, just bytes " * 100)
+    assert catch_up_needed(config, datetime(2026, 11, 24, 6, 31, tzinfo=BERLIN))
 
 
 def test_schedule_timezone_overrides_the_briefing_timezone(config: Config) -> None:
@@ -248,7 +270,7 @@ def test_serve_does_not_run_before_the_due_time_or_when_present(config: Config,
                                                                 no_blocking: list[BlockingScheduler]) -> None:
     rec = Recorder()
     serve(config, rec.job, log=rec.log, clock=fixed(datetime(2026, 11, 24, 6, 0, tzinfo=BERLIN)))
-    write_outputs(config, "2026-11-24")
+    record_run(config, "2026-11-24", "ok")
     serve(config, rec.job, log=rec.log, clock=fixed(datetime(2026, 11, 24, 9, 0, tzinfo=BERLIN)))
     assert rec.calls == 0
     assert [line for line in rec.lines if line.startswith("next run")] == [

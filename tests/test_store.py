@@ -645,3 +645,19 @@ def test_prune_deletes_old_items_their_sources_and_orphan_summaries(tmp_path: Pa
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT feed_url, url FROM sources").fetchall() == [(FEED_A, "https://a.example/new")]
     raw.close()
+
+
+def test_revision_ids_freed_by_pruning_are_never_given_again(tmp_path: Path) -> None:
+    cutoff = datetime(2026, 11, 1, tzinfo=UTC)
+    with Store(tmp_path / "b.db") as db:
+        db.upsert_entries([entry("Kept", "kept", url="https://a.example/kept", published=cutoff)], SEEN)
+        db.upsert_entries([entry("Ancient", "bogus date", url="https://a.example/ancient",
+                                 published=datetime(1999, 1, 1, tzinfo=UTC))], SEEN)
+        view = db.horizon()
+        assert db.prune(cutoff, backfill_days=2) == 1
+        db.upsert_entries([entry("Later", "later", url="https://a.example/later", published=SEEN)], SEEN)
+        assert [a.title for a in db.articles_as_of([s.id for s in db.sightings()], view)] == ["Kept"]
+        # The pruned article, still in the feed, comes back as history only.
+        db.upsert_entries([entry("Ancient", "bogus date", url="https://a.example/ancient",
+                                 published=datetime(1999, 1, 1, tzinfo=UTC))], SEEN)
+        assert [s.history_only for s in db.sightings()] == [False, False, True]
