@@ -19,7 +19,8 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from .deliver import write_files
-from .render import DEFAULT_TITLE, _clean, _md_escape, safe_url
+from .errors import RenderError
+from .render import _SECTION_LABEL, DEFAULT_TITLE, _clean, _md_escape, safe_url
 
 __all__ = [
     "ATOM_NAME",
@@ -95,7 +96,8 @@ def _entry(path: Path) -> ArchiveEntry | None:
 def _story(story: dict[str, Any]) -> dict[str, Any]:
     sources = story.get("sources") or []
     url = next((safe_url(s.get("url")) for s in sources if isinstance(s, dict) and safe_url(s.get("url"))), None)
-    return {"title": _clean(str(story.get("title") or "")), "summary": _clean(str(story.get("summary") or "")),
+    title = _clean(str(story.get("title") or ""))
+    return {"title": _SECTION_LABEL.sub("", title) or title, "summary": _clean(str(story.get("summary") or "")),
             "status": str(story.get("status") or ""), "url": url}
 
 
@@ -103,16 +105,25 @@ def _stories_label(count: int) -> str:
     return f"{count} {'story' if count == 1 else 'stories'}"
 
 
+def _split_empty(entries: list[ArchiveEntry]) -> tuple[list[ArchiveEntry], list[ArchiveEntry]]:
+    """Briefings with stories, and empty days: these are listed after, never at the top, and not in the feed."""
+    return [e for e in entries if e.stories], [e for e in entries if not e.stories]
+
+
 def render_index_markdown(entries: list[ArchiveEntry], *, title: str | None = None) -> str:
-    """The archive as Markdown: one line per briefing, newest first."""
+    """The archive as Markdown: one line per briefing, newest first; days without stories on one line after."""
     heading = _clean(title if title is not None else DEFAULT_TITLE)
     lines = [f"# {_md_escape(heading)} — archive", "", f"[Atom feed]({ATOM_NAME})", ""]
-    if not entries:
-        lines.append("No briefings yet.")
-    for e in entries:
+    full, empty = _split_empty(entries)
+    if not full:
+        lines.append("No briefings with stories yet." if empty else "No briefings yet.")
+    for e in full:
         links = " · ".join(f"[{_LABELS[fmt]}]({name})" for fmt, name in e.files.items())
         top = f" · {_md_escape(e.top_title)}" if e.top_title else ""
         lines.append(f"- **{e.date.isoformat()}** · {_stories_label(e.stories)}{top} — {links}")
+    if empty:
+        days = ", ".join(f"[{e.date.isoformat()}]({e.link})" for e in empty)
+        lines += ["", f"Days without stories: {days}"]
     return "\n".join(lines) + "\n"
 
 
@@ -129,13 +140,19 @@ def render_index_html(entries: list[ArchiveEntry], *, title: str | None = None) 
     """The archive as a standalone HTML page, newest first; everything from feeds escaped."""
     heading = escape(_clean(title if title is not None else DEFAULT_TITLE))
     items = []
-    for e in entries:
+    full, empty = _split_empty(entries)
+    for e in full:
         day = e.date.isoformat()
         links = " · ".join(f'<a href="{escape(name)}">{_LABELS[fmt]}</a>' for fmt, name in e.files.items())
         top = f"<br>{escape(e.top_title)}" if e.top_title else ""
         items.append(f'<li><time datetime="{day}"><strong>{day}</strong></time> '
                      f'<span class="meta">· {_stories_label(e.stories)} · {links}</span>{top}</li>')
-    body = "<ul>\n" + "\n".join(items) + "\n</ul>" if items else "<p>No briefings yet.</p>"
+    body = "<ul>\n" + "\n".join(items) + "\n</ul>" if items else \
+        f"<p>No briefings{' with stories' if empty else ''} yet.</p>"
+    if empty:
+        days = ", ".join(f'<a href="{escape(e.link)}">{e.date.isoformat()}</a>' for e in empty)
+        body += f'\n<p class="meta">Days without stories: {days}</p>'
+
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -156,7 +173,7 @@ def entry_id(day: date) -> str:
     return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, day.isoformat())}"
 
 
-def _content_html(e: ArchiveEntry) -> str:
+def _content_html(e: ArchiveEntry, base: str = "") -> str:
     parts = [f"<p>{_stories_label(e.stories)}.</p>"]
     if e.top:
         parts.append("<ol>")
@@ -168,15 +185,17 @@ def _content_html(e: ArchiveEntry) -> str:
             parts.append(f"<li>{title}{summary}</li>")
         parts.append("</ol>")
     if "html" in e.files:
-        parts.append(f'<p><a href="{escape(e.files["html"])}">The full briefing</a></p>')
+        parts.append(f'<p><a href="{escape(base + e.files["html"])}">The full briefing</a></p>')
     return "\n".join(parts)
 
 
-def render_atom(entries: list[ArchiveEntry], *, title: str | None = None) -> str:
-    """The briefings as an Atom 1.0 feed, one entry per date, newest first.
+def render_atom(entries: list[ArchiveEntry], *, title: str | None = None, base_url: str | None = None) -> str:
+    """The briefings as an Atom 1.0 feed, one entry per date with stories, newest first.
 
-    Links are relative to the feed's own location (the output folder).
+    Links are relative to the feed's own location (the output folder), or absolute against ``base_url``
+    (where the folder is published: feed readers resolve relative links unreliably).
     """
+    base = base_url.rstrip("/") + "/" if base_url else ""
     heading = _clean(title if title is not None else DEFAULT_TITLE)
     ET.register_namespace("", ATOM_NS)
 
@@ -193,9 +212,11 @@ def render_atom(entries: list[ArchiveEntry], *, title: str | None = None) -> str
     author = sub(feed, "author")
     sub(author, "name", "briefing")
     sub(feed, "generator", "briefing")
-    sub(feed, "link", rel="self", type="application/atom+xml", href=ATOM_NAME)
-    sub(feed, "link", rel="alternate", type="text/html", href="index.html")
+    sub(feed, "link", rel="self", type="application/atom+xml", href=base + ATOM_NAME)
+    sub(feed, "link", rel="alternate", type="text/html", href=base + "index.html")
     for e in entries:
+        if not e.stories:  # an empty day is nothing to read
+            continue
         entry = sub(feed, "entry")
         sub(entry, "id", entry_id(e.date))
         headline = f" — {e.top_title}" if e.top_title else ""
@@ -203,18 +224,20 @@ def render_atom(entries: list[ArchiveEntry], *, title: str | None = None) -> str
         sub(entry, "updated", _atom_time(e.generated_at))
         link_type = {"html": "text/html", "md": "text/markdown", "json": "application/json"}
         fmt, name = next(iter(e.files.items()))
-        sub(entry, "link", rel="alternate", type=link_type[fmt], href=name)
-        sub(entry, "content", _content_html(e), type="html")
+        sub(entry, "link", rel="alternate", type=link_type[fmt], href=base + name)
+        sub(entry, "content", _content_html(e, base), type="html")
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"
 
 
-def write_archive(out_dir: Path, *, title: str | None = None) -> list[Path]:
-    """Rebuild ``index.md``, ``index.html`` and ``briefings.atom`` in ``out_dir``.
+def write_archive(out_dir: Path, *, title: str | None = None, base_url: str | None = None) -> list[Path]:
+    """Rebuild ``index.md``, ``index.html`` and ``briefings.atom`` in ``out_dir``, and sync its search index.
 
     Args:
         out_dir: the output folder holding the dated briefings.
         title: the briefing's title (``render.DEFAULT_TITLE`` when None).
+        base_url: where the folder is published (``output.base_url``): the Atom feed's links are made
+            absolute against it; relative when None.
 
     Returns:
         The paths written.
@@ -224,8 +247,17 @@ def write_archive(out_dir: Path, *, title: str | None = None) -> list[Path]:
     """
     out_dir = Path(out_dir)
     entries = archive_entries(out_dir)
-    return write_files({
+    written = write_files({
         out_dir / "index.md": render_index_markdown(entries, title=title),
         out_dir / "index.html": render_index_html(entries, title=title),
-        out_dir / ATOM_NAME: render_atom(entries, title=title),
+        out_dir / ATOM_NAME: render_atom(entries, title=title, base_url=base_url),
     })
+    from .errors import StoreError
+    from .search import SearchIndex
+
+    try:
+        with SearchIndex(out_dir) as index:  # full-text search kept current with the archive
+            index.sync()
+    except StoreError as exc:
+        raise RenderError(f"search index not updated: {exc}") from None
+    return written

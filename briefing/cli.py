@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 import threading
 from collections.abc import Callable
-from datetime import date, datetime
-from importlib.resources import files
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
-from .config import Config, FeedConfig, find_config_path, load_config
+from .config import DEFAULT_CONFIG, Config, FeedConfig, find_config_path, load_config
 from .errors import BriefingError, ConfigError
 
 app = typer.Typer(help="A local-first daily news briefing: your feeds, summarized and ranked by novelty.",
@@ -22,9 +23,28 @@ app.add_typer(feeds_app, name="feeds")
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Config file (default: $BRIEFING_CONFIG, then ./configs/default.toml)."),
+    typer.Option("--config", "-c", help="Config file (default: $BRIEFING_CONFIG, then ./configs/default.toml, "
+                 "then ~/.config/briefing/config.toml)."),
 ]
-DateOption = Annotated[str | None, typer.Option("--date", "-d", help="Briefing date YYYY-MM-DD (default: today).")]
+DateOption = Annotated[str | None, typer.Option(
+    "--date", "-d", help="Briefing date: YYYY-MM-DD (2025-6-2 too), today, yesterday, or days back (-1).")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"briefing {version('briefing')}")
+        except PackageNotFoundError:
+            typer.echo("briefing (not installed; run from a source folder)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False) -> None:
+    """A local-first daily news briefing: your feeds, summarized and ranked by novelty."""
 WaitOption = Annotated[bool, typer.Option(
     "--wait/--no-wait", help="When another run holds the lock (outputs/.lock): wait for it, or exit 1 at once.")]
 
@@ -38,13 +58,39 @@ def _config(path: Path | None) -> Config:
     return load_config(path)
 
 
-def _parse_date(value: str | None) -> date | None:
+_DAYS_BACK = re.compile(r"^[+-]?\d{1,5}$")
+_LOOSE_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def _parse_date(value: str | None, settings: Config | None = None) -> date | None:
+    """``--date``: YYYY-MM-DD (or 2025-6-2), ``today``, ``yesterday``, or a day offset (``-1``) from today in
+    the configured timezone."""
     if value is None:
         return None
+    text = value.strip().lower()
+    if text in ("today", "yesterday") or _DAYS_BACK.match(text):
+        from .pipeline import today
+
+        now = today(settings) if settings is not None else date.today()
+        offset = {"today": 0, "yesterday": -1}.get(text)
+        return now + timedelta(days=offset if offset is not None else int(text))
+    match = _LOOSE_DATE.match(text)
+    if match:
+        try:
+            return date(*(int(part) for part in match.groups()))
+        except ValueError:
+            pass
+    raise ConfigError(f"--date: expected YYYY-MM-DD, today, yesterday or -N (days back), got {value!r}")
+
+
+def _shown(path: Path) -> str:
+    """A path as printed: relative to the working folder when inside it, else absolute; never 'configs/..'."""
+    absolute = os.path.abspath(path)
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--date: expected YYYY-MM-DD, got {value!r}") from None
+        relative = os.path.relpath(absolute)
+    except ValueError:  # another drive on Windows
+        return absolute
+    return absolute if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
 
 
 class _LogProgress:
@@ -111,6 +157,8 @@ def run(
         "--email/--no-email", help="Email the briefing (default: when delivery.email is configured).")] = True,
     resend: Annotated[bool, typer.Option(
         "--resend", help="Email it again to recipients who already have this date's briefing.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the date's files even when this build has fewer articles than they do.")] = False,
 ) -> None:
     """Fetch the feeds and write today's (or --date's) briefing, then email it when configured.
 
@@ -120,19 +168,19 @@ def run(
     from .lock import stop_on_signals
 
     settings = _config(config)
-    when = _parse_date(day)
+    when = _parse_date(day, settings)
     stop = threading.Event()
     try:
         with stop_on_signals(stop.set):
             _run_once(settings, when, fetch=not no_fetch, progress=_progress(quiet), wait=wait,
-                      should_stop=stop.is_set, email=email, resend=resend)
+                      should_stop=stop.is_set, email=email, resend=resend, force=force)
     except Interrupted as exc:
         typer.echo(f"interrupted: {exc}", err=True)
 
 
 def _run_once(settings: Config, when: date | None, *, fetch: bool, progress: _LogProgress | _RichProgress | None,
               wait: bool | float, should_stop: Callable[[], bool], email: bool = True,
-              resend: bool = False) -> None:
+              resend: bool = False, force: bool = False) -> None:
     """One briefing under the run lock, then its summary lines: what `run` and each scheduled run do."""
     from .lock import run_lock
     from .pipeline import Pipeline
@@ -142,17 +190,21 @@ def _run_once(settings: Config, when: date | None, *, fetch: bool, progress: _Lo
         try:
             if isinstance(progress, _RichProgress):
                 with progress:
-                    result = pipeline.run(when, fetch=fetch, email=email, resend=resend)
+                    result = pipeline.run(when, fetch=fetch, email=email, resend=resend, force=force)
             else:
-                result = pipeline.run(when, fetch=fetch, email=email, resend=resend)
+                result = pipeline.run(when, fetch=fetch, email=email, resend=resend, force=force)
         finally:
             pipeline.close()
     b = result.briefing
     failed = f", {len(b.failed_feeds)} feed(s) failed" if b.failed_feeds else ""
     typer.echo(f"{b.date}: {len(b.stories)} stories from {b.stats['articles']} articles{failed} "
                f"in {result.timings['total']:.1f}s")
+    from .render import empty_explanation
+
+    if explanation := empty_explanation(b):
+        typer.echo(explanation)
     for path in result.paths:
-        typer.echo(str(path))
+        typer.echo(_shown(path))
     if result.email is not None:
         from .mail import report_lines
 
@@ -213,7 +265,7 @@ def regenerate(
     from .pipeline import Pipeline
 
     settings = _config(config)
-    when = _parse_date(day)
+    when = _parse_date(day, settings)
     assert when is not None
     with run_lock(settings, wait):
         pipeline = Pipeline(settings)
@@ -222,7 +274,7 @@ def regenerate(
         finally:
             pipeline.close()
     for path in result.paths:
-        typer.echo(f"{path} ({'written' if path in result.changed else 'unchanged'})")
+        typer.echo(f"{_shown(path)} ({'written' if path in result.changed else 'unchanged'})")
     if refresh:
         typer.echo(f"against the briefing sent for {when}: "
                    + ("no story added, dropped or moved" if not result.differences else ""))
@@ -234,20 +286,41 @@ def regenerate(
 
 @app.command()
 def init(
-    path: Annotated[Path, typer.Argument(help="Where to write the config.")] = Path("configs/default.toml"),
+    path: Annotated[Path | None, typer.Argument(
+        help="Where to write the config (the same as --config).", show_default=False)] = None,
+    config: ConfigOption = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Write a commented starter config (and an example OPML file beside it)."""
-    if path.exists() and not force:
-        _fail(f"{path} exists; use --force to overwrite", 2)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(files("briefing").joinpath("data/starter.toml").read_text(encoding="utf-8"), encoding="utf-8")
-    opml = path.with_name("feeds.example.opml")
-    if not opml.exists():
-        opml.write_text(files("briefing").joinpath("data/feeds.example.opml").read_text(encoding="utf-8"),
-                        encoding="utf-8")
-    typer.echo(f"wrote {path}\nadd feeds: briefing feeds add URL --config {path}"
-               f"\n       or: briefing feeds import-opml {opml} --config {path}")
+    """Write a commented starter config (and an example OPML file beside it).
+
+    Default: ./configs/default.toml (or $BRIEFING_CONFIG). Briefings go to ./outputs/ and the store to
+    ./briefing.db in the folder you run it in; the timezone is this machine's.
+    """
+    from .config import starter_config, system_timezone
+
+    env = os.environ.get("BRIEFING_CONFIG")
+    target = config or path or (Path(env) if env else DEFAULT_CONFIG)
+    if target.exists() and not force:
+        _fail(f"{_shown(target)} exists; use --force to overwrite", 2)
+    zone = system_timezone()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(starter_config(target, timezone=zone), encoding="utf-8")
+        opml = target.with_name("feeds.example.opml")
+        if not opml.exists():
+            from importlib.resources import files
+
+            opml.write_text(files("briefing").joinpath("data/feeds.example.opml").read_text(encoding="utf-8"),
+                            encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{_shown(target)}: cannot write the config: {exc.strerror or exc}", 1)
+    found = find_config_path(None)
+    flag = "" if os.path.abspath(found) == os.path.abspath(target) else f" --config {_shown(target)}"
+    typer.echo(f"wrote {_shown(target)} (timezone {zone}; briefings go to {_shown(Path('outputs'))}/, "
+               f"the store to {_shown(Path('briefing.db'))})")
+    typer.echo(f"next: briefing feeds add URL{flag}      (a feed, or a site's page: its feeds are offered)\n"
+               f"      briefing feeds import-opml {_shown(opml)}{flag}\n"
+               f"      briefing run{flag}")
 
 
 @feeds_app.command("list")
@@ -270,17 +343,101 @@ def feeds_list(config: ConfigOption = None) -> None:
 
 @feeds_app.command("add")
 def feeds_add(
-    url: Annotated[str, typer.Argument(help="Feed URL or local file path.")],
-    name: Annotated[str | None, typer.Option("--name", help="Outlet name shown in the briefing.")] = None,
+    url: Annotated[str, typer.Argument(help="Feed URL, a site's page (its feeds are offered), or a file path.")],
+    name: Annotated[str | None, typer.Option(
+        "--name", help="Outlet name shown in the briefing (default: the site's name, from the feed).")] = None,
+    no_check: Annotated[bool, typer.Option(
+        "--no-check", help="Add without fetching it first (the name is then only what --name gives).")] = False,
+    pick: Annotated[int | None, typer.Option(
+        "--pick", min=1, help="For a page offering several feeds: add the Nth without asking.")] = None,
+    full_text: Annotated[bool, typer.Option(
+        "--full-text", help="Summarize each item's page, not the feed's text (full_text = true).")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Add a feed to the config file."""
+    """Add a feed to the config file, after fetching it once to check it and learn its name.
+
+    Given a web page instead of a feed, lists the feeds the page links to (<link rel="alternate">) and adds
+    the one you choose. Relative file paths are taken from the working folder.
+    """
+    from .discover import feed_location
     from .feeds_file import add_feeds
 
     path = find_config_path(config)
-    _config(config)
-    added = add_feeds(path, [FeedConfig(url=url, name=name)])
-    typer.echo(f"added {url}" if added else f"{url} is already configured")
+    settings = _config(config)
+    location = feed_location(url)
+    shown = location
+    if not no_check:
+        location, found_name, note = _check_feed(location, settings, pick)
+        name = name or found_name
+        shown = f"{location}{note}"
+    added = add_feeds(path, [FeedConfig(url=location, name=name, full_text=full_text)])
+    if not added:
+        typer.echo(f"{location} is already configured in {_shown(path)}")
+        return
+    label = f' as "{name}"' if name else ""
+    typer.echo(f"added {shown}{label} to {_shown(path)}" + ("" if name or no_check else " (rename with --name)"))
+
+
+def _check_feed(location: str, settings: Config, pick: int | None) -> tuple[str, str | None, str]:
+    """Fetch a feed once: (its location, its site's name, a note on what came); a page's feeds are offered.
+
+    Exits 1 with a one-line reason when nothing usable is there.
+    """
+    from .discover import feed_links
+    from .fetch import fetch_feeds
+    from .models import Feed
+
+    result = fetch_feeds([Feed(url=location)], settings.fetch)[0]
+    if result.error and "HTML page" in result.error:
+        links = feed_links(_page_text(location, settings), _page_base(location))
+        if not links:
+            _fail(f"{location}: a web page that names no feed (no <link rel=\"alternate\"> to RSS or Atom); "
+                  "give the feed's own URL", 1)
+        chosen = _choose_feed(location, links, pick)
+        result = fetch_feeds([Feed(url=chosen)], settings.fetch)[0]
+        location = chosen
+    if result.error:
+        _fail(f"{location}: {result.error} (check the address, or add it anyway with --no-check)", 1)
+    entries = result.entries
+    outlet = entries[0].outlet if entries else None
+    title = f'; feed title "{result.feed_title}"' if result.feed_title and result.feed_title != outlet else ""
+    return location, outlet, f" ({len(entries)} items{title})"
+
+
+def _page_text(location: str, settings: Config) -> str:
+    if "://" not in location:
+        try:
+            return Path(location).read_bytes()[: settings.fetch.max_bytes].decode("utf-8", "replace")
+        except OSError as exc:
+            _fail(f"{location}: cannot read: {exc.strerror}", 1)
+    from .fetch import fetch_pages
+
+    page = fetch_pages([location], settings.fetch).get(location)
+    if page is None:
+        _fail(f"{location}: could not fetch the page to look for its feeds", 1)
+    return page
+
+
+def _page_base(location: str) -> str:
+    return location if "://" in location else Path(location).resolve().as_uri()
+
+
+def _choose_feed(page: str, links: list[tuple[str, str | None]], pick: int | None) -> str:
+    if pick is not None:
+        if pick > len(links):
+            _fail(f"{page}: --pick {pick}, but the page offers {len(links)} feed(s)", 2)
+        return links[pick - 1][0]
+    typer.echo(f"{page} is a web page; it offers {len(links)} feed(s):")
+    for number, (link, title) in enumerate(links, start=1):
+        typer.echo(f"  {number}. {title or '(untitled)'}  {link}")
+    if len(links) == 1:
+        return links[0][0]
+    if not sys.stdin.isatty():
+        _fail("several feeds: choose one with --pick N (or give its URL)", 2)
+    choice = typer.prompt("Add which one", default=1, type=int)
+    if not 1 <= choice <= len(links):
+        _fail(f"no feed number {choice}", 2)
+    return links[choice - 1][0]
 
 
 @feeds_app.command("remove")
@@ -325,7 +482,8 @@ def feeds_check(config: ConfigOption = None) -> None:
     results = fetch_feeds(settings.feed_records(), settings.fetch)
     bad = 0
     for result in results:
-        label = result.feed.name or result.feed_title or result.feed.url
+        label = result.feed.name or (result.entries[0].outlet if result.entries else None) or result.feed_title \
+            or result.feed.url
         if result.error:
             bad += 1
             typer.echo(f"FAIL {label}: {result.error}")
@@ -342,23 +500,28 @@ def history(
     config: ConfigOption = None,
     days: Annotated[int, typer.Option("--days", help="How many days back.")] = 14,
 ) -> None:
-    """Show past runs: date, start, duration, items, stories, failed feeds, email."""
-    from datetime import timedelta
+    """Show past runs, newest first by when they ran: start, briefing date, duration, items, stories, failed
+    feeds, email."""
+    from datetime import UTC
 
-    from .pipeline import today
     from .store import Store
 
     settings = _config(config)
     with Store(settings.store_path) as store:
-        records = store.runs(since=today(settings) - timedelta(days=days))
+        # By when they ran, not by the date they briefed: a rebuild of a past day is listed with today's runs.
+        since = datetime.now(UTC) - timedelta(days=days)
+        records = [r for r in store.runs() if _aware(r.started) >= since]
         unfinished = store.unfinished_sends()
     if not records:
-        typer.echo("no runs yet")
-    typer.echo(f"{'date':<11} {'started (UTC)':<20} {'secs':>6} {'fetched':>7} {'new':>5} {'stories':>7} "
-               f"{'failed':>6}  {'status':<11}  email")
+        typer.echo(f"no runs in the last {days} days" if days else "no runs yet")
+    zone = settings.zone
+    if records:
+        typer.echo(f"{'started (' + settings.briefing.timezone + ')':<22} {'for date':<11} {'secs':>6} {'fetched':>7} "
+                   f"{'new':>5} {'stories':>7} {'failed':>6}  {'status':<11}  email")
     for r in records:
         s = r.stats
-        typer.echo(f"{r.date.isoformat():<11} {r.started.strftime('%Y-%m-%d %H:%M:%S'):<20} "
+        started = _aware(r.started).astimezone(zone)
+        typer.echo(f"{started.strftime('%Y-%m-%d %H:%M:%S'):<22} {r.date.isoformat():<11} "
                    f"{s.get('seconds_total', 0):>6.1f} {s.get('entries', 0):>7} {s.get('new', 0):>5} "
                    f"{s.get('stories', 0):>7} {len(r.failed_feeds):>6}  {r.status:<11}  {r.email_status or '-'}")
     for d in unfinished:
@@ -366,6 +529,97 @@ def history(
         typer.echo(f"email {d.date} to {d.recipient}: handed to the server at {since} UTC, outcome not recorded "
                    f"(the run stopped mid-send); the next run for {d.date} sends it again as {d.message_id}, "
                    "which mail stores drop if the first one arrived")
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _briefing_file(settings: Config, day: str | None, suffix: str) -> Path:
+    """The dated briefing file to show: --date's, else the newest in the output folder."""
+    out_dir = settings.output_dir
+    when = _parse_date(day, settings)
+    if when is None:
+        dated = sorted(p for p in out_dir.glob(f"*{suffix}") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", p.stem))
+        if not dated:
+            _fail(f"no briefings in {_shown(out_dir)} yet; write one with `briefing run`", 1)
+        return dated[-1]
+    path = out_dir / f"{when.isoformat()}{suffix}"
+    if not path.is_file():
+        _fail(f"{_shown(path)} does not exist; write it with `briefing run --date {when.isoformat()}`", 1)
+    return path
+
+
+@app.command()
+def show(config: ConfigOption = None, day: DateOption = None) -> None:
+    """Show a briefing in the terminal (default: the newest)."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    path = _briefing_file(_config(config), day, ".md")
+    Console().print(Markdown(path.read_text(encoding="utf-8"), hyperlinks=False))
+
+
+@app.command("open")
+def open_(config: ConfigOption = None, day: DateOption = None) -> None:
+    """Open a briefing's HTML page in the browser (default: the newest)."""
+    import webbrowser
+
+    path = _briefing_file(_config(config), day, ".html")
+    typer.echo(_shown(path))
+    if not webbrowser.open(path.resolve().as_uri()):
+        _fail(f"no browser could be started; open {path.resolve().as_uri()} yourself", 1)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find in headlines, summaries and outlets (all of them).")],
+    config: ConfigOption = None,
+    since: Annotated[str | None, typer.Option(
+        "--since", help="Only briefings from this date on (YYYY-MM-DD, yesterday, -7...).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many matches.")] = 20,
+) -> None:
+    """Search every briefing written so far (SQLite full-text search, best matches first)."""
+    from .search import SearchIndex
+
+    settings = _config(config)
+    start = _parse_date(since, settings)
+    with SearchIndex(settings.output_dir) as index:
+        index.sync()
+        hits = index.search(query, since=start, limit=limit)
+    if not hits:
+        typer.echo(f"no matches for {query!r}" + (f" since {start}" if start else ""))
+        raise typer.Exit(1)
+    for hit in hits:
+        snippet = " ".join(hit.snippet.replace("\x02", "").replace("\x03", "").split())
+        typer.echo(f"{hit.day}  {hit.title}\n            {hit.sources}" + (f" · {hit.url}" if hit.url else ""))
+        if snippet and snippet != hit.title:
+            typer.echo(f"            {snippet}")
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port on 127.0.0.1.")] = 8000,
+) -> None:
+    """Serve the briefings on http://127.0.0.1:PORT/: the archive, each briefing, story pages, search."""
+    from .serve import make_server
+
+    settings = _config(config)
+    try:
+        server = make_server(settings.output_dir, port, title=settings.briefing.title)
+    except OSError as exc:
+        _fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc} (try --port 8001)", 1)
+    typer.echo(f"serving {_shown(settings.output_dir)} at http://127.0.0.1:{server.server_address[1]}/ "
+               "(Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def main() -> None:

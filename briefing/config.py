@@ -1,12 +1,15 @@
 """Configuration: a TOML file validated by pydantic.
 
-Discovery: ``--config``, then ``$BRIEFING_CONFIG``, then ``./configs/default.toml``.
+Discovery: ``--config``, then ``$BRIEFING_CONFIG``, then ``./configs/default.toml``, then the
+user-level ``$XDG_CONFIG_HOME/briefing/config.toml`` (``~/.config/briefing/config.toml``).
 Relative paths in a config file (feeds given as files, the store, the output folder)
-are resolved against the folder of that file, so a config works from any directory.
+are resolved against the folder of that file, so a config works from any directory;
+``briefing init`` writes paths that put ``outputs/`` and ``briefing.db`` in the folder it ran in.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tomllib
@@ -20,6 +23,14 @@ from .errors import ConfigError
 from .models import KINDS, SEPARATE_KINDS, Feed
 
 DEFAULT_CONFIG = Path("configs/default.toml")
+USER_CONFIG_NAME = "config.toml"
+
+
+def user_config_path() -> Path:
+    """The user-level config: ``$XDG_CONFIG_HOME/briefing/config.toml``, else ``~/.config/briefing/config.toml``."""
+    base = os.environ.get("XDG_CONFIG_HOME")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
+    return root / "briefing" / USER_CONFIG_NAME
 
 
 class _Section(BaseModel):
@@ -34,6 +45,20 @@ class FeedConfig(_Section):
     """Who publishes this feed (e.g. "WSJ"): feeds of one publisher count as one source. Default: the
     registrable domain of the feed's site (wsj.com), else of its item links, else of the feed URL."""
 
+    topics: list[str] = []
+    """Sections this feed's stories go in ("world", "markets"); a briefing with topics opens with "Top stories"
+    across them, then one section per topic."""
+    weight: float = Field(default=1.0, ge=0, le=10)
+    """How much this feed's stories count in the order: 2 lifts them, 0.5 lowers them (1: as ranked)."""
+
+    @field_validator("topics")
+    @classmethod
+    def _topic_names(cls, value: list[str]) -> list[str]:
+        names = [" ".join(topic.split()) for topic in value]
+        if any(not name for name in names):
+            raise ValueError("a topic must not be empty")
+        return list(dict.fromkeys(names))
+
     @field_validator("publisher")
     @classmethod
     def _publisher_name(cls, value: str | None) -> str | None:
@@ -47,6 +72,10 @@ class BriefingConfig(_Section):
     day_ends_at: str = "06:00"
     """The briefing dated D covers the 24 hours ending at this local time on D ("24:00" = the calendar day)."""
     max_stories: int = Field(default=25, ge=1)
+    top_stories: int = Field(default=5, ge=0)
+    """With feed topics: how many of the day's leading stories open the briefing as "Top stories", across topics."""
+    per_topic: int = Field(default=8, ge=1)
+    """With feed topics: the most stories in each topic's section after "Top stories"."""
     backfill_days: float = Field(default=2, ge=0)
     """An article older than this (by its date) when first seen is history, not news: a first run, a feed
     added later. Applies to the daily briefing (articles are eligible by arrival, docs/design-notes.md)."""
@@ -83,6 +112,16 @@ class BriefingConfig(_Section):
 class OutputConfig(_Section):
     dir: Path = Path("outputs")
     formats: list[Literal["md", "html", "json"]] = ["md", "html", "json"]
+    base_url: str | None = None
+    """Where the output folder is published (https://example.com/briefings/): the Atom feed's links are made
+    absolute against it, so they work wherever the feed is read."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute_http(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"expected an absolute http(s) URL such as https://example.com/briefings/, got {value!r}")
+        return value
 
 
 class StoreConfig(_Section):
@@ -207,13 +246,30 @@ class EmailConfig(_Section):
     """Name of the environment variable that holds the SMTP password (never the password itself)."""
     sender: str = Field(min_length=3)
     to: list[str] = Field(min_length=1)
-    subject: str = "{title} — {date:%A, %d %B %Y}"
+    subject: str = "{title}, {date:%a %d %b}: {headline} · {stories}"
+    """Fields: ``title``, ``date``, ``headline`` (the lead story's), ``count`` and ``stories`` ("12 stories")."""
     timeout: float = Field(default=30.0, gt=0)
     retries: int = Field(default=3, ge=0)
     retry_delay: float = Field(default=5.0, ge=0)
     """Seconds before the first retry within a run; doubled for each further one."""
     ca_file: Path | None = None
     """PEM file of CA certificates to trust for STARTTLS/SSL (default: the system's); relative to the config."""
+    send_empty: bool = False
+    """Mail a briefing with no stories too (by default an empty day is written, not mailed)."""
+
+
+class FiltersConfig(_Section):
+    mute: list[str] = []
+    """Words or phrases (any case) that drop a story when its headline or summary holds one: ["cricket", "royal
+    family"]. Matched as whole words."""
+
+    @field_validator("mute")
+    @classmethod
+    def _mute_words(cls, value: list[str]) -> list[str]:
+        words = [" ".join(word.split()) for word in value]
+        if any(not word for word in words):
+            raise ValueError("a mute word must not be empty")
+        return words
 
 
 class DeliveryConfig(_Section):
@@ -232,6 +288,7 @@ class Config(_Section):
     rank: RankConfig = RankConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    filters: FiltersConfig = FiltersConfig()
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -247,7 +304,8 @@ class Config(_Section):
     def resolve(self, path: Path | str) -> Path:
         """A path from the config, resolved against the config file's folder."""
         path = Path(path).expanduser()
-        return path if path.is_absolute() else self.base_dir / path
+        # normpath: "configs/../outputs" is shown and used as "outputs".
+        return Path(os.path.normpath(path if path.is_absolute() else self.base_dir / path))
 
     @property
     def store_path(self) -> Path:
@@ -272,13 +330,67 @@ class Config(_Section):
         return str(self.resolve(url))
 
 
+def starter_config(path: Path, home: Path | None = None, timezone: str | None = None) -> str:
+    """The commented starter config for a file at ``path``: the bundled template with this machine's
+    timezone, and the output folder and store put in ``home`` (default: the working folder) as
+    ``home/outputs`` and ``home/briefing.db``, written relative to ``path``'s folder when near it."""
+    from importlib.resources import files
+
+    text = files("briefing").joinpath("data/starter.toml").read_text(encoding="utf-8")
+    folder = Path(os.path.abspath(path)).parent
+    home = Path(os.path.abspath(home or Path.cwd()))
+    relative = os.path.relpath(home, folder)
+    base = home if relative.startswith(os.pardir + os.sep + os.pardir) else Path(relative)
+
+    def place(name: str) -> str:
+        return _toml_string((base / name).as_posix() if base != Path(".") else name)
+
+    zone = timezone or system_timezone()
+    text = re.sub(r'^timezone = "UTC" *', lambda m: f"timezone = {_toml_string(zone)}  ", text, count=1, flags=re.M)
+    text = re.sub(r'^dir = "outputs" *', lambda m: f"dir = {place('outputs')}  ", text, count=1, flags=re.M)
+    return re.sub(r'^path = "briefing.db" *', lambda m: f"path = {place('briefing.db')}  ", text, count=1,
+                  flags=re.M)
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def system_timezone() -> str:
+    """The IANA name of this machine's timezone (``$TZ``, ``/etc/timezone``, the ``/etc/localtime`` link),
+    or "UTC" when none of them names one."""
+    candidates = [os.environ.get("TZ", "").removeprefix(":")]
+    with contextlib.suppress(OSError, UnicodeError):
+        candidates.append(Path("/etc/timezone").read_text(encoding="utf-8").strip())
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "/zoneinfo/" in target:
+            candidates.append(target.split("/zoneinfo/", 1)[1])
+    except OSError:
+        pass
+    for name in candidates:
+        if not name or name.startswith("/") or ".." in name:
+            continue
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            continue
+        return "UTC" if name in ("Etc/UTC", "Etc/Universal", "UCT", "Universal", "Zulu", "Etc/Zulu") else name
+    return "UTC"
+
+
 def find_config_path(explicit: Path | None = None) -> Path:
-    """The config file to use: the flag, then $BRIEFING_CONFIG, then ./configs/default.toml."""
+    """The config file to use: the flag, then $BRIEFING_CONFIG, then ./configs/default.toml, then the
+    user-level config (``user_config_path``); ./configs/default.toml when none of them exists."""
     if explicit is not None:
         return explicit
     env = os.environ.get("BRIEFING_CONFIG")
     if env:
         return Path(env)
+    if not DEFAULT_CONFIG.exists():
+        user = user_config_path()
+        if user.is_file():
+            return user
     return DEFAULT_CONFIG
 
 
@@ -289,11 +401,16 @@ def load_config(path: Path | None = None) -> Config:
         ConfigError: the file is missing, not TOML, or has an unknown key or a wrong value;
             the message names the file and the key.
     """
+    discovered = path is None and not os.environ.get("BRIEFING_CONFIG")
     path = find_config_path(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (create one with `briefing init {path}`)") from None
+        if discovered:
+            raise ConfigError(f"{path}: config file not found, nor {user_config_path()} "
+                              "(create one with `briefing init`, or pass --config FILE)") from None
+        raise ConfigError(f"{path}: config file not found "
+                          f"(create one with `briefing init --config {path}`)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
     try:
@@ -316,18 +433,22 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
 
 
 def _one_line(exc: ValidationError, source: Path | None) -> str:
-    error = exc.errors()[0]
-    key = ".".join(str(p) if str(p).isidentifier() or isinstance(p, int) else repr(p) for p in error["loc"])
-    key = key or "(top level)"
+    """Every problem once, on one line: ``file: key: message; key: message``."""
     where = f"{source}: " if source else ""
+    problems = list(dict.fromkeys(_problem(error) for error in exc.errors()))
+    return where + "; ".join(problems)
+
+
+def _problem(error: Any) -> str:
+    key = ".".join(str(p) if str(p).isidentifier() or isinstance(p, int) else repr(p) for p in error["loc"])
+    key = " ".join(key.split()) or "(top level)"
     if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    elif error["type"] == "missing":
-        message = "required key is missing"
-    else:
-        message = error["msg"]
-        if "input" in error and not isinstance(error["input"], dict | list):
-            message += f" (got {error['input']!r})"
-    more = len(exc.errors()) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"{where}{key}: {message}{suffix}"
+        return f"{key}: unknown key"
+    if error["type"] == "missing":
+        return f"{key}: required key is missing"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if "input" in error and not isinstance(error["input"], dict | list):
+        shown = repr(error["input"])
+        if shown not in message:  # a validator that already quotes the value says it once
+            message += f" (got {shown})"
+    return f"{key}: {message}"

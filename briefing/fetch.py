@@ -40,7 +40,7 @@ from .extract import clean_title, html_to_text, truncate_text
 from .jsonfeed import InvalidJsonFeed, is_json_feed, read_json_feed
 from .kinds import kind_of
 from .models import Entry, Feed, FetchResult
-from .publishers import publisher_for
+from .publishers import publisher_for, site_name
 
 __all__ = ["fetch_feeds", "fetch_pages", "map_exceptions", "parse_feed"]
 
@@ -210,10 +210,10 @@ def parse_feed(
             return dataclasses.replace(result, error="not a feed (no RSS, Atom or RDF document found)")
         return dataclasses.replace(result, error="feed has no entries")
 
-    outlet = _outlet(feed, feed_title)
     site_link = feed_info.get("link")
     base_url = _base_url(feed, site_link, response_headers.get("content-location"))
     site = _entry_url(site_link, base_url)
+    outlet = _outlet(feed, feed_title, site)
     entries: list[Entry] = []
     skipped = 0
     for item in items:
@@ -727,11 +727,13 @@ def _published(item: Mapping[str, Any]) -> datetime | None:
     return None
 
 
-def _outlet(feed: Feed, feed_title: str | None) -> str:
+def _outlet(feed: Feed, feed_title: str | None, site: str | None = None) -> str:
+    """The name readers see: the config's, else the site's (``publishers.site_name``), never a channel title."""
     if feed.name:
         return feed.name
-    if feed_title:
-        return feed_title
+    name = site_name(feed_title, site or feed.url)
+    if name:
+        return name
     try:
         parts = urlsplit(feed.url)
         host = parts.hostname

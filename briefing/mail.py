@@ -77,17 +77,19 @@ class EmailReport:
         return [r.recipient for r in self.results if r.status == status]
 
 
-def format_subject(template: str, *, title: str, day: date) -> str:
-    """The subject line from ``delivery.email.subject`` (fields: ``title``, ``date``).
+def format_subject(template: str, *, title: str, day: date, headline: str = "", count: int = 0) -> str:
+    """The subject line from ``delivery.email.subject`` (fields: ``title``, ``date``, ``headline``: the lead
+    story's, ``count``: the stories, ``stories``: "12 stories").
 
     Raises:
         ConfigError: the template names another field or has a bad format spec.
     """
     try:
-        subject = template.format(title=title, date=day)
+        subject = template.format(title=title, date=day, headline=headline or "no new stories", count=count,
+                                  stories=f"{count} {'story' if count == 1 else 'stories'}")
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise ConfigError(f"delivery.email.subject: cannot format {template!r}: {exc} "
-                          "(available fields: {title}, {date})") from None
+                          "(available fields: {title}, {date}, {headline}, {count}, {stories})") from None
     return " ".join(subject.split())
 
 
@@ -193,6 +195,8 @@ def deliver_email(
     title: str,
     text: str,
     html: str,
+    headline: str = "",
+    count: int = 0,
     resend: bool = False,
     ca_file: Path | None = None,
     sleep: Callable[[float], None] = time.sleep,
@@ -209,6 +213,8 @@ def deliver_email(
         config: the ``delivery.email`` section.
         store: where deliveries are recorded.
         title: the briefing's title, for the subject.
+        headline: the lead story's headline, for the subject.
+        count: how many stories the briefing has, for the subject.
         text: the text/plain part (the Markdown briefing).
         html: the text/html part (the HTML briefing).
         resend: send also to recipients who already have this date's briefing.
@@ -254,7 +260,7 @@ def deliver_email(
         for recipient in pending:
             attempts[recipient] += 1
         try:
-            subject = format_subject(config.subject, title=title, day=day)
+            subject = format_subject(config.subject, title=title, day=day, headline=headline, count=count)
             password = smtp_password(config)
         except (ConfigError, DeliveryError) as exc:
             # A configuration problem: waiting will not fix it.

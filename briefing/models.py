@@ -181,6 +181,7 @@ class RankedStory:
     reasons: tuple[str, ...]
     summary: str
     matched_title: str | None = None
+    topics: tuple[str, ...] = ()  # the sections it belongs in (its feeds' ``topics``), in the config's order
 
 
 @dataclass(frozen=True)
@@ -203,3 +204,6 @@ class Briefing:
     failed_feeds: tuple[FeedFailure, ...] = ()
     stats: dict[str, float | int] = field(default_factory=dict)
     separate_kinds: tuple[str, ...] = SEPARATE_KINDS  # kinds of piece shown in their own section, after the news
+    timezone: str = "UTC"  # the reader's IANA timezone: times are shown in it
+    top_stories: int = 0  # with topics: the leading stories shown as "Top stories" before the topic sections
+    topics: tuple[str, ...] = ()  # the configured topics, in order: one section each after "Top stories"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from .arrange import arrange
 from .cluster import cluster_articles
 from .config import Config
 from .eligibility import Selection, choose_rule, late_reason, select_articles, update_reason
@@ -115,6 +116,17 @@ def history_item(article: Article, vector: np.ndarray) -> HistoryItem:
     lead = " ".join(article.text.split()[:50])
     return HistoryItem(article_id=article.id, title=article.title, published=article.published, vector=vector,
                        terms=key_terms(lead, title=article.title), words=content_words(f"{article.title} {lead}"))
+
+
+STORE_STATS = ("stored", "newest_published", "fetched")
+"""Briefing stats taken at run time (kept in the run's record, so ``regenerate`` writes the same)."""
+
+
+def with_store_stats(briefing: Briefing, stats: dict[str, int], timezone: str = "UTC") -> Briefing:
+    """``briefing`` with ``stats`` added to its stats, shown in the reader's ``timezone``."""
+    import dataclasses
+
+    return dataclasses.replace(briefing, stats={**briefing.stats, **stats}, timezone=timezone)
 
 
 def _key(text: str) -> str:
@@ -317,15 +329,17 @@ class Pipeline:
 
     def run(self, day: date | None = None, *, fetch: bool = True, now: datetime | None = None,
             transport: object | None = None, out_dir: Path | None = None, stem: str | None = None,
-            email: bool = True, resend: bool = False) -> RunResult:
+            email: bool = True, resend: bool = False, force: bool = False) -> RunResult:
         """Fetch (optionally), build and write the briefing for ``day`` (default: today).
 
         After the files: the folder's archive is rebuilt, the briefing is emailed when
         ``delivery.email`` is configured and ``email`` is true (never twice per recipient
-        and date unless ``resend``), and items older than ``store.keep_days`` are pruned.
-        Failures of those steps are reported in ``RunResult`` and do not fail the run.
+        and date unless ``resend``; an empty briefing only with ``send_empty``), and items older
+        than ``store.keep_days`` are pruned. Failures of those steps are reported in ``RunResult``
+        and do not fail the run. Unless ``force``, a briefing built from fewer articles than the
+        file already there is written beside it (``deliver.guard_rebuild``), not over it, and not mailed.
         """
-        from .deliver import write_briefing
+        from .deliver import guard_rebuild, write_briefing
 
         now = now or datetime.now(UTC)
         day = day or today(self.config, now)
@@ -346,35 +360,62 @@ class Pipeline:
             self.store.record_view(run_id, rule=rule, as_of=now, horizon=horizon)
             briefing, listings = self._build(day, generated_at=now, failures=failures, rule=rule, horizon=horizon,
                                              run_id=run_id)
+            briefing = arrange(with_store_stats(briefing, self._store_stats(counts if fetch else None),
+                                                self.config.briefing.timezone), self.config)
             timings["build"] = clock.perf_counter() - started - timings.get("fetch", 0.0)
             self._checkpoint("rank")
             self.progress.stage("write", None)
+            guarded = None
+            if not force:
+                stem, guarded = guard_rebuild(briefing, out_dir or self.config.output_dir, stem)
             paths = write_briefing(briefing, out_dir or self.config.output_dir, self.config.output.formats,
                                    title=self.config.briefing.title, stem=stem)
-            self.store.record_listings(run_id, day, listings)
-            status = "ok"
+            if guarded:  # written beside the day's briefing: not the day's briefing, nothing taken by it
+                status = "beside"
+            else:
+                self.store.record_listings(run_id, day, listings)
+                status = "ok"
         except Interrupted:
             status = "interrupted"
             raise
         finally:
             timings["total"] = clock.perf_counter() - started
             stats = {**counts, **{f"seconds_{k}": round(v, 3) for k, v in timings.items()}}
-            if status == "ok":
+            if status in ("ok", "beside"):
                 stats.update({"articles": briefing.stats["articles"], "stories": briefing.stats["stories"],
-                              "generated_at": briefing.generated_at.isoformat()})
+                              "generated_at": briefing.generated_at.isoformat(),
+                              **{k: briefing.stats[k] for k in STORE_STATS if k in briefing.stats}})
             self.store.finish_run(run_id, datetime.now(UTC), status, stats,
                                   [{"feed": f.feed, "reason": f.reason} for f in failures])
         result = RunResult(briefing=briefing, paths=paths, run_id=run_id, timings=timings, fetched=counts)
+        if guarded:
+            result.warnings.append(guarded)
         target = out_dir or self.config.output_dir
         if stem is None or stem == day.isoformat():
             result.warnings += self.archive(target)
-        result.email = self.send_email(briefing, run_id, send=email, resend=resend)
+        mail = self.config.delivery.email
+        send = email and not guarded and (bool(briefing.stories) or (mail is not None and mail.send_empty))
+        if email and not guarded and not send and mail is not None and mail.enabled:
+            result.warnings.append("note: the briefing is empty, so it was not emailed "
+                                   "(delivery.email.send_empty = true mails empty days too)")
+        result.email = self.send_email(briefing, run_id, send=send, resend=resend)
         if result.email is not None:
             from .mail import report_lines
 
             result.warnings += [line for line in report_lines(result.email) if line.startswith("warning:")]
         self.prune(day, now)
         return result
+
+    def _store_stats(self, counts: dict[str, int] | None) -> dict[str, int]:
+        """What an empty briefing explains itself with: items stored, the newest's publication time, and
+        (when this run fetched) the items the feeds gave."""
+        newest = self.store.newest_published()
+        stats = {"stored": self.store.count_items()}
+        if newest is not None:
+            stats["newest_published"] = int(newest.timestamp())
+        if counts is not None:
+            stats["fetched"] = counts.get("entries", 0)
+        return stats
 
     def rule_for(self, day: date, now: datetime) -> str:
         """How the run for ``day`` at ``now`` chooses articles (``briefing.eligibility.choose_rule``)."""
@@ -390,7 +431,7 @@ class Pipeline:
         if "json" not in self.config.output.formats:
             return []
         try:
-            write_archive(out_dir, title=self.config.briefing.title)
+            write_archive(out_dir, title=self.config.briefing.title, base_url=self.config.output.base_url)
         except RenderError as exc:
             return [f"warning: archive not updated: {exc}"]
         return []
@@ -403,7 +444,7 @@ class Pipeline:
         "skipped") when ``send`` is false.
         """
         from .mail import EmailReport, deliver_email
-        from .render import render_html, render_markdown
+        from .render import lead_headline, render_html, render_markdown
 
         settings = self.config.delivery.email
         if settings is None or not settings.enabled:
@@ -414,6 +455,7 @@ class Pipeline:
             report = deliver_email(
                 briefing.date, settings, self.store, title=title, resend=resend,
                 text=render_markdown(briefing, title=title), html=render_html(briefing, title=title),
+                headline=lead_headline(briefing) or "", count=sum(r.status != "repeat" for r in briefing.stories),
                 ca_file=self.config.resolve(settings.ca_file) if settings.ca_file else None,
             )
         else:
@@ -454,7 +496,7 @@ class Pipeline:
             RenderError: a target file exists and ``force`` is false, or writing failed.
             ConfigError: an unknown backend, or ``model`` for a backend that uses none.
         """
-        from .deliver import write_briefing
+        from .deliver import guard_rebuild, write_briefing
         from .render import FORMATS
 
         record = self.store.last_briefing_run(day)
@@ -469,14 +511,17 @@ class Pipeline:
         builder = self._variant(backend, model) if variant else self
         # Refreshed: the day's window by publication, as everything is known now (late arrivals and edits
         # included), less what the briefings before it listed.
+        kept = {k: record.stats[k] for k in STORE_STATS if k in record.stats}
+        zone = self.config.briefing.timezone
         briefing = builder.build(day, generated_at=generated_at, failures=failures,
                                  rule="publication" if refresh else rule,
                                  horizon=None if refresh else record.horizon, run_id=record.id)
+        briefing = arrange(with_store_stats(briefing, kept, zone), self.config)
         differences: list[str] = []
         if refresh:
             original = builder.build(day, generated_at=generated_at, failures=failures, rule=rule,
                                      horizon=record.horizon, run_id=record.id)
-            differences = story_differences(original, briefing)
+            differences = story_differences(arrange(with_store_stats(original, kept, zone), self.config), briefing)
 
         name = day.isoformat()
         if variant:
@@ -494,12 +539,18 @@ class Pipeline:
             for target in targets:
                 if target.exists():
                     raise RenderError(f"{target} exists; use --force to overwrite it")
+        guarded = None
+        if name == day.isoformat() and not force:
+            name, guarded = guard_rebuild(briefing, out_dir, name)
+            targets = [out_dir / f"{name}.{fmt}" for fmt in formats]
         before = {t: t.read_bytes() if t.is_file() else None for t in targets}
         self.progress.stage("write", None)
         paths = write_briefing(briefing, out_dir, formats, title=self.config.briefing.title, stem=name)
         result = RegenerateResult(briefing=briefing, paths=paths,
                                   changed=[p for p in paths if before.get(p) != p.read_bytes()],
                                   differences=differences)
+        if guarded:
+            result.warnings.append(guarded.replace("--force replaces", "regenerate --force replaces"))
         if name == day.isoformat():
             result.warnings += self.archive(out_dir)
         return result

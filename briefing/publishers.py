@@ -19,7 +19,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-__all__ = ["host_of", "publisher_for", "registrable_domain", "unwrap_url"]
+__all__ = ["host_of", "publisher_for", "registrable_domain", "site_name", "unwrap_url"]
 
 # Second-level labels that, under a two-letter country code, are a public suffix: co.uk, com.au,
 # or.jp, gob.mx, ac.il... (a heuristic that covers the common registries without the full list).
@@ -164,3 +164,46 @@ def publisher_for(
         if domain:
             return domain
     return name.strip()
+
+
+# Between a site's name and a section in a feed title: "WSJ.com: World News", "World | The Guardian",
+# "NYT > World News", "BBC News - World".
+_TITLE_PARTS = re.compile(r"\s+[|:>\-–—·»/]+\s+|:\s+")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def site_name(feed_title: str | None, site: str | None = None) -> str | None:
+    """The name of the site behind a feed, for readers: the part of the feed's title that names the site,
+    not its section or channel ("WSJ.com: World News" → "WSJ.com", "World news | The Guardian" → "The
+    Guardian"); the site's domain when no part of the title names it ("myFT following" → "ft.com").
+
+    Args:
+        feed_title: the feed's own title.
+        site: the feed's site link (or the feed's URL): its domain is what a part of the title must name.
+
+    Returns:
+        A name, or None when there is neither a title nor an http(s) site.
+    """
+    title = " ".join((feed_title or "").split())
+    host = host_of(site)
+    domain = registrable_domain(host) if host else None
+    parts = [part.strip() for part in _TITLE_PARTS.split(title) if part.strip()] if title else []
+    if not domain:
+        return parts[0] if parts else None
+    label = domain.split(".")[0]
+    for part in parts:
+        if _names(part, label):
+            return part
+    return domain
+
+
+def _names(part: str, label: str) -> bool:
+    """Whether a title part names the site whose domain starts with ``label`` (wsj, theguardian, nytimes)."""
+    words = _WORD.findall(part.lower())
+    if not words:
+        return False
+    joined = "".join(words)
+    initials = "".join(word[0] for word in words if word != "the")
+    return (label in words or joined.startswith(label) or (len(label) >= 4 and label in joined)
+            or any(len(word) >= 3 and label.startswith(word) for word in words)
+            or (len(initials) >= 2 and label.startswith(initials)))

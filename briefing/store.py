@@ -782,6 +782,11 @@ class Store:
     def count_items(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM items").fetchone()[0])
 
+    def newest_published(self) -> datetime | None:
+        """When the newest stored item was published (None for an empty store): what an empty briefing cites."""
+        value = self._db.execute("SELECT max(published) FROM items").fetchone()[0]
+        return datetime.fromisoformat(value) if value else None
+
     def prune(self, before: datetime, *, backfill_days: float = 0) -> int:
         """Delete items published before ``before`` (with their revisions, copies and listings) and summaries
         no revision needs; returns items deleted.

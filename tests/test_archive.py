@@ -146,3 +146,56 @@ def test_empty_folder_still_gives_a_valid_feed(tmp_path: Path) -> None:
 def test_unwritable_folder_is_a_render_error(tmp_path: Path) -> None:
     with pytest.raises(RenderError, match="could not write"):
         write_archive(tmp_path / "missing")
+
+
+def test_empty_days_stay_off_the_top_and_out_of_the_feed(outputs: Path) -> None:
+    write_briefing(briefing_for(date(2026, 11, 27)), outputs)
+    write_archive(outputs)
+    index = (outputs / "index.md").read_text(encoding="utf-8")
+    lines = [line for line in index.splitlines() if line.startswith("- ")]
+    assert lines[0].startswith("- **2026-11-26**")
+    assert "2026-11-27" not in "\n".join(lines)
+    assert index.rstrip().endswith("Days without stories: [2026-11-27](2026-11-27.html)")
+    html = (outputs / "index.html").read_text(encoding="utf-8")
+    assert html.index("2026-11-26") < html.index("2026-11-27")
+    assert 'Days without stories: <a href="2026-11-27.html">2026-11-27</a>' in html
+    feed = feedparser.parse((outputs / ATOM_NAME).read_bytes())
+    assert [e.title[:10] for e in feed.entries] == ["2026-11-26", "2026-11-25", "2026-11-24"]
+
+
+def test_a_rebuild_with_fewer_articles_is_written_beside(outputs: Path) -> None:
+    from briefing.deliver import guard_rebuild
+
+    day = DAYS[0]
+    before = (outputs / f"{day}.md").read_bytes()
+    stem, warning = guard_rebuild(briefing_for(day), outputs)
+    assert stem == f"{day}.rebuilt"
+    assert warning is not None and "it has 3 stories from 3 articles, this rebuild found 0" in warning
+    assert "--force" in warning
+    assert guard_rebuild(briefing_for(day, ranked(1, "A"), ranked(2, "B"), ranked(3, "C")), outputs) == (
+        day.isoformat(), None)
+    assert guard_rebuild(briefing_for(date(2020, 1, 1)), outputs) == ("2020-01-01", None)  # nothing there yet
+    assert (outputs / f"{day}.md").read_bytes() == before
+
+
+def test_atom_links_are_absolute_with_a_base_url(outputs: Path) -> None:
+    write_archive(outputs, base_url="https://me.example/briefings")
+    feed = feedparser.parse((outputs / ATOM_NAME).read_bytes())
+    assert feed.entries[0].link == "https://me.example/briefings/2026-11-26.html"
+    assert 'href="https://me.example/briefings/briefings.atom"' in (outputs / ATOM_NAME).read_text(encoding="utf-8")
+    assert "https://me.example/briefings/2026-11-26.html" in feed.entries[0].content[0].value
+
+
+def test_base_url_must_be_absolute() -> None:
+    from briefing.config import parse_config
+    from briefing.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"output\.base_url: expected an absolute http"):
+        parse_config({"output": {"base_url": "briefings/"}})
+
+
+def test_section_labels_are_not_part_of_archive_headlines(tmp_path: Path) -> None:
+    write_briefing(briefing_for(date(2026, 11, 26), ranked(1, "Opinion | Why the border matters")), tmp_path)
+    write_archive(tmp_path)
+    assert "Why the border matters" in (tmp_path / "index.md").read_text(encoding="utf-8")
+    assert "Opinion |" not in (tmp_path / "index.html").read_text(encoding="utf-8")

@@ -15,7 +15,8 @@ runner = CliRunner()
 
 COMMANDS = [["run"], ["init"], ["history"], ["schedule"], ["regenerate"], ["feeds"], ["feeds", "list"],
             ["feeds", "add"], ["feeds", "remove"],
-            ["feeds", "import-opml"], ["feeds", "export-opml"], ["feeds", "check"]]
+            ["feeds", "import-opml"], ["feeds", "export-opml"], ["feeds", "check"], ["search"], ["show"], ["open"],
+            ["serve"]]
 
 
 def briefing_cmd(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -58,8 +59,10 @@ def test_init_writes_a_valid_commented_config_and_refuses_to_overwrite(tmp_path:
 
 def test_feeds_add_list_export_remove(tmp_path: Path) -> None:
     runner.invoke(app, ["init"])
-    assert runner.invoke(app, ["feeds", "add", "https://example.com/a.xml", "--name", "A & B"]).exit_code == 0
-    assert "already configured" in runner.invoke(app, ["feeds", "add", "https://example.com/a.xml"]).output
+    added = runner.invoke(app, ["feeds", "add", "https://example.com/a.xml", "--name", "A & B", "--no-check"])
+    assert added.exit_code == 0
+    again = runner.invoke(app, ["feeds", "add", "https://example.com/a.xml", "--no-check"])
+    assert "already configured" in again.output
     listed = runner.invoke(app, ["feeds", "list"]).output
     assert "https://example.com/a.xml" in listed and "never fetched" in listed
     exported = runner.invoke(app, ["feeds", "export-opml"]).output
@@ -109,14 +112,15 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path: Path, content: str, expecte
 def test_missing_config_file_says_how_to_make_one(tmp_path: Path) -> None:
     result = briefing_cmd("run", cwd=tmp_path)
     assert result.returncode == 2
-    assert "configs/default.toml: config file not found (create one with `briefing init" in result.stderr
+    assert "configs/default.toml: config file not found, nor " in result.stderr
+    assert "xdg-config/briefing/config.toml (create one with `briefing init`, or pass --config FILE)" in result.stderr
 
 
 def test_bad_date_is_a_usage_error(tmp_path: Path) -> None:
     Path("c.toml").write_text("")
     result = briefing_cmd("run", "--config", "c.toml", "--date", "26/11/2026", cwd=tmp_path)
     assert result.returncode == 2
-    assert "--date: expected YYYY-MM-DD" in result.stderr
+    assert "--date: expected YYYY-MM-DD, today, yesterday or -N (days back), got '26/11/2026'" in result.stderr
 
 
 def test_run_with_no_feeds_writes_an_empty_briefing_offline(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.config import Config, load_config, parse_config
+from briefing.config import Config, find_config_path, load_config, parse_config, user_config_path
 from briefing.errors import BriefingError, ConfigError
 from briefing.models import Feed
 
@@ -117,10 +117,19 @@ def test_wrong_value_names_key_and_value(tmp_path: Path, body: str, key: str, sh
     assert shown in message
 
 
-def test_several_problems_report_the_first_and_count_the_rest(tmp_path: Path) -> None:
+def test_several_problems_are_all_named_on_one_line(tmp_path: Path) -> None:
     message = config_error(write(tmp_path / "c.toml", "[fetch]\ntimeout = -1\nretries = -1\nbogus = 1\n"))
-    assert "fetch.timeout" in message
-    assert message.endswith("(and 2 more problems)")
+    assert "fetch.timeout: " in message
+    assert "; fetch.retries: " in message
+    assert "; fetch.bogus: unknown key" in message
+
+
+def test_each_problem_shows_the_bad_value_once(tmp_path: Path) -> None:
+    message = config_error(write(tmp_path / "c.toml", '[briefing]\nday_ends_at = "6am"\ntimezone = "Mars"\n'))
+    assert message.count("'6am'") == 1
+    assert message.count("'Mars'") == 1
+    assert "Value error" not in message
+    assert "briefing.day_ends_at: expected HH:MM" in message and "briefing.timezone: unknown IANA" in message
 
 
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "UTC ", "../etc/passwd", ""])
@@ -169,7 +178,7 @@ def test_message_is_one_line_even_for_odd_keys(tmp_path: Path) -> None:
 def test_missing_file_suggests_init(tmp_path: Path) -> None:
     message = config_error(tmp_path / "nowhere" / "c.toml")
     assert "not found" in message
-    assert f"briefing init {tmp_path / 'nowhere' / 'c.toml'}" in message
+    assert f"briefing init --config {tmp_path / 'nowhere' / 'c.toml'}" in message
 
 
 def test_folder_instead_of_file(tmp_path: Path) -> None:
@@ -201,6 +210,28 @@ def test_default_location_is_configs_default_toml_in_the_working_folder(tmp_path
         load_config()
     write(tmp_path / "configs" / "default.toml", '[briefing]\ntitle = "Here"\n')
     assert load_config().briefing.title == "Here"
+
+
+def test_user_level_config_comes_after_the_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    xdg = tmp_path / "xdg"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(xdg))
+    with pytest.raises(ConfigError, match=r"default\.toml: config file not found, nor .*xdg/briefing/config\.toml"):
+        load_config()
+    write(xdg / "briefing" / "config.toml", '[briefing]\ntitle = "User"\n')
+    assert find_config_path() == xdg / "briefing" / "config.toml"
+    assert load_config().briefing.title == "User"
+    write(tmp_path / "configs" / "default.toml", '[briefing]\ntitle = "Here"\n')
+    assert load_config().briefing.title == "Here"
+    monkeypatch.setenv("BRIEFING_CONFIG", str(xdg / "briefing" / "config.toml"))
+    assert load_config().briefing.title == "User"
+
+
+def test_user_level_config_without_xdg_is_under_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert user_config_path() == tmp_path / "home" / ".config" / "briefing" / "config.toml"
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/ignored")  # the XDG spec: relative values are ignored
+    assert user_config_path() == tmp_path / "home" / ".config" / "briefing" / "config.toml"
 
 
 def test_env_var_points_at_the_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -251,7 +282,7 @@ url = "file:///srv/feeds/a.xml"
     folder = (tmp_path / "project" / "conf").resolve()
     assert config.base_dir == folder
     assert config.store_path == folder / "data" / "briefing.db"
-    assert config.output_dir == folder / ".." / "out"
+    assert config.output_dir == folder.parent / "out"  # shown and used without "conf/.."
     assert [f.url for f in config.feed_records()] == [
         str(folder / "feeds" / "local.xml"),
         "https://example.com/rss?x=1",

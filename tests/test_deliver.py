@@ -119,7 +119,7 @@ def test_write_briefing_writes_all_formats(tmp_path: Path) -> None:
     assert paths == [out / "2026-11-26.md", out / "2026-11-26.html", out / "2026-11-26.json"]
     assert listing(out) == ["2026-11-26.html", "2026-11-26.json", "2026-11-26.md"]
     assert paths[0].read_text(encoding="utf-8") == render_markdown(b)
-    assert paths[1].read_text(encoding="utf-8") == render_html(b)
+    assert paths[1].read_text(encoding="utf-8") == render_html(b, page=True)  # with previous/next day links
     assert paths[2].read_text(encoding="utf-8") == render_json(b)
     assert json.loads(paths[2].read_bytes())["stories"][0]["title"] == "Kraków opens first tram line"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import ipaddress
+import re
 import shutil
 import socket
 import ssl
@@ -181,7 +182,8 @@ def mail_config(port: int, **options: Any) -> EmailConfig:
 
 
 def deliver(config: EmailConfig, store: Store, **options: Any) -> Any:
-    return deliver_email(DAY, config, store, title="Morning brief", text=TEXT, html=HTML, **options)
+    return deliver_email(DAY, config, store, title="Morning brief", text=TEXT, html=HTML,
+                         headline="Troops cross the border", count=3, **options)
 
 
 @pytest.fixture
@@ -201,6 +203,13 @@ def parts(message: Message) -> dict[str, str]:
             text = payload.decode(part.get_content_charset() or "ascii")
             found[part.get_content_type()] = text.replace("\r\n", "\n")
     return found
+
+
+def test_default_subject_carries_the_lead_headline_and_count() -> None:
+    subject = format_subject(EmailConfig(sender=SENDER, to=[ANN]).subject, title="Morning brief", day=DAY,
+                             headline="Valdoria sends troops to the front", count=12)
+    assert subject == "Morning brief, Tue 24 Nov: Valdoria sends troops to the front · 12 stories"
+    assert format_subject("{headline} ({stories})", title="x", day=DAY, count=1) == "no new stories (1 story)"
 
 
 def test_subject_template_gets_title_and_date() -> None:
@@ -229,7 +238,7 @@ def test_plain_delivery_one_message_per_recipient(smtp_server: ServerFactory, st
     for message, to in zip(inbox.messages, (ANN, BOB), strict=True):
         assert message["From"] == SENDER
         assert message["To"] == to
-        assert message["Subject"] == "Morning brief — Tuesday, 24 November 2026"
+        assert message["Subject"] == "Morning brief, Tue 24 Nov: Troops cross the border · 3 stories"
         assert parts(message) == {"text/plain": TEXT, "text/html": HTML}
     records = store.deliveries(DAY)
     assert {r: (rec.status, rec.attempts, rec.sent_at is not None) for r, rec in records.items()} == {
@@ -428,7 +437,9 @@ def test_connection_refused_leaves_the_file_and_is_retried_next_run(smtp_server:
     [message] = inbox.messages
     assert message["Subject"] == "Demo briefing for 2026-11-24"
     assert parts(message)["text/plain"] == (config.output_dir / "2026-11-24.md").read_text(encoding="utf-8")
-    assert parts(message)["text/html"] == (config.output_dir / "2026-11-24.html").read_text(encoding="utf-8")
+    page = (config.output_dir / "2026-11-24.html").read_text(encoding="utf-8")
+    assert '<a href="2026-11-23.html" rel="prev">' in page  # the file links to its neighbours; the email cannot
+    assert parts(message)["text/html"] == re.sub(r"<nav>.*?</nav>\n", "", page, flags=re.S)
     with Store(config.store_path) as db:
         record = db.deliveries(DAY)[ANN]
     assert (record.status, record.attempts, record.last_error) == ("sent", 4, None)
@@ -491,6 +502,61 @@ def test_no_email_configured_leaves_the_status_empty(tiny_model: Path, tmp_path:
     assert result.email is None
     assert runs(config)[0].email_status is None
 
+
+
+def test_an_empty_day_is_written_with_its_reason_and_not_mailed(smtp_server: ServerFactory, tiny_model: Path,
+                                                                tmp_path: Path) -> None:
+    port, inbox = smtp_server()
+    path = write_config(tmp_path, tiny_model, port)
+    config = load_config(path)
+    pipeline = Pipeline(config)
+    try:
+        result = pipeline.run(date(2026, 12, 1), now=datetime(2026, 12, 1, 6, 30, tzinfo=UTC))
+    finally:
+        pipeline.close()
+    assert result.briefing.stories == ()
+    assert inbox.received == []
+    assert result.email is not None and result.email.status == "skipped"
+    assert any("the briefing is empty, so it was not emailed" in w for w in result.warnings)
+    text = " ".join((config.output_dir / "2026-12-01.md").read_text(encoding="utf-8").split())
+    assert "No stories: nothing new for this briefing's window" in text
+    assert "The store holds" in text and "To brief that day: briefing run --date 2026-11-26" in text
+
+    path.write_text(path.read_text(encoding="utf-8").replace("retry_delay = 0", "retry_delay = 0\nsend_empty = true"),
+                    encoding="utf-8")
+    pipeline = Pipeline(load_config(path))
+    try:
+        again = pipeline.run(date(2026, 12, 1), fetch=False, now=datetime(2026, 12, 1, 7, tzinfo=UTC))
+    finally:
+        pipeline.close()
+    assert again.email is not None and again.email.status == "sent"
+    assert len(inbox.received) == 1
+
+
+def test_a_rebuild_that_lost_its_items_never_replaces_the_briefing(tiny_model: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from briefing.cli import app
+
+    path = write_config(tmp_path, tiny_model, free_port())
+    config = load_config(path)
+    first = run_day(config, email=False)
+    assert first.briefing.stories
+    original = (config.output_dir / "2026-11-24.md").read_bytes()
+    with sqlite3.connect(config.store_path) as db:  # as a prune would
+        db.execute("DELETE FROM items")
+    result = CliRunner().invoke(app, ["run", "--config", str(path), "--date", "2026-11-24", "--no-fetch",
+                                      "--no-email", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "warning: kept " in result.output and "this rebuild found 0" in result.output
+    assert (config.output_dir / "2026-11-24.md").read_bytes() == original
+    assert (config.output_dir / "2026-11-24.rebuilt.md").is_file()
+    forced = CliRunner().invoke(app, ["run", "--config", str(path), "--date", "2026-11-24", "--no-fetch",
+                                      "--no-email", "--quiet", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert (config.output_dir / "2026-11-24.md").read_bytes() != original
 
 
 # --- exactly once: one Message-ID per (date, recipient), the crash window ------------------------

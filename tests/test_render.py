@@ -284,7 +284,30 @@ def test_no_still_developing_section_without_repeats() -> None:
 def test_empty_briefing_says_so() -> None:
     text = render_markdown(make_briefing(()))
     assert "0 stories from 0 sources" in text
-    assert "No new stories or updates today." in text
+    flat = " ".join(text.split())
+    assert "No stories: nothing new for this briefing's window (2026-11-25 05:30 – 2026-11-26 05:30 UTC)." in flat
+    assert "This run did not fetch." in flat
+    assert all(len(line) <= 78 for line in text.splitlines() if not line.startswith(("#", "Summaries")))
+
+
+def test_empty_briefing_says_why_and_which_day_to_brief() -> None:
+    import dataclasses
+
+    from briefing.render import empty_explanation
+
+    b = make_briefing(())
+    newest = int(datetime(2025, 6, 2, 18, 30, tzinfo=UTC).timestamp())
+    b = dataclasses.replace(b, stats={**b.stats, "fetched": 42, "stored": 57, "newest_published": newest})
+    line = empty_explanation(b)
+    assert line is not None
+    assert "This run fetched 42 items. The store holds 57 items, the newest published 2025-06-02 18:30 UTC." in line
+    assert line.endswith("To brief that day: briefing run --date 2025-06-02")
+    assert "briefing run --date 2025-06-02" in render_html(b) and "42 items" in render_markdown(b)
+    berlin = dataclasses.replace(b, timezone="Europe/Berlin")
+    assert "(2026-11-25 06:30 – 2026-11-26 06:30 CET)" in (empty_explanation(berlin) or "")
+    nothing = dataclasses.replace(b, stats={**b.stats, "fetched": 0, "stored": 0})
+    assert "The feeds gave no items (see the failed feeds below); check them" in (empty_explanation(nothing) or "")
+    assert empty_explanation(make_briefing((ranked("A story", rank=1),))) is None
 
 
 def kinds_briefing(separate_kinds: tuple[str, ...] | None = None) -> Briefing:
@@ -308,18 +331,22 @@ def test_opinion_and_analysis_get_their_own_section_numbered_separately() -> Non
         "1. Troops cross the border",
         "2. Update: Rates held again",
         "3. Election results live",  # a live blog is news, by default
-        "1. Opinion | Why the border matters",
-        "2. How the rate cycle turned",
-        "3. Oaktree's Italian football foray",
+        "1. Why the border matters (opinion)",  # the section label is a quiet kind tag, not in the headline
+        "2. How the rate cycle turned (analysis)",
+        "3. Oaktree's Italian football foray (newsletter)",
     ]
-    assert "Opinion" not in section(text, "## Top stories")
+    assert "opinion" not in section(text, "## Top stories")
     # Repeats stay under "Still developing", whatever their kind.
     assert section(text, "## Still developing").strip() == "- Budget debate continues (1 source)"
     assert text.splitlines()[2] == (
         "7 stories from 1 source: 2 new, 1 update, 3 opinion and analysis pieces, 1 still developing."
     )
     html = render_html(kinds_briefing())
-    assert parse_html(html).h3 == [heading.replace("\\|", "|") for heading in md_headings(text, "h3")]
+    assert parse_html(html).h3 == [
+        "1. Troops cross the border", "2. Update: Rates held again", "3. Election results live",
+        "1. Why the border matters opinion", "2. How the rate cycle turned analysis",
+        "3. Oaktree's Italian football foray newsletter"]
+    assert '<span class="kind">opinion</span>' in html
     assert html.index("<h2>Top stories</h2>") < html.index("<h2>Opinion and analysis</h2>")
     assert html.index("<h2>Opinion and analysis</h2>") < html.index("<h2>Still developing</h2>")
 
@@ -331,7 +358,7 @@ def test_separate_kinds_is_configurable_and_empty_means_inline() -> None:
     assert "Opinion and analysis" not in render_html(kinds_briefing(()))
     only_opinion = render_markdown(kinds_briefing(("opinion",)))
     assert md_headings(section(only_opinion, "## Opinion and analysis"), "h3") == [
-        "1. Opinion | Why the border matters"
+        "1. Why the border matters (opinion)"
     ]
 
 
@@ -362,10 +389,12 @@ def test_two_sections_of_one_publisher_are_one_source_line() -> None:
     ft = Source("FT", "Ukraine strikes Russian bases", "https://www.ft.com/content/1", T0, "ft.xml", "ft.com")
     story = ranked("Ukraine's Stunning Assault", rank=1, sources=(world, economy, ft))
     text = render_markdown(make_briefing((story,)))
-    lines = [line for line in section(text, "## Top stories").splitlines() if line.startswith("- ")]
-    assert lines == [
-        f"- [WSJ.com: World News: Ukraine's Stunning Assault]({url}) · 2026-11-26 14:05",
-        "- [FT: Ukraine strikes Russian bases](https://www.ft.com/content/1) · 2026-11-26 14:05",
+    lines = [line for line in section(text, "## Top stories").splitlines() if line.startswith(("- ", "  <"))]
+    assert lines == [  # one line per link, naming the outlet; the headline only where it differs
+        "- WSJ.com: World News · 2026-11-26 14:05 UTC",
+        f"  <{url}>",
+        "- FT: Ukraine strikes Russian bases · 2026-11-26 14:05 UTC",
+        "  <https://www.ft.com/content/1>",
     ]
     assert text.splitlines()[2].startswith("1 story from 2 sources:")
     doc = json.loads(render_json(make_briefing((story,))))
@@ -378,16 +407,18 @@ def test_reasons_line_and_sources_list() -> None:
     text = render_markdown(make_briefing())
     first = section(text, "## Top stories").split("### 2.")[0]
     assert "The city opened its first line, Zürich-built trams included." in first
-    assert "*new: no similar story in 14 days · 'first' cue · 3 sources*" in first
-    assert "- [Reuters: Kraków opens first tram line](https://reuters.example/krakow) · 2026-11-26 14:05" in first
-    assert "- [Gazeta: Kraków otwiera linię](http://gazeta.example/k?a=1&b=2) · 2026-11-26 14:05" in first
+    assert "*'first' cue · 3 sources*" in first  # "new: no similar story" is every new story's: not said
+    assert ("- Reuters: Kraków opens first tram line · 2026-11-26 14:05 UTC\n"
+            "  <https://reuters.example/krakow>\n") in first
+    assert "- Gazeta: Kraków otwiera linię · 2026-11-26 14:05 UTC\n  <http://gazeta.example/k?a=1&b=2>\n" in first
     assert "- Blog: Trams!\n" in first  # no URL, no date: plain text
+    assert "](" not in text and "\\|" not in text
 
 
 def test_story_without_summary_or_reasons_has_no_empty_lines_for_them() -> None:
     text = render_markdown(make_briefing())
     minister = text.split("### 4. Update: Minister resigns\n")[1]
-    assert minister.startswith("\n*update: new entity 'Kursk'*\n\n- [AP: Minister resigns](https://ap.example/m)")
+    assert minister.startswith("\n*update: new entity 'Kursk'*\n\n- AP · 2026-11-26 14:05 UTC\n  <https://ap.example/m>\n")
 
 
 def test_footer_lists_failed_feeds_model_and_window() -> None:
@@ -429,7 +460,7 @@ def test_markdown_drops_unsafe_links() -> None:
     assert "javascript:" not in text
     assert "data:" not in text
     assert "file:" not in text
-    assert "- Evil: Click \\<b\\>me\\</b\\> · 2026-11-26 14:05" in text
+    assert "- Evil: Click \\<b>me\\</b> · 2026-11-26 14:05 UTC\n- Data: Data · 2026-11-26" in text
     assert all(h.startswith(("http://", "https://")) for h in md_hrefs(text))
 
 
@@ -456,7 +487,8 @@ def test_html_same_content_as_markdown() -> None:
         "4. Update: Minister resigns",
     ]
     html = render_html(make_briefing())
-    assert "<em>new: no similar story in 14 days · &#39;first&#39; cue · 3 sources</em>" in html
+    assert "<em>&#39;first&#39; cue · 3 sources</em>" in html
+    assert html.count('class="reasons"') == 3  # the storm's only reason is the default one: no line
     assert "<li>Budget debate continues (2 sources) — repeat: matches" in html
     assert "<li>https://bad.example/feed.xml: HTTP 503 Service Unavailable</li>" in html
 
@@ -473,10 +505,13 @@ def test_html_links_only_http() -> None:
     html = render_html(make_briefing())
     hrefs = parse_html(html).hrefs
     assert hrefs == [
+        "https://reuters.example/krakow",  # the headline links to the lead's own article
         "https://reuters.example/krakow",
         "http://gazeta.example/k?a=1&b=2",
         "https://reuters.example/strike",
+        "https://reuters.example/strike",
         "https://example.org/a",
+        "https://ap.example/m",
         "https://ap.example/m",
     ]
     assert 'href="http://gazeta.example/k?a=1&amp;b=2"' in html
@@ -486,7 +521,8 @@ def test_html_links_only_http() -> None:
 
 # --- JSON ------------------------------------------------------------------------------
 
-STORY_KEYS = {"rank", "title", "status", "kind", "score", "novelty", "reasons", "summary", "matched_title", "sources"}
+STORY_KEYS = {"rank", "title", "status", "kind", "score", "novelty", "reasons", "summary", "matched_title", "topics",
+              "sources"}
 SOURCE_KEYS = {"outlet", "publisher", "title", "url", "published"}
 KINDS = {"news", "opinion", "analysis", "live", "newsletter", "media"}
 
@@ -728,3 +764,12 @@ def test_property_markdown_heading_keeps_title_literally(title: str) -> None:
     visible = "".join(c for c in title if c.isspace() or unicodedata.category(c) != "Cc")
     shown = " ".join(visible.split())
     assert md_headings(text, "h3") == [f"1. {shown or '(untitled)'}"]
+
+
+def test_wrapped_lines_read_as_plain_text_yet_stay_literal_markdown() -> None:
+    summary = "x" * 77 + " - 10 % was expected; --date flags and +5 gains stay as written. # not a heading"
+    text = render_markdown(make_briefing((ranked("Prices rise", rank=1, summary=summary),)))
+    assert "\\--date" not in text and "\\+5" not in text
+    assert "\n\\- 10 % was expected; --date flags and +5 gains" in text  # wrapped to a line's start: escaped
+    assert "<li>10 %" not in _MD.render(text)  # escaped there: not a list item
+    assert "<h1>" in _MD.render(text) and _MD.render(text).count("<h1>") == 1
