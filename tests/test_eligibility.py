@@ -260,6 +260,14 @@ def test_stories_cut_for_space_are_counted_and_taken(world: tuple[Config, Path, 
     write_feed(feed, [STORM, BANK, TRADE])
     pipeline.run(D2, now=morning_after(D2))
     assert listed(config, D2) == [TRADE.title]  # the cut one is not carried over
+    [cut] = [title for title in (STORM.title, BANK.title) if title not in listed(config, D1)]
+    original = STORM if cut == STORM.title else BANK
+    revised = Item(original.guid, f"{original.title}, 12 hurt", f"{original.text} Twelve people were hurt, "
+                   "Geneva police said.", original.published)
+    write_feed(feed, [revised if item is original else item for item in (STORM, BANK, TRADE)])
+    pipeline.run(D3, now=morning_after(D3))
+    reasons = story(config, D3, revised.title)["reasons"]
+    assert any(reason.startswith("updated since cut for space on 24 Nov: new headline") for reason in reasons)
 
 
 def test_cli_regenerate_refresh_says_what_changed(tmp_path: Path, encoder: Encoder) -> None:
