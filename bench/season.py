@@ -28,7 +28,9 @@ Once per season (issue 10, "every article in exactly one briefing"):
   ``briefing.backfill_days`` then); ``listed_once`` / ``missed`` / ``listed_twice``: of those, listed in
   exactly one briefing, in none, in two or more with the same text (an article back as an update of
   itself, with a new revision, is ``returned_updated``). Targets: 0 missed, 0 twice, with
-  ``--max-stories`` large so that nothing is cut for space.
+  ``--max-stories`` large so that nothing is cut for space. ``listed_after_its_day``: first listed in a
+  briefing dated after the article's own (UTC) date, the late arrivals that the publication window lost;
+  ``listed_before_its_day``: dated ahead by its feed (a weekly edition's date).
 - ``regenerated_identical``: at the end, every day is regenerated from the store; days whose md, html
   and json come out byte-identical to what the run wrote. Target: all of them.
 - the cost of keeping revisions: rows and text bytes of revisions and feed copies per 1,000 articles,
@@ -152,9 +154,13 @@ def exactly_once(store: Any, backfill_days: float) -> dict[str, Any]:
     listings = store.listings_by_item()
     arrived = [s.id for s in store.sightings()
                if not s.history_only and s.published >= s.first_seen - timedelta(days=backfill_days)]
-    counts = Counter()
+    counts: Counter[str] = Counter()
+    dated = {s.id: s.published for s in store.sightings()}
     for item in arrived:
         places = listings.get(item, [])
+        if places:  # the briefing day is the UTC calendar day here: compare its date with the article's
+            counts["listed_after_its_day"] += places[0].date > dated[item].date()
+            counts["listed_before_its_day"] += places[0].date < dated[item].date()
         revisions = [place.revision_id for place in places]
         if not places:
             counts["missed"] += 1
@@ -168,7 +174,9 @@ def exactly_once(store: Any, backfill_days: float) -> dict[str, Any]:
     history = sum(1 for item in listings if item not in set(arrived))
     return {"arrived": len(arrived), "listed_once": counts["listed_once"], "missed": counts["missed"],
             "listed_twice": counts["listed_twice"], "returned_updated": counts["returned_updated"],
-            "cut": counts["cut"], "listed_not_arrived": history}
+            "cut": counts["cut"], "listed_not_arrived": history,
+            "listed_after_its_day": counts["listed_after_its_day"],
+            "listed_before_its_day": counts["listed_before_its_day"]}
 
 
 def store_cost(store: Any, path: Path) -> dict[str, Any]:
@@ -281,9 +289,11 @@ def report(args: argparse.Namespace, per_day: list[dict[str, Any]], total_s: flo
         print(f"  {record['day']} top: " + " | ".join(record["top"]))
     once = once or {}
     if once:
-        print(table(["arrived", "listed once", "missed", "listed twice", "back as update", "cut"],
+        print(table(["arrived", "listed once", "missed", "listed twice", "back as update", "cut",
+                     "listed after its day (late)", "listed before its day (dated ahead)"],
                     [[once["arrived"], once["listed_once"], once["missed"], once["listed_twice"],
-                      once["returned_updated"], once["cut"]]], 1))
+                      once["returned_updated"], once["cut"], once["listed_after_its_day"],
+                      once["listed_before_its_day"]]], 1))
         print(f"store: {once['items']:,} items, {once['revisions']:,} revisions "
               f"(+{once['extra_revisions_per_1k']} per 1,000 articles), {once['copies']:,} feed copies "
               f"(+{once['extra_copies_per_1k']} per 1,000), revision text {once['revision_text_mb_per_1k']} MB "

@@ -48,6 +48,7 @@ class Returning:
 
     listed_on: date
     changes: tuple[str, ...]
+    shown: bool = True  # False when that briefing cut it for space
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def select_articles(store: Store, day: date, *, window: tuple[datetime, datetime
             continue
         changes = material_changes(before, current)
         if changes:
-            returning[current.id] = Returning(listed_on=listed[current.id].date, changes=changes)
+            returning[current.id] = Returning(listed_on=listed[current.id].date, changes=changes,
+                                              shown=listed[current.id].status == "listed")
             shown[current.id] = before
             articles.append(current)
     articles.sort(key=lambda a: (a.published, a.id))
@@ -167,9 +169,10 @@ def late_reason(published: datetime) -> str:
 
 
 def update_reason(returning: Returning) -> str:
-    """``updated since shown on 3 Nov: new headline; new: 4.5%``."""
+    """``updated since shown on 3 Nov: new headline; new: 4.5%`` (``since cut for space on`` when it was)."""
     day = returning.listed_on
-    return f"updated since shown on {day.day} {day:%b}: " + "; ".join(returning.changes)
+    since = "shown" if returning.shown else "cut for space"
+    return f"updated since {since} on {day.day} {day:%b}: " + "; ".join(returning.changes)
 
 
 def _words(text: str) -> frozenset[str]:

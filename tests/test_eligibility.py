@@ -260,3 +260,52 @@ def test_stories_cut_for_space_are_counted_and_taken(world: tuple[Config, Path, 
     write_feed(feed, [STORM, BANK, TRADE])
     pipeline.run(D2, now=morning_after(D2))
     assert listed(config, D2) == [TRADE.title]  # the cut one is not carried over
+    [cut] = [title for title in (STORM.title, BANK.title) if title not in listed(config, D1)]
+    original = STORM if cut == STORM.title else BANK
+    revised = Item(original.guid, f"{original.title}, 12 hurt", f"{original.text} Twelve people were hurt, "
+                   "Geneva police said.", original.published)
+    write_feed(feed, [revised if item is original else item for item in (STORM, BANK, TRADE)])
+    pipeline.run(D3, now=morning_after(D3))
+    reasons = story(config, D3, revised.title)["reasons"]
+    assert any(reason.startswith("updated since cut for space on 24 Nov: new headline") for reason in reasons)
+
+
+def test_cli_regenerate_refresh_says_what_changed(tmp_path: Path, encoder: Encoder) -> None:
+    from typer.testing import CliRunner
+
+    from briefing.cli import app
+    from briefing.config import load_config
+
+    feed = tmp_path / "wire.xml"
+    config_file = tmp_path / "briefing.toml"
+    config_file.write_text(f"""
+[briefing]
+timezone = "UTC"
+day_ends_at = "24:00"
+[summarize]
+backend = "lead"
+[output]
+dir = "out"
+[store]
+path = "state/b.db"
+[[feeds]]
+url = "{feed}"
+name = "Wire"
+""", encoding="utf-8")
+    config = load_config(config_file)
+    pipeline = Pipeline(config, encoder=encoder)
+    try:
+        write_feed(feed, [STORM])
+        pipeline.run(D1, now=morning_after(D1))
+        write_feed(feed, [STORM, LATE, TRADE])
+        pipeline.run(D2, now=morning_after(D2))
+    finally:
+        pipeline.close()
+    sent = files(config, D1)
+    same = CliRunner().invoke(app, ["regenerate", "--date", str(D1), "-c", str(config_file)])
+    assert same.exit_code == 0 and "(unchanged)" in same.output and "(written)" not in same.output
+    refreshed = CliRunner().invoke(app, ["regenerate", "--date", str(D1), "--refresh", "-c", str(config_file)])
+    assert refreshed.exit_code == 0, refreshed.output
+    assert f"against the briefing sent for {D1}:" in refreshed.output
+    assert "  added #" in refreshed.output and LATE.title in refreshed.output
+    assert files(config, D1) == sent and (config.output_dir / f"{D1}.refreshed.md").is_file()

@@ -108,6 +108,34 @@ def test_migration_3_gives_existing_copies_their_keys(tmp_path: Path) -> None:
     assert user_version(path) == len(store_module.MIGRATIONS)
 
 
+def test_migration_5_remembers_what_the_store_held_as_first_revisions_and_copies(tmp_path: Path) -> None:
+    path = tmp_path / "v4.db"
+    with Store(path) as db:  # a store as the previous version left it: one item in two feeds, one old run
+        db.upsert_entries([entry("Storm", "Rain.", feed=FEED_A, url="https://a.example/storm"),
+                           entry("Storm", "Rain.", feed=FEED_B, url="https://b.example/storm")], SEEN)
+        run = db.start_run(date(2026, 11, 26), SEEN)
+        db.finish_run(run, SEEN, "ok", {}, [])
+    with sqlite3.connect(path) as conn:
+        conn.executescript("""DROP TABLE revisions; DROP TABLE copies; DROP TABLE listings; DROP TABLE pruned_keys;
+                              DROP TABLE meta; ALTER TABLE items DROP COLUMN history_only;
+                              ALTER TABLE runs DROP COLUMN rule; ALTER TABLE runs DROP COLUMN as_of;
+                              ALTER TABLE runs DROP COLUMN max_revision; ALTER TABLE runs DROP COLUMN max_copy;
+                              ALTER TABLE deliveries DROP COLUMN message_id;
+                              ALTER TABLE deliveries DROP COLUMN sending_since; PRAGMA user_version = 4;""")
+    conn.close()
+
+    with Store(path) as db:
+        [item] = db.sightings()
+        assert item.first_seen == SEEN and not item.history_only
+        [article] = db.articles_as_of([item.id], db.horizon())
+        assert (article.title, article.text) == ("Storm", "Rain.")
+        assert [s.url for s in article.sources] == ["https://a.example/storm", "https://b.example/storm"]
+        [record] = db.runs()
+        assert (record.rule, record.horizon) == (None, None)  # regenerated as before: by publication, as is
+        assert db.listings_before(None, date(2026, 11, 27)) == {}
+    assert user_version(path) == len(store_module.MIGRATIONS) == 5
+
+
 def test_migration_4_keeps_data_and_backfills_publishers_and_kinds(tmp_path: Path) -> None:
     path = tmp_path / "v3.db"
     wsj = "https://archive.is/newest/https://www.wsj.com/world/ukraines-stunning-assault-094f8c1c"
