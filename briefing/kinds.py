@@ -180,9 +180,13 @@ def _from_question(title: str) -> str | None:
 
 _EXPLAINER = re.compile(
     r"^(?:why|how to|what (?:is|are|does|do|would|will|if|to know|we know))\b"
-    r"|[:,] (?:what to know|what we know|explained|the key questions)\W*$|\?\W*$",
+    r"|[:,] (?:what to know|what we know|explained|the key questions)\W*$|\?\W*$"
+    r"|\bhere[’']s (?:what|how|why|where|who|a (?:roundup|look|guide|primer|timeline))\b"  # "Here's a roundup of…"
+    r"|^see (?:how|what|where|why|the|inside)\b",  # "See the Secret Networks…": maps and charts, not a report
     re.IGNORECASE,
 )
+_EXPLAINER_SLUG = frozenset({"explained", "explainer"})
+"""Words of an article's URL slug that mark an explainer ("…/trump-tariffs-countries-trade-explained-7f826419")."""
 
 
 def _from_url(url: str | None) -> str | None:
@@ -202,6 +206,8 @@ def _from_url(url: str | None) -> str | None:
         kind = site.get(segment) or _PATH_SEGMENTS.get(segment)
         if kind is not None:
             return kind
+    if segments and _EXPLAINER_SLUG & set(segments[-1].split("-")):
+        return "analysis"
     return None
 
 

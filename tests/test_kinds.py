@@ -115,6 +115,7 @@ def test_real_items(title: str, url: str, text: str, kind: str) -> None:
         ("https://web.archive.org/web/20250602000000/https://www.wsj.com/opinion/x-1", "opinion"),
         ("https://www.wsj.com/world/live-shows-return-1", "news"),  # "live" inside a slug is no section
         ("https://www.ft.com/content/opinion", "news"),  # nor is the last segment
+        ("https://www.wsj.com/economy/trade/trump-tariffs-countries-trade-explained-7f826419", "analysis"),
         ("not a url", "news"),
     ],
 )
@@ -171,11 +172,17 @@ def test_any_input_gives_a_known_kind(title: str, url: str | None, categories: l
     ("Why nature loss matters to companies — and what they can do", "analysis"),
     ("How to break China’s stranglehold on critical minerals", "analysis"),
     ("Who would pay America’s “revenge tax” on foreigners?", "analysis"),
+    ("President Trump’s tariff rollout has taken numerous twists and turns since launching earlier this year. "
+     "Here’s a roundup of where things stand.", "analysis"),
+    ("See the Secret Networks Smuggling Drugs to the U.S. From Latin America", "analysis"),
+    ("Here's how the Fed's new framework works", "analysis"),
     # News that merely starts like a question word stays news.
     ("Will Smith wins best actor", "news"),
     ("How Labor Unions Came to Define the L.A. Immigration Protests", "news"),
     ("Ukraine Says It Destroyed Dozens of Warplanes Deep Inside Russia", "news"),
     ("Israel strikes Iran's nuclear sites", "news"),
+    ("Seeing red: markets slide as tariffs bite", "news"),
+    ("Prince Andrew Stripped of Royal Title by King Charles", "news"),
 ])
 def test_explainers_and_questions_are_analysis(title: str, kind: str) -> None:
     assert kind_of(title, None) == kind
