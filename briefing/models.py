@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 Status = Literal["new", "development", "update", "repeat"]
 
@@ -179,6 +179,8 @@ class RankedStory:
     reasons: tuple[str, ...]
     summary: str
     matched_title: str | None = None
+    summary_backend: str | None = None  # the backend whose text ``summary`` is; None: the briefing's
+    guard: dict[str, Any] | None = None  # the faithfulness guard's verdict on a generated brief
 
 
 @dataclass(frozen=True)
@@ -201,3 +203,4 @@ class Briefing:
     failed_feeds: tuple[FeedFailure, ...] = ()
     stats: dict[str, float | int] = field(default_factory=dict)
     separate_kinds: tuple[str, ...] = SEPARATE_KINDS  # kinds of piece shown in their own section, after the news
+    notes: tuple[str, ...] = ()  # lines for the footer, e.g. what the summary backend and its guard did

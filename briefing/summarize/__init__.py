@@ -40,8 +40,10 @@ def _lead(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
     return LeadSummarizer()
 
 
-BACKENDS = {"extractive": _extractive, "lead": _lead}
-"""Backend name → factory taking the summarize config and a shared encoder (or None)."""
+BACKENDS = {"extractive": _extractive, "lead": _lead, "instruct": _extractive}
+"""Backend name → factory taking the summarize config and a shared encoder (or None). A story backend
+(``instruct``) summarizes each article extractively; its briefs per story come after ranking
+(``briefing.summarize.stories``)."""
 
 
 def make_summarizer(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
@@ -60,7 +62,9 @@ def make_summarizer(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
 
 def cache_params(config: SummarizeConfig, model_id: str) -> str:
     """What a cached summary depends on besides the text: backend options and the model."""
-    options = getattr(config, config.backend, None)
+    from .stories import STORY_BACKENDS
+
+    options = getattr(config, "extractive" if config.backend in STORY_BACKENDS else config.backend, None)
     payload = {
         "max_sentences": config.max_sentences,
         "model": model_id,

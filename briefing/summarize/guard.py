@@ -42,7 +42,7 @@ class _Embedder(Protocol):
 class GuardSettings:
     """Thresholds (tuned on half of 200 CNN/DM articles: docs/BENCHMARKS.md, "Faithfulness guard")."""
 
-    min_similarity: float = 0.5
+    min_similarity: float = 0.4
     """A sentence needs a source sentence (or adjacent pair) at least this close (MiniLM cosine)."""
     reverse_similarity: float = 0.75
     """A sentence this close to a negated source sentence must keep the negation."""
