@@ -40,10 +40,10 @@ def _lead(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
     return LeadSummarizer()
 
 
-BACKENDS = {"extractive": _extractive, "lead": _lead, "instruct": _extractive}
+BACKENDS = {"extractive": _extractive, "lead": _lead}
 """Backend name → factory taking the summarize config and a shared encoder (or None). A story backend
-(``instruct``) summarizes each article extractively; its briefs per story come after ranking
-(``briefing.summarize.stories``)."""
+(``stories.STORY_BACKENDS``: ``instruct``) summarizes each article extractively; its briefs per story come
+after ranking (``briefing.summarize.stories``)."""
 
 
 def make_summarizer(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
@@ -52,10 +52,12 @@ def make_summarizer(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
     Raises:
         ConfigError: the backend name is unknown.
     """
+    from .stories import STORY_BACKENDS
+
     try:
-        factory = BACKENDS[config.backend]
+        factory = _extractive if config.backend in STORY_BACKENDS else BACKENDS[config.backend]
     except KeyError:
-        known = ", ".join(sorted(BACKENDS))
+        known = ", ".join(sorted([*BACKENDS, *STORY_BACKENDS]))
         raise ConfigError(f"summarize.backend: unknown backend {config.backend!r} (known: {known})") from None
     return factory(config, encoder)
 
