@@ -63,6 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--articles", type=int, default=200, help="articles used (default 200; half tune, half test)")
     parser.add_argument("--max-false", type=float, default=0.10,
                         help="most reference summaries the tuned guard may cut, on the tuning half (default 0.10)")
+    parser.add_argument("--min-recall", type=float, default=0.95,
+                        help="the recall aimed at when no setting keeps --max-false (default 0.95)")
     parser.add_argument("--seed", type=int, default=12)
 
 
@@ -229,11 +231,15 @@ def evaluate(guard: Any, items: Sequence[Item], variants: Sequence[Variant]) -> 
     ref_dropped = sum(not c.ok for row in ref_checks for c in row)
     summaries_cut = sum(any(not c.ok for c in row) for row in ref_checks)
     per_kind: dict[str, list[int]] = {k: [0, 0] for k in KINDS}
+    clean = [0, 0]  # variants whose original sentence passes: caught for the injected error alone
     reasons: Counter[str] = Counter()
     for variant, row in zip(variants, var_checks, strict=True):
         caught = not row[variant.changed].ok
         per_kind[variant.kind][0] += int(caught)
         per_kind[variant.kind][1] += 1
+        if variant.kind == "added" or ref_checks[variant.index][variant.changed].ok:
+            clean[0] += int(caught)
+            clean[1] += 1
         if caught:
             reasons[f"{variant.kind}:{row[variant.changed].reason}"] += 1
     ref_reasons = Counter(c.reason for row in ref_checks for c in row if not c.ok)
@@ -243,6 +249,8 @@ def evaluate(guard: Any, items: Sequence[Item], variants: Sequence[Variant]) -> 
     injected = sum(n for _, n in per_kind.values())
     return {
         "recall": caught_total / injected if injected else None,
+        "recall_clean_originals": clean[0] / clean[1] if clean[1] else None,
+        "clean_originals": clean[1],
         "recall_by_kind": {k: (c / n if n else None) for k, (c, n) in per_kind.items()},
         "injected_by_kind": {k: n for k, (_, n) in per_kind.items()},
         "precision": caught_total / (caught_total + ref_dropped) if caught_total + ref_dropped else None,
@@ -281,14 +289,20 @@ def run(args: argparse.Namespace) -> int:
     tune_vars = [v for v in variants if v.index < half]
     test_vars = [replace(v, index=v.index - half) for v in variants if v.index >= half]
 
-    grid = [GuardSettings(min_similarity=s, reverse_similarity=m) for s in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6)
-            for m in (0.6, 0.7, 0.8, 1.01)]
+    grid = [GuardSettings(min_similarity=s, reverse_similarity=0.7, min_coverage=c)
+            for s in (0.3, 0.35, 0.4, 0.45, 0.5) for c in (0.0, 0.5, 0.6, 0.7, 0.8)]
     sweep = []
     for settings in grid:
         result = evaluate(Guard(encoder, settings), tune_items, tune_vars)
         sweep.append((settings, result))
-    allowed = [(s, r) for s, r in sweep if r["false_rejection_summaries"] <= args.max_false] or sweep[:1]
-    chosen, tuned = max(allowed, key=lambda sr: (sr[1]["recall"], -sr[1]["false_rejection_summaries"]))
+    allowed = [(s, r) for s, r in sweep if r["false_rejection_summaries"] <= args.max_false]
+    if allowed:  # the highest recall within the false-rejection cap
+        chosen, tuned = max(allowed, key=lambda sr: (sr[1]["recall"], -sr[1]["false_rejection_summaries"]))
+    else:  # no setting keeps the cap: the fewest false rejections at the target recall (or the best recall)
+        target = [(s, r) for s, r in sweep if r["recall"] >= args.min_recall] or sweep
+        chosen, tuned = min(target, key=lambda sr: (sr[1]["false_rejection_summaries"], -sr[1]["recall"]))
+        print(f"no setting keeps false rejections of reference summaries within {args.max_false:.0%} on the "
+              f"tuning half: chose the fewest at recall >= {args.min_recall}")
     test = evaluate(Guard(encoder, chosen), test_items, test_vars)
     default = evaluate(Guard(encoder, GuardSettings()), test_items, test_vars)
     lower = evaluate(Guard(encoder, chosen), _renumber(lower_items[half:]),
@@ -296,24 +310,27 @@ def run(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
 
     print(f"guard on {len(items)} CNN/DM articles: tuned on the first {half}, reported on the other {len(test_items)}")
-    print(f"chosen: min_similarity={chosen.min_similarity}, reverse_similarity={chosen.reverse_similarity} "
-          f"(default {GuardSettings().min_similarity}/{GuardSettings().reverse_similarity})")
+    print(f"chosen: min_similarity={chosen.min_similarity}, min_coverage={chosen.min_coverage} "
+          f"(default {GuardSettings().min_similarity}/{GuardSettings().min_coverage})")
     rows = []
     for label, r in (("tune half, chosen", tuned), ("test half, chosen", test), ("test half, default", default),
                      ("test half, chosen, lower-cased", lower)):
-        rows.append([label, r["injected"], r["recall"], *(r["recall_by_kind"][k] for k in KINDS), r["precision"],
-                     r["false_rejection_sentences"], r["false_rejection_summaries"]])
-    print(table(["set", "injected", "recall", *KINDS, "precision", "false rej. sent.", "false rej. summ."], rows))
+        rows.append([label, r["injected"], r["recall"], r["recall_clean_originals"],
+                     *(r["recall_by_kind"][k] for k in KINDS), r["precision"], r["false_rejection_sentences"],
+                     r["false_rejection_summaries"]])
+    print(table(["set", "injected", "recall", "recall (clean)", *KINDS, "precision", "false rej. sent.",
+                 "false rej. summ."], rows))
     print(f"test half: injected by kind {test['injected_by_kind']}; reference sentences {test['reference_sentences']}")
     print(f"test half: false rejections by reason {test['false_reasons']}; summaries cut for a reason other than "
           f"a name absent from the article: {test['false_rejection_summaries_except_absent_names']:.2f}")
     print(f"{seconds:.1f} s in all")
     write_result(args.out, "guard", {
         "articles": len(items), "tune": half, "test": len(test_items),
-        "chosen": {"min_similarity": chosen.min_similarity, "reverse_similarity": chosen.reverse_similarity},
+        "chosen": {"min_similarity": chosen.min_similarity, "min_coverage": chosen.min_coverage,
+                   "reverse_similarity": chosen.reverse_similarity},
         "tune_result": tuned, "test_result": test, "test_default": default, "test_lowercased": lower,
         "seconds": seconds,
-        "sweep": [{"min_similarity": s.min_similarity, "reverse_similarity": s.reverse_similarity,
+        "sweep": [{"min_similarity": s.min_similarity, "min_coverage": s.min_coverage,
                    "recall": r["recall"], "false_rejection_summaries": r["false_rejection_summaries"],
                    "false_rejection_sentences": r["false_rejection_sentences"]} for s, r in sweep],
     }, getattr(args, "argv", None))

@@ -150,3 +150,13 @@ def test_real_minilm_tells_supported_from_invented_sentences() -> None:
     checks = guard.check([*FAITHFUL, "Thousands of residents fled to emergency shelters in England."], SOURCES)
     assert [c.reason for c in checks[:-1]] == [None] * len(FAITHFUL)
     assert checks[-1].reason in {"unsupported", "name"}
+
+
+def test_a_sentence_of_words_no_source_uses_is_unsupported_when_coverage_is_asked() -> None:
+    sentence = "Officials did not order an evacuation of Cardiff, blaming budget shortfalls and staffing disputes."
+    loose = Guard(WordVectors(), GuardSettings(min_similarity=0.3))
+    assert loose.check([sentence], SOURCES)[0].ok
+    strict = Guard(WordVectors(), GuardSettings(min_similarity=0.3, min_coverage=0.7))
+    check = strict.check([sentence], SOURCES)[0]
+    assert check.reason == "unsupported" and "budget" in check.detail
+    assert all(c.ok for c in strict.check(FAITHFUL, SOURCES))

@@ -42,9 +42,12 @@ class _Embedder(Protocol):
 class GuardSettings:
     """Thresholds (tuned on half of 200 CNN/DM articles: docs/BENCHMARKS.md, "Faithfulness guard")."""
 
-    min_similarity: float = 0.4
+    min_similarity: float = 0.45
     """A sentence needs a source sentence (or adjacent pair) at least this close (MiniLM cosine)."""
-    reverse_similarity: float = 0.75
+    reverse_similarity: float = 0.7
+    min_coverage: float = 0.0
+    """At least this share of a sentence's content words (four or more) must occur in the sources (same stem
+    or first five letters): a sentence of new words is a new claim however close its embedding is."""
     """A sentence this close to a negated source sentence must keep the negation."""
     min_words: int = 12
     """A summary with fewer words left after the guard falls back to the extractive summary."""
@@ -276,6 +279,7 @@ class _Sources:
     cased: bool  # whether the sources use capitals (else a name cannot be told by its case)
     words: frozenset[str]
     stems: frozenset[str]
+    prefixes: frozenset[str]
     numbers: frozenset[float]
     negated: frozenset[str]  # words some source sentence negates
     units: list[str]  # sentences and adjacent pairs: what a sentence may be supported by
@@ -293,7 +297,7 @@ def _prepare(sources: Sequence[str], max_sentences: int) -> _Sources:
     for source in sources:
         sentences.extend(s for s in split_sentences(source)[:max_sentences] if len(s.split()) >= 3)
     return _Sources(text=f" {' '.join(words)} ", cased=joined != joined.lower(), words=frozenset(words),
-                    stems=frozenset(_stem(w) for w in words),
+                    stems=frozenset(_stem(w) for w in words), prefixes=frozenset(w[:5] for w in words if len(w) >= 5),
                     numbers=frozenset(_number_variants(joined)), negated=frozenset(negated_words(joined)),
                     units=source_units(sentences))
 
@@ -345,6 +349,13 @@ class Guard:
             name = self._unknown_name(sentence, words, sources)
             if name:
                 return "name", f"{name!r} is in no source"
+        if self.settings.min_coverage > 0:
+            content = [w for w in words if w not in _STOP and len(w) > 2]
+            missing = [w for w in content if not (w in sources.words or _stem(w) in sources.stems
+                                                  or (len(w) >= 5 and w[:5] in sources.prefixes))]
+            if len(content) >= 4 and 1 - len(missing) / len(content) < self.settings.min_coverage:
+                return "unsupported", (f"{len(missing)} of {len(content)} content words are in no source: "
+                                       + ", ".join(missing[:6]))
         return None
 
     def _unknown_name(self, sentence: str, words: list[str], sources: _Sources) -> str | None:
