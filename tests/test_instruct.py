@@ -222,6 +222,8 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
 def test_generated_text_loses_list_markers_and_keeps_whole_sentences() -> None:
     text = "Brief: **Storm Ciara** hit Wales on Sunday.\n- Power was cut to 2,500 homes.\n1. Rail stopped for days."
     assert generated_sentences(text, 2) == ["Storm Ciara hit Wales on Sunday.", "Power was cut to 2,500 homes."]
+    assert generated_sentences("It rained all day. It rained all day. Then it stopped raining.", 3) == [
+        "It rained all day.", "Then it stopped raining."]
 
 
 # --- stories through the guard, the store cache and the time budget ---------------------------------

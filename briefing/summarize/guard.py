@@ -42,10 +42,10 @@ class _Embedder(Protocol):
 class GuardSettings:
     """Thresholds (tuned on half of 200 CNN/DM articles: docs/BENCHMARKS.md, "Faithfulness guard")."""
 
-    min_similarity: float = 0.45
+    min_similarity: float = 0.4
     """A sentence needs a source sentence (or adjacent pair) at least this close (MiniLM cosine)."""
     reverse_similarity: float = 0.7
-    min_coverage: float = 0.0
+    min_coverage: float = 0.5
     """At least this share of a sentence's content words (four or more) must occur in the sources (same stem
     or first five letters): a sentence of new words is a new claim however close its embedding is."""
     """A sentence this close to a negated source sentence must keep the negation."""

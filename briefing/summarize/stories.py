@@ -55,11 +55,11 @@ _MARKUP = re.compile(r"^\s*(?:[-*•]\s+|\d+[.)]\s+|#+\s*|(?:brief|summary)\s*:\
 
 
 def generated_sentences(text: str, limit: int) -> list[str]:
-    """The model's text as at most ``limit`` sentences, list markers and labels removed."""
+    """The model's text as at most ``limit`` distinct sentences, list markers and labels removed."""
     text = text.replace("**", "").replace("__", "")
     lines = [_MARKUP.sub("", line).strip() for line in text.splitlines()]
     sentences = [s for s in split_sentences("\n\n".join(line for line in lines if line)) if len(s.split()) >= 3]
-    return sentences[:limit]
+    return list(dict.fromkeys(sentences))[:limit]  # small models repeat themselves
 
 
 def story_input(ranked: RankedStory, summaries: dict[str, Summary]) -> StoryInput:
