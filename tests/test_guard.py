@@ -154,7 +154,7 @@ def test_real_minilm_tells_supported_from_invented_sentences() -> None:
 
 def test_a_sentence_of_words_no_source_uses_is_unsupported_when_coverage_is_asked() -> None:
     sentence = "Officials did not order an evacuation of Cardiff, blaming budget shortfalls and staffing disputes."
-    loose = Guard(WordVectors(), GuardSettings(min_similarity=0.3))
+    loose = Guard(WordVectors(), GuardSettings(min_similarity=0.3, min_coverage=0.0))
     assert loose.check([sentence], SOURCES)[0].ok
     strict = Guard(WordVectors(), GuardSettings(min_similarity=0.3, min_coverage=0.7))
     check = strict.check([sentence], SOURCES)[0]
