@@ -224,6 +224,15 @@ def test_generated_text_loses_list_markers_and_keeps_whole_sentences() -> None:
     assert generated_sentences(text, 2) == ["Storm Ciara hit Wales on Sunday.", "Power was cut to 2,500 homes."]
     assert generated_sentences("It rained all day. It rained all day. Then it stopped raining.", 3) == [
         "It rained all day.", "Then it stopped raining."]
+    labelled = "The update is told in the following two paragraphs:\n\n[1] Wire: The toll held at 12."
+    assert generated_sentences(labelled, 3) == ["Wire: The toll held at 12."]
+
+
+def test_outlets_named_in_the_prompt_may_be_named_in_the_brief() -> None:
+    from briefing.summarize.stories import guard_sources
+
+    story = _ranked(1, "Storm hits Wales", "Storm Ciara hit Wales on Sunday. Power was cut.")
+    assert guard_sources(story)[-1] == "Reported by Wire."
 
 
 # --- stories through the guard, the store cache and the time budget ---------------------------------

@@ -51,14 +51,15 @@ class BriefReport:
     notes: list[str] = field(default_factory=list)
 
 
-_MARKUP = re.compile(r"^\s*(?:[-*•]\s+|\d+[.)]\s+|#+\s*|(?:brief|summary)\s*:\s*)", re.IGNORECASE)
+_MARKUP = re.compile(r"^\s*(?:[-*•]\s+|\d+[.)]\s+|#+\s*|(?:brief|summary)\s*:\s*|\[\d+\]\s*)", re.IGNORECASE)
 
 
 def generated_sentences(text: str, limit: int) -> list[str]:
     """The model's text as at most ``limit`` distinct sentences, list markers and labels removed."""
     text = text.replace("**", "").replace("__", "")
     lines = [_MARKUP.sub("", line).strip() for line in text.splitlines()]
-    sentences = [s for s in split_sentences("\n\n".join(line for line in lines if line)) if len(s.split()) >= 3]
+    sentences = [s for s in split_sentences("\n\n".join(line for line in lines if line))
+                 if len(s.split()) >= 3 and not s.rstrip().endswith(":")]  # "...in the following paragraphs:"
     return list(dict.fromkeys(sentences))[:limit]  # small models repeat themselves
 
 
@@ -76,8 +77,12 @@ def story_input(ranked: RankedStory, summaries: dict[str, Summary]) -> StoryInpu
 
 
 def guard_sources(ranked: RankedStory) -> list[str]:
-    """What a brief is checked against: every article's title and text, and the matched earlier title."""
+    """What a brief is checked against: every article's title and text, its outlets' names, and the matched
+    earlier title."""
     texts = [f"{a.title}.\n\n{a.text}" if a.text else a.title for a in ranked.story.articles]
+    outlets = sorted({src.outlet for a in ranked.story.articles for src in a.sources if src.outlet})
+    if outlets:  # the prompt names each source's outlet: "The Daily Ledger reported" is attributable
+        texts.append("Reported by " + ", ".join(outlets) + ".")
     if ranked.matched_title and ranked.status in ("update", "development"):
         texts.append(ranked.matched_title)
     return texts
