@@ -18,6 +18,8 @@ TASKS = {
     "season": "the daily/ snapshots of five real feeds replayed day by day: repeats, statuses, time",
     "feeds": "every feed file under feeds/, daily/, daily_extra/ through parse_feed: ok/bozo/rejected/crashed",
     "ranking": "a simulated reader of 20 UCI publishers through the real Pipeline: NDCG@10 of new stories vs baselines",
+    "guard": "CNN/DM references and script-made unfaithful variants: precision/recall of the faithfulness guard",
+    "instruct": "CNN/DM: ROUGE of instruct briefs (raw, guarded) vs extractive and Lead-3; speed, RSS, load times",
     "first-events": "hand-labelled headlines: first-time-event precision/recall, old cue words vs briefing.firsts",
 }
 

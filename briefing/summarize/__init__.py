@@ -41,7 +41,9 @@ def _lead(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
 
 
 BACKENDS = {"extractive": _extractive, "lead": _lead}
-"""Backend name → factory taking the summarize config and a shared encoder (or None)."""
+"""Backend name → factory taking the summarize config and a shared encoder (or None). A story backend
+(``stories.STORY_BACKENDS``: ``instruct``) summarizes each article extractively; its briefs per story come
+after ranking (``briefing.summarize.stories``)."""
 
 
 def make_summarizer(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
@@ -50,17 +52,21 @@ def make_summarizer(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
     Raises:
         ConfigError: the backend name is unknown.
     """
+    from .stories import STORY_BACKENDS
+
     try:
-        factory = BACKENDS[config.backend]
+        factory = _extractive if config.backend in STORY_BACKENDS else BACKENDS[config.backend]
     except KeyError:
-        known = ", ".join(sorted(BACKENDS))
+        known = ", ".join(sorted([*BACKENDS, *STORY_BACKENDS]))
         raise ConfigError(f"summarize.backend: unknown backend {config.backend!r} (known: {known})") from None
     return factory(config, encoder)
 
 
 def cache_params(config: SummarizeConfig, model_id: str) -> str:
     """What a cached summary depends on besides the text: backend options and the model."""
-    options = getattr(config, config.backend, None)
+    from .stories import STORY_BACKENDS
+
+    options = getattr(config, "extractive" if config.backend in STORY_BACKENDS else config.backend, None)
     payload = {
         "max_sentences": config.max_sentences,
         "model": model_id,

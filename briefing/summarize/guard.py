@@ -1,0 +1,442 @@
+"""The faithfulness guard: no generated sentence reaches the briefing unless the sources back it.
+
+Every sentence of a generated summary is checked against the story's sources:
+
+- **number**: every number in it (normalised: "2,500" = "2500", "$90m" = "$90 million" = 90,000,000,
+  "5%" = "5 percent", "three" = "3") occurs in the sources;
+- **date**: every month, weekday and year occurs in the sources;
+- **quote**: every quoted span occurs, word for word, in the sources;
+- **name**: every name occurs in the sources. A name is a capitalised word inside a sentence; in
+  lower-cased text (where case says nothing) a word the encoder's vocabulary does not hold whole
+  (rare words: most names, places, brands) stands in for it;
+- **unsupported**: some source sentence (or two adjacent ones, for a sentence that fuses them) is
+  close to it: MiniLM cosine at least ``min_similarity``;
+- **negation**: the closest supporting source sentences do not all differ from it in polarity (a
+  "not", "never", "no", "n't"... in one and not the other).
+
+A sentence that fails is dropped, with its reason; a summary left shorter than ``min_words`` is
+replaced by the extractive one. ``Verdict`` records what happened, for the briefing's JSON.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from .sentences import split_sentences
+
+__all__ = ["Check", "Dropped", "Guard", "GuardSettings", "Verdict", "extract_numbers", "negated_words",
+           "negation_flip", "source_units"]
+
+
+class _Embedder(Protocol):
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    """Thresholds (tuned on half of 200 CNN/DM articles: docs/BENCHMARKS.md, "Faithfulness guard")."""
+
+    min_similarity: float = 0.4
+    """A sentence needs a source sentence (or adjacent pair) at least this close (MiniLM cosine)."""
+    reverse_similarity: float = 0.7
+    min_coverage: float = 0.5
+    """At least this share of a sentence's content words (four or more) must occur in the sources (same stem
+    or first five letters): a sentence of new words is a new claim however close its embedding is."""
+    """A sentence this close to a negated source sentence must keep the negation."""
+    min_words: int = 12
+    """A summary with fewer words left after the guard falls back to the extractive summary."""
+    check_names: bool = True
+    check_support: bool = True
+
+
+@dataclass(frozen=True)
+class Dropped:
+    sentence: str
+    reason: str  # "number", "date", "quote", "name", "unsupported", "negation"
+    detail: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"sentence": self.sentence, "reason": self.reason, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One sentence's verdict: ``reason`` is None when it passed."""
+
+    sentence: str
+    reason: str | None = None
+    detail: str = ""
+    similarity: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the guard did to one story's generated summary.
+
+    ``backend`` is the backend whose text was used: the generator's, or ``extractive`` when the
+    guard fell back (``reason`` then says why).
+    """
+
+    backend: str
+    dropped: tuple[Dropped, ...] = ()
+    reason: str | None = None
+    kept: tuple[str, ...] = field(default=(), compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dropped": [d.to_dict() for d in self.dropped], "reason": self.reason}
+
+
+# --- numbers ---------------------------------------------------------------------------------------
+
+_UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+          "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+          "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+          "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12,
+          "hundred": 100}
+_SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "mln": 1e6, "billion": 1e9, "bn": 1e9,
+           "b": 1e9, "trillion": 1e12, "tn": 1e12, "hundred": 1e2}
+_SCALE_WORDS = "thousand|million|billion|trillion|hundred|mln|mn|bn|tn|k|m|b"
+_NUMBER = re.compile(
+    rf"(?<![\w.])(\d+(?:,\d{{3}})+|\d+(?:\.\d+)?|\.\d+)(?:\s?({_SCALE_WORDS})\b)?", re.IGNORECASE)
+_WORD_NUMBER = re.compile(
+    rf"\b({'|'.join(sorted(_UNITS, key=len, reverse=True))})(?:[\s-]({'|'.join(k for k in _UNITS if k != 'dozen')}))?"
+    rf"(?:\s({_SCALE_WORDS})\b)?", re.IGNORECASE)
+_IGNORED_WORD_NUMBERS = frozenset({"one", "zero"})  # "one of the", "no one", "zero-sum": rarely a figure
+
+
+def extract_numbers(text: str) -> set[float]:
+    """The numbers in ``text`` as values: digits with thousands commas and scale words ("$90m", "1.5 billion"),
+    and number words ("three", "twenty-five", "two million"); "one" alone is not counted."""
+    found: set[float] = set()
+    for match in _NUMBER.finditer(text):
+        value = float(match.group(1).replace(",", ""))
+        scale = match.group(2)
+        found.add(value * _SCALES[scale.lower()] if scale else value)
+    for match in _WORD_NUMBER.finditer(text):
+        first, second, scale = (g.lower() if g else None for g in match.groups())
+        if first in _IGNORED_WORD_NUMBERS and not second and not scale:
+            continue
+        value = float(_UNITS[first or ""] + (_UNITS[second] if second else 0))
+        found.add(value * _SCALES[scale] if scale else value)
+    return {round(v, 6) for v in found}
+
+
+_APPROX = re.compile(
+    r"\b(more than|over|at least|above|upwards of|nearly|almost|under|less than|fewer than|up to|just under|"
+    r"about|around|some|roughly|approximately|an estimated|close to)\s+[$£€]?\s?$", re.IGNORECASE)
+_AT_LEAST = frozenset({"more than", "over", "at least", "above", "upwards of"})
+_AT_MOST = frozenset({"nearly", "almost", "under", "less than", "fewer than", "up to", "just under", "close to"})
+
+
+def _figures(text: str) -> list[tuple[float, str | None]]:
+    """Each number of ``text`` with the approximation before it ("more than", "about"...), if any."""
+    figures: list[tuple[float, str | None]] = []
+    for match in [*_NUMBER.finditer(text), *_WORD_NUMBER.finditer(text)]:
+        values = extract_numbers(match.group(0))
+        if not values:
+            continue
+        approx = _APPROX.search(text[max(0, match.start() - 24) : match.start()])
+        figures.extend((v, approx.group(1).lower() if approx else None) for v in values)
+    return figures
+
+
+def _backed(value: float, approx: str | None, sources: frozenset[float]) -> bool:
+    """Whether a source states ``value``, or a figure that the approximation ``approx`` allows: "more than
+    10,000" for 10,190, "nearly 14,000" for 13,500 (a round figure only: "about 4,602" must be exact)."""
+    if value in sources:
+        return True
+    if approx is None or not _round(value):
+        return False
+    if approx in _AT_LEAST:
+        low, high = value, value * 1.2
+    elif approx in _AT_MOST:
+        low, high = value * 0.8, value
+    else:
+        low, high = value * 0.9, value * 1.1
+    return any(low <= v <= high for v in sources)
+
+
+def _round(value: float) -> bool:
+    """A figure people round to: at most two significant digits ("10,000", "160", "1.5 million")."""
+    if value <= 0:
+        return False
+    digits = f"{value:.6e}".split("e")[0].replace(".", "").rstrip("0")
+    return len(digits) <= 2
+
+
+def _number_variants(text: str) -> set[float]:
+    """A source's numbers, plus each scaled figure's bare mantissa ("90 million" also gives 90)."""
+    values = extract_numbers(text)
+    for match in _NUMBER.finditer(text):
+        values.add(round(float(match.group(1).replace(",", "")), 6))
+    return values
+
+
+# --- words, names, dates, quotes -------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_MONTHS = frozenset("january february march april june july august september october november december "
+                    "jan feb mar apr jun jul aug sep sept oct nov dec".split())  # "may" is a verb too often
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+_QUOTE = re.compile(r"``\s*(.+?)\s*''|\"([^\"]+)\"|“([^”]+)”")
+_NEGATIONS = frozenset("not no never none nobody nothing neither nor cannot without n't".split())
+_STOP = frozenset(
+    "a an the and or but if of to in on at by for with from as into onto over under about after before between "
+    "through during since until than then so that this these those there here is are was were be been being am "
+    "has have had do does did will would shall should can could may might must it its he she they we you i me "
+    "him her them us my your his their our who whom whose which what when where why how all any both each few "
+    "more most other some such only own same too very just also not no nor up down out off again further once "
+    "said says say told according mr mrs ms dr however meanwhile additionally furthermore moreover despite "
+    "one although though while overall instead still yet now today yesterday tomorrow earlier later".split())
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("'s", "ies", "ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _normal(text: str) -> str:
+    return " ".join(_words(text))
+
+
+def _names(sentence: str) -> list[str]:
+    """Capitalised words (cased text), lower-cased; the caller lets a sentence's first word pass when it is
+    a common word."""
+    tokens = re.findall(r"[\w’'-]+", sentence)
+    names = []
+    for token in tokens:
+        if token[:1].isupper() and any(c.isalpha() for c in token):
+            names.extend(part.lower() for part in re.split(r"[-’']", token) if len(part) > 1 and part[:1].isupper())
+    return [n for n in names if n not in _STOP]
+
+
+def _next_capitalised(sentence: str) -> bool:
+    tokens = sentence.split()
+    return len(tokens) > 1 and tokens[1][:1].isupper()
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"n't|[^\W_]+", text.lower().replace("’", "'"))
+
+
+def _same_word(a: str, b: str) -> bool:
+    return a == b or _stem(a) == _stem(b) or (len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5])
+
+
+def _negated_words(tokens: list[str], reach: int = 4) -> list[str]:
+    """The content words a negation in ``tokens`` bears on: the first few non-stopwords after each cue."""
+    found: list[str] = []
+    for k, token in enumerate(tokens):
+        if token in _NEGATIONS and not (token == "no" and k + 1 < len(tokens) and tokens[k + 1].isdigit()):
+            after = [t for t in tokens[k + 1 : k + 1 + reach] if t not in _STOP and not t.isdigit()]
+            found.extend(after[:1])
+    return found
+
+
+def negation_flip(sentence: str, negated_in_sources: Sequence[str], closest: str | None = None) -> str | None:
+    """Why ``sentence`` reverses the sources' polarity, or None.
+
+    A negation in the sentence must bear on a word that the sources negate somewhere
+    (``negated_in_sources``: ``negated_words`` of every source sentence). A sentence with no negation
+    that states the word its ``closest`` source sentence negates flips it too.
+    """
+    tokens = _tokens(sentence)
+    mine = _negated_words(tokens)
+    if mine and not any(_same_word(w, v) for w in mine for v in negated_in_sources):
+        return f"negates {mine[0]!r}, which no source negates"
+    if closest is not None and not any(t in _NEGATIONS for t in tokens):
+        stated = [v for v in _negated_words(_tokens(closest)) if any(_same_word(v, t) for t in tokens)]
+        if stated:
+            return f"states {stated[0]!r}, which its closest source sentence negates"
+    return None
+
+
+def negated_words(text: str) -> list[str]:
+    """The content words that negations in ``text`` bear on."""
+    return _negated_words(_tokens(text))
+
+
+@dataclass(frozen=True)
+class _Sources:
+    text: str  # the normalised words of all sources, space-joined, space-padded
+    cased: bool  # whether the sources use capitals (else a name cannot be told by its case)
+    words: frozenset[str]
+    stems: frozenset[str]
+    prefixes: frozenset[str]
+    numbers: frozenset[float]
+    negated: frozenset[str]  # words some source sentence negates
+    units: list[str]  # sentences and adjacent pairs: what a sentence may be supported by
+
+
+def source_units(sentences: Sequence[str]) -> list[str]:
+    """Source sentences plus each adjacent pair joined: a summary sentence often fuses two."""
+    return [*sentences, *(f"{a} {b}" for a, b in itertools.pairwise(sentences))]
+
+
+def _prepare(sources: Sequence[str], max_sentences: int) -> _Sources:
+    joined = "\n\n".join(sources)
+    words = _words(joined)
+    sentences: list[str] = []
+    for source in sources:
+        sentences.extend(s for s in split_sentences(source)[:max_sentences] if len(s.split()) >= 3)
+    return _Sources(text=f" {' '.join(words)} ", cased=joined != joined.lower(), words=frozenset(words),
+                    stems=frozenset(_stem(w) for w in words), prefixes=frozenset(w[:5] for w in words if len(w) >= 5),
+                    numbers=frozenset(_number_variants(joined)), negated=frozenset(negated_words(joined)),
+                    units=source_units(sentences))
+
+
+class Guard:
+    """Checks generated sentences against their sources; see the module docstring for the rules.
+
+    Args:
+        encoder: embeds sentences (``briefing.embed.Encoder``); used for support and negation.
+        settings: thresholds.
+        known_word: says whether a lower-case word is a common one (whole in the encoder's vocabulary);
+            used for names in lower-cased text only. Default: the encoder's vocabulary, when it has one.
+        max_source_sentences: sentences per source compared for support.
+    """
+
+    def __init__(self, encoder: _Embedder, settings: GuardSettings | None = None, *,
+                 known_word: Callable[[str], bool] | None = None, max_source_sentences: int = 40) -> None:
+        self.encoder = encoder
+        self.settings = settings or GuardSettings()
+        self._known_word = known_word
+        self.max_source_sentences = max_source_sentences
+
+    def known_word(self, word: str) -> bool:
+        if self._known_word is None:
+            vocabulary = getattr(self.encoder, "vocabulary", None)
+            words = vocabulary() if callable(vocabulary) else None
+            self._known_word = (lambda w: w in words) if words else (lambda w: True)
+        return self._known_word(word)
+
+    # -- lexical checks ------------------------------------------------------------------------
+
+    def lexical(self, sentence: str, sources: _Sources) -> tuple[str, str] | None:
+        """The first lexical failure of ``sentence``: (reason, detail), or None."""
+        words = _words(sentence)
+        for word in words:
+            if (word in _MONTHS or word in _WEEKDAYS) and word not in sources.words:
+                return "date", f"{word!r} is in no source"
+        for year in _YEAR.findall(sentence):
+            if float(year) not in sources.numbers:
+                return "date", f"{year} is in no source"
+        for value, approx in _figures(sentence):
+            if not _backed(value, approx, sources.numbers):
+                return "number", f"{value:g} is in no source" + (f" (nor near it, for {approx!r})" if approx else "")
+        for match in _QUOTE.finditer(sentence):
+            quoted = _normal(next(g for g in match.groups() if g))
+            if quoted and f" {quoted} " not in sources.text:
+                return "quote", f"the quote {quoted!r} is in no source"
+        if self.settings.check_names:
+            name = self._unknown_name(sentence, words, sources)
+            if name:
+                return "name", f"{name!r} is in no source"
+        if self.settings.min_coverage > 0:
+            content = [w for w in words if w not in _STOP and len(w) > 2]
+            missing = [w for w in content if not (w in sources.words or _stem(w) in sources.stems
+                                                  or (len(w) >= 5 and w[:5] in sources.prefixes))]
+            if len(content) >= 4 and 1 - len(missing) / len(content) < self.settings.min_coverage:
+                return "unsupported", (f"{len(missing)} of {len(content)} content words are in no source: "
+                                       + ", ".join(missing[:6]))
+        return None
+
+    def _unknown_name(self, sentence: str, words: list[str], sources: _Sources) -> str | None:
+        cased = sources.cased
+        candidates = _names(sentence) if cased else [w for w in words if w not in _STOP and len(w) > 2]
+        first = words[0] if words else ""
+        for word in candidates:
+            parts = [p for p in re.split(r"['’]", word) if p]
+            base = parts[0] if parts else word
+            if base in sources.words or _stem(base) in sources.stems or base in _STOP:
+                continue
+            if cased and base != first:
+                return base  # a capitalised word inside a sentence: a name
+            # a sentence's first word is capitalised anyway, and a lower-cased text's words say nothing by
+            # case: there a name is a word the vocabulary lacks, or a first word followed by a capitalised one
+            if not self.known_word(base) or (cased and _next_capitalised(sentence)):
+                return base
+        return None
+
+    # -- the whole check ---------------------------------------------------------------------------
+
+    def check_many(self, items: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[list[Check]]:
+        """Verdicts for many (summary sentences, sources) pairs, embedding everything in one batch stream."""
+        prepared = [_prepare(sources, self.max_source_sentences) for _, sources in items]
+        results: list[list[Check]] = []
+        pending: list[tuple[int, int, str]] = []  # (item, sentence index, sentence) that passed the lexical checks
+        for i, ((sentences, _), sources) in enumerate(zip(items, prepared, strict=True)):
+            row: list[Check] = []
+            for j, sentence in enumerate(sentences):
+                failure = self.lexical(sentence, sources)
+                if failure is not None:
+                    row.append(Check(sentence, *failure))
+                else:
+                    row.append(Check(sentence))
+                    pending.append((i, j, sentence))
+            results.append(row)
+        if not self.settings.check_support or not pending:
+            return results
+        needed = sorted({i for i, _, _ in pending})
+        texts: list[str] = [s for _, _, s in pending]
+        offsets: dict[int, tuple[int, int]] = {}
+        for i in needed:
+            offsets[i] = (len(texts), len(texts) + len(prepared[i].units))
+            texts.extend(prepared[i].units)
+        vectors = self.encoder.encode(texts)
+        for k, (i, j, sentence) in enumerate(pending):
+            start, end = offsets[i]
+            results[i][j] = self._support(sentence, vectors[k], vectors[start:end], prepared[i].units,
+                                          prepared[i].negated)
+        return results
+
+    def check(self, sentences: Sequence[str], sources: Sequence[str]) -> list[Check]:
+        return self.check_many([(sentences, sources)])[0]
+
+    def _support(self, sentence: str, vector: np.ndarray, unit_vecs: np.ndarray, units: list[str],
+                 negated: frozenset[str]) -> Check:
+        if len(units) == 0:
+            return Check(sentence, "unsupported", "the sources have no sentences")
+        sims = unit_vecs @ vector
+        best = int(np.argmax(sims))
+        top = float(sims[best])
+        if top < self.settings.min_similarity:
+            return Check(sentence, "unsupported", f"closest source sentence at {top:.2f}: {units[best][:160]!r}",
+                         similarity=top)
+        closest = units[best] if top >= self.settings.reverse_similarity else None
+        flip = negation_flip(sentence, tuple(negated), closest)
+        if flip is not None:
+            return Check(sentence, "negation", f"{flip}; closest: {units[best][:160]!r}", similarity=top)
+        return Check(sentence, similarity=top)
+
+    def apply(self, sentences: Sequence[str], checks: Sequence[Check], *, backend: str,
+              fallback: Sequence[str]) -> Verdict:
+        """The verdict for one summary: kept sentences, or the ``fallback`` sentences when too little is left."""
+        kept = tuple(c.sentence for c in checks if c.ok)
+        dropped = tuple(Dropped(c.sentence, c.reason or "", c.detail) for c in checks if not c.ok)
+        if not sentences:
+            return Verdict("extractive", dropped, "the model wrote nothing", tuple(fallback))
+        words = sum(len(s.split()) for s in kept)
+        if words < self.settings.min_words:
+            reason = (f"{len(dropped)} of {len(sentences)} sentences dropped; {words} words left "
+                      f"(under {self.settings.min_words}): extractive summary used")
+            return Verdict("extractive", dropped, reason, tuple(fallback))
+        reason = f"{len(dropped)} of {len(sentences)} sentences dropped" if dropped else None
+        return Verdict(backend, dropped, reason, kept)

@@ -1,0 +1,162 @@
+"""The faithfulness guard on hand-written faithful and unfaithful summaries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from briefing.summarize.guard import Guard, GuardSettings, extract_numbers, negation_flip
+
+SOURCES = [
+    "Storm Ciara hits Wales. Storm Ciara brought winds of 90 mph to the Welsh coast on Sunday, cutting power "
+    "to 2,500 homes. The Met Office said the damage would cost about $90m to repair. Officials did not order "
+    "an evacuation of Cardiff. \"We have never seen anything like it,\" said Mayor Huw Thomas.",
+    "Power cut to thousands as Ciara batters Wales. Engineers restored power to most homes by Monday evening, "
+    "Western Power said. Rail services between Cardiff and Swansea were suspended for three days.",
+]
+
+FAITHFUL = [
+    "Storm Ciara brought 90 mph winds to the Welsh coast on Sunday and cut power to 2500 homes.",
+    "The Met Office said repairs would cost about $90 million.",
+    "Officials did not order an evacuation of Cardiff.",
+    "Rail services between Cardiff and Swansea were suspended for three days.",
+]
+
+
+class WordVectors:
+    """A stand-in encoder: hashed bag of lower-cased words, L2-normalised. Similar wording, similar vectors."""
+
+    def __init__(self, dim: int = 512) -> None:
+        self.dim = dim
+        self.calls = 0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z0-9]+", text.lower()):
+                out[row, hash(word) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset({"storm", "power", "homes", "wales", "the", "mayor", "winds", "cardiff", "swansea"})
+
+
+@pytest.fixture
+def guard() -> Guard:
+    return Guard(WordVectors(), GuardSettings(min_similarity=0.45, reverse_similarity=0.6))
+
+
+def test_numbers_are_normalised() -> None:
+    assert extract_numbers("2,500 homes") == extract_numbers("2500 homes") == {2500.0}
+    assert extract_numbers("$90m") == extract_numbers("$90 million") == extract_numbers("90 mn") == {90e6}
+    assert extract_numbers("5%") == extract_numbers("5 percent") == {5.0}
+    assert extract_numbers("three days") == {3.0}
+    assert extract_numbers("twenty-five people") == {25.0}
+    assert extract_numbers("1.5bn") == {1.5e9}
+    assert extract_numbers("two million") == {2e6}
+    assert extract_numbers("one of the") == set()
+
+
+def test_faithful_sentences_pass(guard: Guard) -> None:
+    checks = guard.check(FAITHFUL, SOURCES)
+    assert [c.reason for c in checks] == [None] * len(FAITHFUL)
+
+
+@pytest.mark.parametrize(("sentence", "reason"), [
+    ("Storm Ciara brought 90 mph winds to the Welsh coast on Sunday and cut power to 3,500 homes.", "number"),
+    ("The Met Office said repairs would cost about $80 million.", "number"),
+    ("Rail services between Cardiff and Swansea were suspended for four days.", "number"),
+    ("Storm Ciara brought 90 mph winds to the Welsh coast on Tuesday and cut power to 2500 homes.", "date"),
+    ("Storm Ciara brought 90 mph winds to the Welsh coast in 2019.", "date"),
+    ("Rail services between Cardiff and Bristol were suspended for three days.", "name"),
+    ("Officials did not order an evacuation of Newport.", "name"),
+    ("Mayor Huw Thomas said: \"We have never seen such damage.\"", "quote"),
+    ("Officials ordered an evacuation of Cardiff.", "negation"),
+    ("Engineers did not restore power to most homes by Monday evening, Western Power said.", "negation"),
+    ("The storm also damaged the roof of a school.", "unsupported"),
+])
+def test_unfaithful_sentences_are_dropped_with_the_reason(guard: Guard, sentence: str, reason: str) -> None:
+    check = guard.check([FAITHFUL[0], sentence], SOURCES)
+    assert check[0].ok
+    assert check[1].reason == reason, check[1].detail
+
+
+def test_round_figures_may_approximate_but_precise_ones_may_not(guard: Guard) -> None:
+    sources = ["The whale swam 10,190 miles from Russia to Mexico, scientists said."]
+    ok = guard.check(["The whale swam more than 10,000 miles from Russia to Mexico."], sources)
+    assert ok[0].ok
+    wrong = guard.check(["The whale swam more than 10,200 miles from Russia to Mexico."], sources)
+    assert wrong[0].reason == "number"
+    too_far = guard.check(["The whale swam more than 20,000 miles from Russia to Mexico."], sources)
+    assert too_far[0].reason == "number"
+
+
+def test_negation_must_bear_on_what_the_sources_negate() -> None:
+    negated = ["officials", "can"]
+    assert negation_flip("Officials can not confirm the toll.", ["confirm"]) is None
+    assert negation_flip("Officials can not confirm the toll.", negated) is not None
+    assert negation_flip("Officials confirmed the toll.", [], closest="Officials did not confirm the toll.")
+    assert negation_flip("Officials confirmed the toll.", [], closest=None) is None
+
+
+def test_lower_cased_text_takes_names_from_the_vocabulary() -> None:
+    guard = Guard(WordVectors(), GuardSettings(min_similarity=0.3))
+    sources = ["storm ciara cut power to homes in cardiff , officials said ."]
+    # "bristol" is not a common word (the stand-in vocabulary lacks it) and no source has it
+    assert guard.check(["storm ciara cut power to homes in bristol ."], sources)[0].reason == "name"
+    # "swansea" is in the vocabulary: in lower-cased text a common-looking word is not taken for a name
+    assert guard.check(["storm ciara cut power to homes in swansea ."], sources)[0].reason is None
+
+
+def test_one_batch_for_many_summaries() -> None:
+    encoder = WordVectors()
+    guard = Guard(encoder, GuardSettings(min_similarity=0.45))
+    results = guard.check_many([(FAITHFUL, SOURCES), (["The storm damaged a school roof."], SOURCES)])
+    assert encoder.calls == 1
+    assert all(c.ok for c in results[0]) and results[1][0].reason == "unsupported"
+
+
+def test_verdict_keeps_what_passed_and_falls_back_when_too_little_is_left(guard: Guard) -> None:
+    sentences = [FAITHFUL[0], "Officials ordered an evacuation of Newport.", FAITHFUL[3]]
+    verdict = guard.apply(sentences, guard.check(sentences, SOURCES), backend="instruct", fallback=["extractive."])
+    assert verdict.backend == "instruct"
+    assert verdict.kept == (FAITHFUL[0], FAITHFUL[3])
+    assert verdict.to_dict()["dropped"][0]["reason"] == "name"
+    assert verdict.reason == "1 of 3 sentences dropped"
+
+    short = ["Cardiff is wet.", "The storm also damaged the roof of a school."]
+    verdict = guard.apply(short, guard.check(short, SOURCES), backend="instruct", fallback=["Lead one.", "Two."])
+    assert verdict.backend == "extractive" and verdict.kept == ("Lead one.", "Two.")
+    assert "extractive summary used" in (verdict.reason or "")
+    empty = guard.apply([], [], backend="instruct", fallback=["Lead."])
+    assert empty.backend == "extractive" and empty.reason == "the model wrote nothing"
+
+
+def test_clean_summary_has_an_empty_verdict(guard: Guard) -> None:
+    verdict = guard.apply(FAITHFUL, guard.check(FAITHFUL, SOURCES), backend="instruct", fallback=[])
+    assert verdict.to_dict() == {"dropped": [], "reason": None}
+
+
+@pytest.mark.slow
+def test_real_minilm_tells_supported_from_invented_sentences() -> None:
+    from briefing.embed import Encoder
+
+    guard = Guard(Encoder())
+    checks = guard.check([*FAITHFUL, "Thousands of residents fled to emergency shelters in England."], SOURCES)
+    assert [c.reason for c in checks[:-1]] == [None] * len(FAITHFUL)
+    assert checks[-1].reason in {"unsupported", "name"}
+
+
+def test_a_sentence_of_words_no_source_uses_is_unsupported_when_coverage_is_asked() -> None:
+    sentence = "Officials did not order an evacuation of Cardiff, blaming budget shortfalls and staffing disputes."
+    loose = Guard(WordVectors(), GuardSettings(min_similarity=0.3, min_coverage=0.0))
+    assert loose.check([sentence], SOURCES)[0].ok
+    strict = Guard(WordVectors(), GuardSettings(min_similarity=0.3, min_coverage=0.7))
+    check = strict.check([sentence], SOURCES)[0]
+    assert check.reason == "unsupported" and "budget" in check.detail
+    assert all(c.ok for c in strict.check(FAITHFUL, SOURCES))
