@@ -12,9 +12,11 @@ Pure: strings in, a kind out; no I/O. Only what the feed itself says is used, st
    subject tags ("Markets", "Iran") are ignored;
 4. how the text opens: FT newsletter teasers open with ``Plus, ...`` or ``Also in today's
    newsletter``, podcasts with ``On today's show``;
-5. the feed's name: every item of a feed called "Opinion" or "Podcasts" is of that kind.
+5. the feed's name: every item of a feed called "Opinion" or "Podcasts" is of that kind;
+6. the headline's shape (a question, "Why ...", "Here's what ...", "See how ...": analysis), and a
+   text in the writer's own voice outside quotes ("... means we cannot ignore ...": opinion).
 
-Anything else is news. An unlabelled column is news here: nothing in the feed says otherwise.
+Anything else is news. An unlabelled column in the third person is news here: nothing says otherwise.
 """
 
 from __future__ import annotations
@@ -138,6 +140,7 @@ def kind_of(title: str, url: str | None, categories: Sequence[str] = (), feed_na
         lambda: _from_text(text),
         lambda: _from_feed_name(feed_name),
         lambda: _from_question(title),
+        lambda: _from_voice(text),
     ):
         kind = find()
         if kind is not None:
@@ -187,6 +190,20 @@ _EXPLAINER = re.compile(
 )
 _EXPLAINER_SLUG = frozenset({"explained", "explainer"})
 """Words of an article's URL slug that mark an explainer ("…/trump-tariffs-countries-trade-explained-7f826419")."""
+
+
+_FIRST_PERSON = re.compile(
+    r"(?<![:\w’'])(?<!: )\b(?:[Ww]e|[Ww]e[’'](?:re|ve|d|ll)|[Oo]ur|us|my|I[’'](?:m|ve|d|ll))\b(?![.’'-]\w)"
+)
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’")
+_VOICE_CHARS = 300
+
+
+def _from_voice(text: str) -> str | None:
+    # A standfirst in the writer's own voice ("… means we cannot ignore economic security risks", "Our experts
+    # discuss…") is a column, an editorial or a feature: news speaks in the first person only inside quotes.
+    opening = _QUOTED.sub(" ", " ".join(text.split())[:_VOICE_CHARS])
+    return "opinion" if _FIRST_PERSON.search(opening) else None
 
 
 def _from_url(url: str | None) -> str | None:

@@ -186,3 +186,19 @@ def test_any_input_gives_a_known_kind(title: str, url: str | None, categories: l
 ])
 def test_explainers_and_questions_are_analysis(title: str, kind: str) -> None:
     assert kind_of(title, None) == kind
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # Real standfirsts from the season's feeds: the writer's own voice is a column, an editorial or a feature.
+    ("Their role powering the growth of key industries means we cannot ignore economic security risks", "opinion"),
+    ("Our experts discuss which companies to buy, sell or hold this week", "opinion"),
+    ("I’ve loved the AI boom this year and don’t want it to stop", "opinion"),
+    ("Industrial agriculture is failing us — but markets have found a solution", "opinion"),
+    # News: first person only inside quotes or after a speaker's colon, and capitals that are no pronoun.
+    ("“We will not back down,” the minister said of the strike.", "news"),
+    ("China sent a trade envoy with a clear message: We’re willing to talk.", "news"),
+    ("The U.S. and the I.R.S. said the rules would change; World War I veterans will be honoured.", "news"),
+    ("Truong My Lan was sentenced to death for embezzlement.", "news"),
+])
+def test_a_standfirst_in_the_first_person_is_opinion(text: str, kind: str) -> None:
+    assert kind_of("A headline about markets", "https://www.ft.com/content/1", text=text) == kind
