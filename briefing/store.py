@@ -342,6 +342,12 @@ class Listing:
     status: str  # "listed", or "cut" (ranked below the briefing's cap)
 
 
+
+def _source(row: sqlite3.Row) -> Source:
+    """One feed's copy of an item, from a ``sources`` or ``copies`` row."""
+    return Source(outlet=row["outlet"], title=row["title"], url=row["url"], published=parse_iso(row["published"]),
+                  feed_url=row["feed_url"], publisher=row["publisher"] or "")
+
 class Store:
     """Typed access to the briefing database.
 
@@ -608,11 +614,7 @@ class Store:
             for src in self._db.execute(
                 f"SELECT * FROM sources WHERE item_id IN ({marks}) ORDER BY item_id, rowid", chunk
             ):
-                sources[src["item_id"]].append(
-                    Source(outlet=src["outlet"], title=src["title"], url=src["url"],
-                           published=parse_iso(src["published"]), feed_url=src["feed_url"],
-                           publisher=src["publisher"] or "")
-                )
+                sources[src["item_id"]].append(_source(src))
         return [
             Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
                     published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
@@ -711,11 +713,7 @@ class Store:
                     ORDER BY c.item_id, first""",
                 (*chunk, upto),
             ):
-                sources[src["item_id"]].append(
-                    Source(outlet=src["outlet"], title=src["title"], url=src["url"],
-                           published=parse_iso(src["published"]), feed_url=src["feed_url"],
-                           publisher=src["publisher"] or "")
-                )
+                sources[src["item_id"]].append(_source(src))
         return [
             Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
                     published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
