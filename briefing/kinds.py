@@ -110,7 +110,8 @@ _TEXT_OPENINGS: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"welcome (?:back )?to (?:the |this week[’']s )?[\w’' ]{0,40}newsletter)", re.IGNORECASE),
      "newsletter"),
     (re.compile(r"^(?:on (?:today[’']s|this week[’']s|this) (?:show|episode|podcast)|in this (?:episode|podcast)|"
-                r"(?:listen|watch)(?: now)?:)", re.IGNORECASE), "media"),
+                r"(?:listen|watch)(?: now)?:|an? (?:conversation|interview|discussion) (?:with|about|on)\b)",
+                re.IGNORECASE), "media"),
 )
 _TOPIC_LINE_MAX = 80
 _FEED_NAME_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (

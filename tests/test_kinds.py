@@ -202,3 +202,12 @@ def test_explainers_and_questions_are_analysis(title: str, kind: str) -> None:
 ])
 def test_a_standfirst_in_the_first_person_is_opinion(text: str, kind: str) -> None:
     assert kind_of("A headline about markets", "https://www.ft.com/content/1", text=text) == kind
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("A conversation about the long-term measurable effects of populist policies", "media"),  # FT, Martin Wolf
+    ("An interview with Michael Pettis", "media"),
+    ("A conversation took place between the two leaders on Tuesday.", "news"),
+])
+def test_a_conversation_or_interview_is_media(text: str, kind: str) -> None:
+    assert kind_of("Martin Wolf on the economics of populism", "https://www.ft.com/content/1", text=text) == kind
