@@ -256,3 +256,26 @@ def test_pipeline_writes_seq2seq_summaries_with_guard_verdicts_and_regenerate_ta
     assert all(p.name.startswith("2026-11-26.seq2seq.") for p in variant.paths)
     assert any("summarized by seq2seq" in note for note in variant.briefing.notes)
     plain.close()
+
+
+def test_t5_gets_the_summarize_prefix_its_config_asks_for(tmp_path: Path, bart: Path) -> None:
+    import torch
+    from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration
+
+    torch.manual_seed(0)
+    folder = tmp_path / "t5"
+    tokenizer = AutoTokenizer.from_pretrained(bart)  # any tokenizer will do for a random model
+    tokenizer.save_pretrained(folder)
+    config = T5Config(vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2,
+                      num_heads=2, pad_token_id=1, eos_token_id=2, decoder_start_token_id=1,
+                      task_specific_params={"summarization": {"prefix": "summarize: "}})
+    T5ForConditionalGeneration(config).save_pretrained(folder)
+    s = summarizer(folder, max_chunks=10)
+    chunks = s.chunks(0, LONG)
+    assert s.prefix == "summarize: " and len(chunks) > 1
+    prefix = len(s._tokenizer("summarize: ", add_special_tokens=False)["input_ids"])
+    for chunk in chunks:  # the prefix counts against the input limit
+        assert len(s._tokenizer("summarize: " + chunk.text)["input_ids"]) <= INPUT_LIMIT
+        assert chunk.tokens >= prefix
+    text = s.texts([article(1, "Storm", LONG)], max_sentences=3)[0]
+    assert isinstance(text, str) and s.generate_calls >= 1
