@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError
 from .models import KINDS, SEPARATE_KINDS, Feed
@@ -220,6 +229,13 @@ class SummarizeConfig(_Section):
     extractive: ExtractiveConfig = ExtractiveConfig()
     instruct: InstructConfig = InstructConfig()
     seq2seq: Seq2SeqConfig = Seq2SeqConfig()
+
+    @model_validator(mode="after")
+    def _seq2seq_has_a_model(self) -> SummarizeConfig:
+        if self.backend == "seq2seq" and not self.model:
+            raise ValueError('backend "seq2seq" needs summarize.model: a local BART, T5 or PEGASUS folder, or a '
+                             "Hugging Face id already in the local cache")
+        return self
     guard: GuardConfig = GuardConfig()
 
 

@@ -97,8 +97,9 @@ def test_loads_a_bart_folder_with_right_padding_and_its_input_limit(bart: Path) 
 
 
 def test_a_missing_or_wrong_model_is_a_one_line_error(tmp_path: Path) -> None:
+    unset = SummarizeConfig(backend="seq2seq", model="x").model_copy(update={"model": None})  # as regenerate does
     with pytest.raises(SummaryError, match="needs a local BART, T5 or PEGASUS"):
-        summarizer(None)
+        Seq2SeqSummarizer(unset, fallback=LeadSummarizer(), guard=Guard(WordVectors()))
     with pytest.raises(SummaryError, match="cannot load the seq2seq model from") as missing:
         summarizer(tmp_path / "nothing-here").load()
     assert "\n" not in str(missing.value)
@@ -199,7 +200,17 @@ def test_a_spent_time_budget_falls_back_to_extractive_and_is_not_cached(tmp_path
         backend, verdict = read_note(summary)  # type: ignore[misc]
         assert backend == "extractive" and verdict is not None and "time budget" in verdict["reason"]
     assert "2 articles kept extractive summaries" in s.notes()[0]  # type: ignore[attr-defined]
-    found = pipeline.summarize(articles, datetime(2026, 11, 26, 20, tzinfo=UTC))  # a fresh run: budget restarts
+    started: list[float] = []
+    real_start = s.start_run  # type: ignore[attr-defined]
+
+    def start_spent() -> None:  # the run's budget starts (as the pipeline asks) and is spent at once
+        real_start()
+        started.append(s.deadline)  # type: ignore[attr-defined]
+        s.deadline -= 1  # type: ignore[attr-defined]
+
+    s.start_run = start_spent  # type: ignore[attr-defined]
+    found = pipeline.summarize(articles, datetime(2026, 11, 26, 20, tzinfo=UTC))
+    assert len(started) == 1 and s.out_of_time == 2  # type: ignore[attr-defined]  # counts restart per run
     assert all(x.backend == "extractive" for x in found.values())
     params = cache_params(pipeline.config.summarize, s.model_id)
     cached = pipeline.store.cached_summaries([a.content_hash for a in articles], "seq2seq", params)
@@ -279,3 +290,14 @@ def test_t5_gets_the_summarize_prefix_its_config_asks_for(tmp_path: Path, bart: 
         assert chunk.tokens >= prefix
     text = s.texts([article(1, "Storm", LONG)], max_sentences=3)[0]
     assert isinstance(text, str) and s.generate_calls >= 1
+
+
+def test_a_seq2seq_config_without_a_model_is_refused_when_read(tmp_path: Path) -> None:
+    from briefing.config import load_config
+    from briefing.errors import ConfigError
+
+    path = tmp_path / "config.toml"
+    path.write_text('[[feeds]]\nurl = "feed.xml"\n\n[summarize]\nbackend = "seq2seq"\n')
+    with pytest.raises(ConfigError, match=r'summarize: backend "seq2seq" needs summarize\.model') as error:
+        load_config(path)
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
