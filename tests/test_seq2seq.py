@@ -301,3 +301,26 @@ def test_a_seq2seq_config_without_a_model_is_refused_when_read(tmp_path: Path) -
     with pytest.raises(ConfigError, match=r'summarize: backend "seq2seq" needs summarize\.model') as error:
         load_config(path)
     assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_bench_seq2seq_skips_without_a_model(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.__main__ import main
+
+    assert main(["seq2seq", "--out", str(tmp_path)]) == 0
+    assert "skipped: no local model given (pass --model" in capsys.readouterr().out
+    assert not list(tmp_path.iterdir())
+
+
+def test_bench_seq2seq_runs_a_local_model_on_cnndm(tmp_path: Path, bart: Path, shared_data: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.__main__ import main
+
+    if not (shared_data / "cnndm" / "test_even.jsonl.gz").is_file():
+        pytest.skip("no CNN/DM slice in the evaluation data")
+    args = ["seq2seq", "--data", str(shared_data), "--out", str(tmp_path), "--model", str(bart), "--limit", "2",
+            "--num-beams", "2", "--max-new-tokens", "8", "--threads", "1", "--show", "1"]
+    assert main(args) == 0
+    doc = json.loads((tmp_path / "seq2seq.json").read_text())
+    assert doc["task"] == "seq2seq" and doc["articles"] == 2 and doc["input_limit"] == INPUT_LIMIT
+    assert set(doc["rouge"]) == {"lead3", "extractive", "seq2seq (raw)", "seq2seq + guard"}
+    assert doc["generate_calls"] >= 1 and "seq2seq backend on 2 CNN/DM articles" in capsys.readouterr().out
