@@ -324,3 +324,17 @@ def test_bench_seq2seq_runs_a_local_model_on_cnndm(tmp_path: Path, bart: Path, s
     assert doc["task"] == "seq2seq" and doc["articles"] == 2 and doc["input_limit"] == INPUT_LIMIT
     assert set(doc["rouge"]) == {"lead3", "extractive", "seq2seq (raw)", "seq2seq + guard"}
     assert doc["generate_calls"] >= 1 and "seq2seq backend on 2 CNN/DM articles" in capsys.readouterr().out
+
+
+def test_the_guard_checks_against_what_the_model_read(bart: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = summarizer(bart, max_chunks=1)
+    tail = "Repairs to the 4,700 damaged roofs will take until spring."
+    text = LONG + " " + tail  # the last sentence lies past the first chunk: the model never reads it
+    assert tail not in " ".join(c.text for c in s.chunks(0, text))
+    summary = ("Storm Ciara brought winds of 90 mph to the Welsh coast on Sunday, cutting power to 2500 homes. "
+               "Repairs to the 4,700 damaged roofs will take until spring.")
+    monkeypatch.setattr(s, "generate", lambda texts: [summary for _ in texts])
+    (made,) = s.summarize([article(1, "Storm Ciara hits Wales", text)], max_sentences=3)
+    backend, verdict = read_note(made)  # type: ignore[misc]
+    assert backend == "seq2seq" and "4,700" not in made.text
+    assert [d["reason"] for d in verdict["dropped"]] == ["number"]  # type: ignore[index]

@@ -208,6 +208,9 @@ class Seq2SeqSummarizer:
                                   "no_repeat_ngram_size": options.no_repeat_ngram_size, "do_sample": False}
         if options.num_beams > 1:
             kwargs["early_stopping"] = True
+        floor = getattr(self._model.generation_config, "min_length", 0) or 0
+        if floor > options.max_new_tokens // 2:  # e.g. BART-CNN's 56 under a small token budget
+            kwargs["min_length"] = options.max_new_tokens // 2
         self.generate_calls += 1
         self.batches.append([int(n) for n in encoded["attention_mask"].sum(dim=1).tolist()])
         with torch.inference_mode():
@@ -243,6 +246,10 @@ class Seq2SeqSummarizer:
     def texts(self, articles: Sequence[Article], max_sentences: int) -> list[str | None]:
         """The model's summary of each article (chunks summarized, joined, re-summarized when long), or None
         for an article too short to condense or left when the deadline passed."""
+        return self._texts(articles, max_sentences)[0]
+
+    def _texts(self, articles: Sequence[Article],
+               max_sentences: int) -> tuple[list[str | None], dict[int, list[Chunk]]]:
         self.load()
         chunks: dict[int, list[Chunk]] = {}
         for i, article in enumerate(articles):
@@ -267,7 +274,7 @@ class Seq2SeqSummarizer:
         out: list[str | None] = [None] * len(articles)
         for i, text in joined.items():
             out[i] = text
-        return out
+        return out, chunks
 
     def summarize(self, articles: Sequence[Article], *, max_sentences: int) -> list[Summary]:
         """A summary per article, in order: the model's (less what the guard dropped) or the extractive one."""
@@ -277,9 +284,12 @@ class Seq2SeqSummarizer:
             self.start_run()
         from .stories import generated_sentences
 
-        texts = self.texts(articles, max_sentences)
+        texts, chunks = self._texts(articles, max_sentences)
         written = [(i, generated_sentences(t, max_sentences)) for i, t in enumerate(texts) if t is not None]
-        checks = self.guard.check_many([(sentences, [_source(articles[i])]) for i, sentences in written])
+        # Checked against what the model read: the title and each chunk (a source each, so that the guard's
+        # per-source sentence cap covers every chunk).
+        checks = self.guard.check_many([(sentences, [articles[i].title, *(c.text for c in chunks[i])])
+                                        for i, sentences in written])
         verdicts: dict[int, Verdict] = {}
         for (i, sentences), row in zip(written, checks, strict=True):
             verdicts[i] = self.guard.apply(sentences, row, backend=self.name, fallback=())
@@ -307,10 +317,6 @@ class Seq2SeqSummarizer:
                 out.append(Summary(article.content_hash, plain.text, self.name, plain.sentences,
                                    note("extractive", None)))
         return out
-
-
-def _source(article: Article) -> str:
-    return f"{article.title}.\n\n{article.text}" if article.text else article.title
 
 
 def with_verdicts(ranked: Sequence[RankedStory], summaries: dict[str, Summary]) -> list[RankedStory]:
