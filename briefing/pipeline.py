@@ -239,13 +239,18 @@ class Pipeline:
         found = self.store.cached_summaries(hashes, summarizer.name, params)
         missing = list({a.content_hash: a for a in articles if a.content_hash not in found}.values())
         self.progress.stage("summarize", len(missing))
-        for start in range(0, len(missing), SUMMARY_CHUNK):
+        start_run = getattr(summarizer, "start_run", None)
+        if callable(start_run):  # a generating backend: its time budget is per run
+            start_run()
+        step = getattr(summarizer, "chunk_size", SUMMARY_CHUNK)
+        for start in range(0, len(missing), step):
             if start and self._stopping():  # the longest stage: stop between chunks, keeping what is done
                 raise Interrupted(f"stopped in the summarize stage after {start} of {len(missing)} articles "
                                   "(their summaries are kept); no briefing written")
-            chunk = missing[start : start + SUMMARY_CHUNK]
+            chunk = missing[start : start + step]
             made = summarizer.summarize(chunk, max_sentences=self.config.summarize.max_sentences)
-            self.store.save_summaries(made, params, now)
+            # A stand-in summary (seq2seq out of time: extractive) is not cached: a later run tries again.
+            self.store.save_summaries([s for s in made if s.backend == summarizer.name], params, now)
             found.update({s.content_hash: s for s in made})
             self.progress.advance(len(chunk))
         return found
@@ -340,6 +345,12 @@ class Pipeline:
                     for r in ranked for a in r.story.articles]
         shown, notes = kept, ()
         backend, model = self.summarizer.name, self.summarizer.model_id
+        if backend == "seq2seq":
+            from .summarize.seq2seq import stories_note, with_verdicts
+
+            shown = with_verdicts(kept, summaries)
+            run_notes = getattr(self.summarizer, "notes", lambda: [])()
+            notes = tuple(line for line in (stories_note(shown, backend), *run_notes) if line)
         if self.config.summarize.backend in STORY_BACKENDS:
             shown, notes = self.brief(kept, summaries, generated_at)
             backend, model = self.config.summarize.backend, self.writer.model_id
@@ -605,9 +616,9 @@ class Pipeline:
             settings = settings.model_copy(update={"backend": backend})
         variant = Pipeline(self.config.model_copy(update={"summarize": settings}), store=self.store,
                            encoder=self.encoder, progress=self.progress)
-        if model is not None and settings.backend in STORY_BACKENDS:
+        if model is not None and settings.backend in (*STORY_BACKENDS, "seq2seq"):
             variant._writer = None
-            variant.config = variant.config.model_copy(  # the story backend's model; articles stay extractive
+            variant.config = variant.config.model_copy(  # the generating backend's model; the encoder stays
                 update={"summarize": settings.model_copy(update={"model": model})})
         elif model is not None:
             # Only the summarizer changes model: clustering and ranking keep the configured encoder.

@@ -40,8 +40,18 @@ def _lead(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
     return LeadSummarizer()
 
 
-BACKENDS = {"extractive": _extractive, "lead": _lead}
-"""Backend name → factory taking the summarize config and a shared encoder (or None). A story backend
+def _seq2seq(config: SummarizeConfig, encoder: Encoder) -> Summarizer:
+    from .extractive import ExtractiveSummarizer
+    from .seq2seq import Seq2SeqSummarizer
+    from .stories import guard_from_config
+
+    return Seq2SeqSummarizer(config, fallback=ExtractiveSummarizer(config.extractive, encoder=encoder),
+                             guard=guard_from_config(config, encoder))
+
+
+BACKENDS = {"extractive": _extractive, "lead": _lead, "seq2seq": _seq2seq}
+"""Backend name → factory taking the summarize config and a shared encoder (or None). ``seq2seq`` writes an
+abstractive summary per article, through the faithfulness guard (``briefing.summarize.seq2seq``). A story backend
 (``stories.STORY_BACKENDS``: ``instruct``) summarizes each article extractively; its briefs per story come
 after ranking (``briefing.summarize.stories``)."""
 
@@ -72,4 +82,8 @@ def cache_params(config: SummarizeConfig, model_id: str) -> str:
         "model": model_id,
         "options": options.model_dump(mode="json") if options is not None else {},
     }
+    if config.backend == "seq2seq":  # what the guard lets through, and how chunks are made, shape the summary too
+        from .seq2seq import VERSION
+
+        payload.update(guard=config.guard.model_dump(mode="json"), version=VERSION)
     return json.dumps(payload, sort_keys=True)
