@@ -272,6 +272,9 @@ class RankWeights(_Section):
 
 class RankConfig(_Section):
     history_days: int = Field(default=14, ge=1)
+    history_fade: float = Field(default=0.3, ge=0, lt=1)
+    """How much of a past story's similarity fades over ``history_days``: a story back after two weeks is
+    closer to news than yesterday's follow-up."""
     new_below: float = Field(default=0.55, gt=0, le=1)
     """A story whose closest past story is less similar than this is new."""
     headline_new_below: float = Field(default=0.60, gt=0, le=1)

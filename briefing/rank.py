@@ -112,7 +112,7 @@ def _closest_all(stories: Sequence[Story], history: Sequence[HistoryItem], now: 
     matrix = np.asarray([item.vector for item in history], dtype=np.float32)
     ages = np.array([(now - item.published).total_seconds() / 86400 for item in history], dtype=np.float32)
     # An old match weighs less: a story last seen two weeks ago and back today is closer to news.
-    decay = 1.0 - 0.3 * np.clip(ages / config.history_days, 0.0, 1.0)
+    decay = 1.0 - config.history_fade * np.clip(ages / config.history_days, 0.0, 1.0)
     raw = np.asarray([story.vector for story in stories], dtype=np.float32) @ matrix.T
     effective = raw * decay
     matches = []

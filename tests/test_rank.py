@@ -223,3 +223,15 @@ def test_terms_never_raise(text: str) -> None:
 
 def test_a_day_without_stories_ranks_nothing_even_with_history() -> None:
     assert rank_stories([], [past(1, "Storm hits the coast", unit(1, 0, 0))], {}, NOW, RankConfig()) == []
+
+
+def test_a_story_back_after_two_weeks_fades_towards_news() -> None:
+    # Similarity 0.8 to a story of 13 days ago: an update with the default fade (0.8 x 0.72 = 0.58 >= 0.55),
+    # new when the past fades more (0.8 x 0.35 = 0.28).
+    history = [past(1, "Prince Andrew loses Duke of York title after Epstein scandal", unit(1, 0, 0), days_ago=13)]
+    back = story(1, "Prince Andrew stripped of royal title by King Charles", unit(0.8, 0.6, 0),
+                 text="King Charles stripped Andrew of his remaining titles on Thursday, Buckingham Palace said.")
+    [default] = rank_stories([back], history, {}, NOW, RankConfig())
+    [faded] = rank_stories([back], history, {}, NOW, RankConfig(history_fade=0.7))
+    assert default.status == "update" and faded.status == "new"
+    assert faded.novelty > default.novelty
