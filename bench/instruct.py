@@ -11,7 +11,6 @@ includes the conversion, and the second load reads that cache.
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
 import time
 from collections import Counter
@@ -20,10 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from .common import read_jsonl, require, table, write_result
-
-DATA_FILE = "cnndm/test_even.jsonl.gz"
-METRICS = ("rouge1", "rouge2", "rougeLsum")
+from .common import table, write_result
+from .generated import articles_of, examples, first_rows, guard_texts, peak_rss_mb, print_examples, rouge_scores
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,41 +31,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--show", type=int, default=3, help="print this many briefs with what the guard removed")
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def run(args: argparse.Namespace) -> int:
-    from rouge_score import rouge_scorer
-
     from briefing.config import ExtractiveConfig, GuardConfig
     from briefing.embed import Encoder
-    from briefing.models import Article
-    from briefing.store import content_hash
     from briefing.summarize import split_sentences
     from briefing.summarize.extractive import ExtractiveSummarizer
     from briefing.summarize.guard import Guard, GuardSettings
     from briefing.summarize.instruct import InstructWriter, SourceText, StoryInput
-    from briefing.summarize.stories import generated_sentences
 
-    path = require(args.data, DATA_FILE)
-    count = min(args.articles, args.limit) if args.limit else args.articles
-    rows = []
-    for row in read_jsonl(path):
-        rows.append(row)
-        if len(rows) == count:
-            break
+    rows = first_rows(args)
     encoder = Encoder()
     extractive = ExtractiveSummarizer(ExtractiveConfig(), encoder)
-    articles = [Article(id=i, title="", text=r["article"], url=None, published=_when(),
-                        content_hash=content_hash("", r["article"])) for i, r in enumerate(rows)]
+    articles = articles_of(rows)
     ext = extractive.summarize(articles, max_sentences=3)
     leads = [split_sentences(r["article"])[:3] for r in rows]
     stories = [StoryInput(sources=(SourceText("CNN", (lead or [""])[0], " ".join(e.sentences)),))
                for lead, e in zip(leads, ext, strict=True)]
 
     with tempfile.TemporaryDirectory() as cache:
-        rss_before = _peak_rss_mb()
+        rss_before = peak_rss_mb()
         first = InstructWriter(args.model, max_new_tokens=args.max_new_tokens, threads=args.threads,
                                convert_cache=Path(cache))
         first.load()
@@ -83,28 +64,13 @@ def run(args: argparse.Namespace) -> int:
         generate_s = time.perf_counter() - started
         tokens = list(writer.new_tokens)
         model_id = writer.model_id
-    rss_model = _peak_rss_mb()
+    rss_model = peak_rss_mb()
 
     guard = Guard(encoder, GuardSettings(**GuardConfig().model_dump()))
-    generated = [generated_sentences(t or "", 3) for t in texts]
-    started = time.perf_counter()
-    checks = guard.check_many([(g, [r["article"]]) for g, r in zip(generated, rows, strict=True)])
-    guard_s = time.perf_counter() - started
-    verdicts = [guard.apply(g, c, backend="instruct", fallback=list(e.sentences))
-                for g, c, e in zip(generated, checks, ext, strict=True)]
-    final = [list(v.kept) for v in verdicts]
-
-    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
-    systems = {"lead3": leads, "extractive": [list(e.sentences) for e in ext], "instruct (raw)": generated,
-               "instruct + guard": final}
-    scores: dict[str, dict[str, float]] = {}
-    for name, outputs in systems.items():
-        per = {m: [] for m in METRICS}
-        for sentences, r in zip(outputs, rows, strict=True):
-            result = scorer.score(r["highlights"], "\n".join(sentences))
-            for m in METRICS:
-                per[m].append(result[m].fmeasure)
-        scores[name] = {m: 100 * float(np.mean(v)) for m, v in per.items()}
+    guarded = guard_texts(guard, texts, rows, ext, "instruct")
+    generated, verdicts, final, guard_s = guarded.generated, guarded.verdicts, guarded.final, guarded.seconds
+    scores = rouge_scores({"lead3": leads, "extractive": [list(e.sentences) for e in ext],
+                           "instruct (raw)": generated, "instruct + guard": final}, rows)
 
     total = sum(len(g) for g in generated)
     dropped = Counter(d.reason for v in verdicts for d in v.dropped)
@@ -118,24 +84,14 @@ def run(args: argparse.Namespace) -> int:
           f"{generate_s / max(len(rows), 1):.2f} s/story ({sum(tokens) / max(generate_s, 1e-9):.1f} new tokens/s, "
           f"mean {np.mean(tokens):.0f} tokens); guard {guard_s / max(len(rows), 1):.3f} s/story")
     print(f"peak RSS {rss_model:.0f} MB (before the model {rss_before:.0f} MB)")
-    for k in range(min(args.show, len(rows))):
-        print(f"\n[{k}] extractive: {' '.join(ext[k].sentences)[:300]}\n    model: {texts[k]}\n"
-              f"    kept ({verdicts[k].backend}): {' '.join(final[k])[:300]}")
-        for d in verdicts[k].dropped:
-            print(f"    dropped [{d.reason}] {d.sentence[:120]} -- {d.detail[:100]}")
+    print_examples(texts, ext, guarded, args.show)
     payload: dict[str, Any] = {
         "articles": len(rows), "model": model_id, "rouge": scores, "generated_sentences": total,
         "dropped": dict(dropped), "fallbacks": fallbacks, "first_load_s": first_load, "cached_load_s": cached_load,
         "seconds_per_story": generate_s / max(len(rows), 1), "new_tokens": tokens, "guard_s_per_story":
         guard_s / max(len(rows), 1), "peak_rss_mb": rss_model,
-        "examples": [{"model": t, "kept": f, "backend": v.backend, "dropped": [d.to_dict() for d in v.dropped]}
-                     for t, f, v in zip(texts, final, verdicts, strict=True)],
+        "examples": examples(texts, guarded),
     }
     write_result(args.out, "instruct", payload, getattr(args, "argv", None))
     return 0
 
-
-def _when() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime(2015, 4, 1, tzinfo=UTC)
