@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import numpy as np
 
 from briefing.models import Article, Source
 from briefing.store import content_hash
@@ -54,3 +57,26 @@ def loopback_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class WordVectors:
+    """A stand-in for MiniLM in the guard: a hashed bag of lower-cased words, L2-normalised, so sentences sharing
+    words are close. ``vocabulary`` is what the encoder's tokenizer knows (the guard's test for names in
+    lower-cased text); ``calls`` counts ``encode`` calls."""
+
+    def __init__(self, dim: int = 256, vocabulary: Iterable[str] = ()) -> None:
+        self.dim = dim
+        self.known = frozenset(vocabulary)
+        self.calls = 0
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z0-9]+", text.lower()):
+                out[row, hash(word) % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+    def vocabulary(self) -> frozenset[str]:
+        return self.known

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-
-import numpy as np
 import pytest
 
 from briefing.summarize.guard import Guard, GuardSettings, extract_numbers, negation_flip
+
+from .helpers import WordVectors
 
 SOURCES = [
     "Storm Ciara hits Wales. Storm Ciara brought winds of 90 mph to the Welsh coast on Sunday, cutting power "
@@ -26,29 +24,15 @@ FAITHFUL = [
 ]
 
 
-class WordVectors:
-    """A stand-in encoder: hashed bag of lower-cased words, L2-normalised. Similar wording, similar vectors."""
-
-    def __init__(self, dim: int = 512) -> None:
-        self.dim = dim
-        self.calls = 0
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        self.calls += 1
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"[a-z0-9]+", text.lower()):
-                out[row, hash(word) % self.dim] += 1.0
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms == 0, 1, norms)
-
-    def vocabulary(self) -> frozenset[str]:
-        return frozenset({"storm", "power", "homes", "wales", "the", "mayor", "winds", "cardiff", "swansea"})
+def words() -> WordVectors:
+    """The stand-in encoder, with the names of the summaries above in its vocabulary."""
+    return WordVectors(dim=512, vocabulary={"storm", "power", "homes", "wales", "the", "mayor", "winds", "cardiff",
+                                            "swansea"})
 
 
 @pytest.fixture
 def guard() -> Guard:
-    return Guard(WordVectors(), GuardSettings(min_similarity=0.45, reverse_similarity=0.6))
+    return Guard(words(), GuardSettings(min_similarity=0.45, reverse_similarity=0.6))
 
 
 def test_numbers_are_normalised() -> None:
@@ -105,7 +89,7 @@ def test_negation_must_bear_on_what_the_sources_negate() -> None:
 
 
 def test_lower_cased_text_takes_names_from_the_vocabulary() -> None:
-    guard = Guard(WordVectors(), GuardSettings(min_similarity=0.3))
+    guard = Guard(words(), GuardSettings(min_similarity=0.3))
     sources = ["storm ciara cut power to homes in cardiff , officials said ."]
     # "bristol" is not a common word (the stand-in vocabulary lacks it) and no source has it
     assert guard.check(["storm ciara cut power to homes in bristol ."], sources)[0].reason == "name"
@@ -114,7 +98,7 @@ def test_lower_cased_text_takes_names_from_the_vocabulary() -> None:
 
 
 def test_one_batch_for_many_summaries() -> None:
-    encoder = WordVectors()
+    encoder = words()
     guard = Guard(encoder, GuardSettings(min_similarity=0.45))
     results = guard.check_many([(FAITHFUL, SOURCES), (["The storm damaged a school roof."], SOURCES)])
     assert encoder.calls == 1
@@ -154,9 +138,9 @@ def test_real_minilm_tells_supported_from_invented_sentences() -> None:
 
 def test_a_sentence_of_words_no_source_uses_is_unsupported_when_coverage_is_asked() -> None:
     sentence = "Officials did not order an evacuation of Cardiff, blaming budget shortfalls and staffing disputes."
-    loose = Guard(WordVectors(), GuardSettings(min_similarity=0.3, min_coverage=0.0))
+    loose = Guard(words(), GuardSettings(min_similarity=0.3, min_coverage=0.0))
     assert loose.check([sentence], SOURCES)[0].ok
-    strict = Guard(WordVectors(), GuardSettings(min_similarity=0.3, min_coverage=0.7))
+    strict = Guard(words(), GuardSettings(min_similarity=0.3, min_coverage=0.7))
     check = strict.check([sentence], SOURCES)[0]
     assert check.reason == "unsupported" and "budget" in check.detail
     assert all(c.ok for c in strict.check(FAITHFUL, SOURCES))

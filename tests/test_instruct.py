@@ -20,7 +20,7 @@ from briefing.summarize.guard import Guard, GuardSettings
 from briefing.summarize.instruct import InstructWriter, SourceText, StoryInput, build_messages, resolve
 from briefing.summarize.stories import brief_stories, generated_sentences, report_note
 
-from .helpers import article
+from .helpers import WordVectors, article
 
 CHAT_TEMPLATE = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
@@ -236,18 +236,6 @@ def test_outlets_named_in_the_prompt_may_be_named_in_the_brief() -> None:
 
 
 # --- stories through the guard, the store cache and the time budget ---------------------------------
-
-
-class WordVectors:
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), 256), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"[a-z0-9]+", text.lower()):
-                out[row, hash(word) % 256] += 1.0
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-
-    def vocabulary(self) -> frozenset[str]:
-        return frozenset()
 
 
 class ScriptedWriter:

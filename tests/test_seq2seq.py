@@ -4,13 +4,11 @@ caching, time-budget and guard code in seconds."""
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from briefing.config import Config, SummarizeConfig
@@ -21,7 +19,7 @@ from briefing.summarize.guard import Guard, GuardSettings
 from briefing.summarize.sentences import split_sentences
 from briefing.summarize.seq2seq import Seq2SeqSummarizer, pack_sentences, read_note
 
-from .helpers import article, tiny_bert
+from .helpers import WordVectors, article, tiny_bert
 
 CORPUS = [
     "Storm Ciara brought winds of 90 mph to the Welsh coast on Sunday, cutting power to 2,500 homes.",
@@ -62,20 +60,6 @@ def tiny_bart(folder: Path) -> Path:
 @pytest.fixture(scope="module")
 def bart(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tiny_bart(tmp_path_factory.mktemp("bart"))
-
-
-class WordVectors:
-    """Bag-of-words vectors: sentences sharing words are close (a stand-in for MiniLM in the guard)."""
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), 256), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"[a-z0-9]+", text.lower()):
-                out[row, hash(word) % 256] += 1.0
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-
-    def vocabulary(self) -> frozenset[str]:
-        return frozenset()
 
 
 def summarizer(model: Path | str | None, **options: object) -> Seq2SeqSummarizer:
