@@ -48,6 +48,26 @@ def resolve_model(name: str) -> tuple[str, bool]:
     return name, False
 
 
+def offline_torch(threads: int) -> Any:
+    """``torch``, set up for a local model: the Hugging Face hub off, no download progress bars, ``threads`` CPU
+    threads. Every model loader starts here.
+
+    Raises:
+        SummaryError: torch or transformers is not installed (the message says how to install the CPU build).
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        import torch
+        from transformers.utils import logging as hf_logging
+    except ImportError as exc:
+        raise SummaryError(f"torch and transformers are needed for the model ({exc.name} missing): run "
+                           "`pip install torch --index-url https://download.pytorch.org/whl/cpu` (the CPU build), "
+                           "then `pip install transformers`") from exc
+    hf_logging.disable_progress_bar()
+    torch.set_num_threads(threads)
+    return torch
+
+
 class Encoder:
     """Embeds texts into L2-normalized float32 vectors, loading the model on first use.
 
@@ -86,18 +106,9 @@ class Encoder:
         if self._model is not None:
             return
         location, local = resolve_model(self.model_name)
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        try:
-            import torch
-            from transformers import AutoModel, AutoTokenizer
-        except ImportError as exc:
-            raise SummaryError(f"torch and transformers are needed for the model ({exc.name} missing): run "
-                               "`pip install torch --index-url https://download.pytorch.org/whl/cpu` (the CPU build), "
-                               "then `pip install transformers`") from exc
-        from transformers.utils import logging as hf_logging
+        torch = offline_torch(self.threads)
+        from transformers import AutoModel, AutoTokenizer
 
-        hf_logging.disable_progress_bar()
-        torch.set_num_threads(self.threads)
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True)
             self._model = AutoModel.from_pretrained(location, local_files_only=True).eval()

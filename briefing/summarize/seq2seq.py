@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..embed import offline_torch
 from ..errors import SummaryError
 from ..models import Article, RankedStory, Summary
 from .extractive import candidate_sentences
@@ -139,13 +140,8 @@ class Seq2SeqSummarizer:
         if self._model is not None:
             return
         started = time.perf_counter()
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        import torch
+        torch = offline_torch(self.threads)
         from transformers import AutoConfig, AutoModelForSeq2SeqLM, AutoTokenizer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-        torch.set_num_threads(self.threads)
         path = Path(self.model_id).expanduser()
         location = str(path) if path.is_dir() else self.model_id
         where = f"the folder {location}" if path.is_dir() else f"{location!r} (not a folder, nor in the local cache)"
