@@ -46,6 +46,20 @@ def tiny_bert(folder: Path, hidden: int = 32) -> Path:
     return folder
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler for loopback test servers: ``reply`` sends a 200 with a body, nothing is logged."""
+
+    def reply(self, body: bytes, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 @contextmanager
 def loopback_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """A real HTTP server on 127.0.0.1 in a thread; yields its base URL."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,14 +13,14 @@ from briefing.config import load_config
 from briefing.discover import feed_links, feed_location
 from briefing.errors import ConfigError
 
-from .helpers import loopback_server
+from .helpers import QuietHandler, loopback_server
 from .test_cli import briefing_cmd
 
 runner = CliRunner()
 PAGES = Path(__file__).resolve().parent / "pages"
 
 
-class Site(BaseHTTPRequestHandler):
+class Site(QuietHandler):
     """Serves tests/pages: /, /plain, /feed.xml, /atom.xml; 404 otherwise."""
 
     routes: ClassVar[dict[str, tuple[str, str]]] = {
@@ -33,15 +32,7 @@ class Site(BaseHTTPRequestHandler):
         if route is None:
             self.send_error(404)
             return
-        body = (PAGES / route[0]).read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", route[1])
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply((PAGES / route[0]).read_bytes(), route[1])
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 
@@ -14,6 +14,8 @@ from briefing.config import Config, FetchConfig, parse_config
 from briefing.fetch import fetch_pages
 from briefing.pipeline import Pipeline
 from briefing.store import Store, content_hash
+
+from .helpers import QuietHandler
 
 pytest.importorskip("trafilatura", reason="trafilatura is not installed")
 
@@ -51,7 +53,7 @@ class _Server(ThreadingHTTPServer):
     user_agents: list[str]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: _Server
 
     def do_GET(self) -> None:
@@ -59,27 +61,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.user_agents.append(self.headers.get("User-Agent", ""))
         host = f"http://127.0.0.1:{self.server.server_address[1]}"
         if self.path == "/feed.xml":
-            self._reply(feed_xml(host), "application/rss+xml")
+            self.reply(feed_xml(host), "application/rss+xml")
         elif self.path in PAGES:
-            self._reply(PAGES[self.path].encode(), "text/html; charset=utf-8")
+            self.reply(PAGES[self.path].encode(), "text/html; charset=utf-8")
         elif self.path == "/report.pdf":
-            self._reply(b"%PDF-1.4 " + ARTICLE.encode(), "application/pdf")
+            self.reply(b"%PDF-1.4 " + ARTICLE.encode(), "application/pdf")
         elif self.path == "/huge":
-            self._reply(b"<p>" + b"word " * 50_000 + b"</p>", "text/html")
+            self.reply(b"<p>" + b"word " * 50_000 + b"</p>", "text/html")
         else:
             self.send_response(404)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-    def _reply(self, body: bytes, content_type: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture
