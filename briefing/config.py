@@ -283,6 +283,11 @@ class RankConfig(_Section):
     ranking bench's tuning week (docs/BENCHMARKS.md §7)."""
     repeat_above: float = Field(default=0.8, gt=0, le=1)
     """A story this similar to a past one, with nothing new, is a repeat."""
+    same_event_above: float = Field(default=0.6, ge=0, le=1)
+    """A story that matches past ones is still new unless one of its headlines is at least this alike to one of
+    theirs: close to the coverage of its subject, but no past headline reported its event ("Ukraine says it
+    destroyed dozens of warplanes" in a week of drone-attack reports; one central bank's decision after
+    another's). Bare headlines are unaffected: their match already is a headline's. 0: not checked."""
     related_above: float = Field(default=0.45, gt=0, le=1)
     """Two of today's stories this similar are on the same subject (for the ``related`` signal)."""
     weights: RankWeights = RankWeights()

@@ -107,9 +107,13 @@ def embedding_text(article: Article) -> str:
     A section label before the headline ("Opinion | ...") is dropped: shared by unrelated
     pieces, it made two bare opinion headlines look like one story.
     """
-    title = _SECTION_LABEL.sub("", article.title)
     lead = " ".join(article.text.split()[:50])
-    return f"{title}. {lead}".strip()
+    return f"{headline_text(article.title)} {lead}".strip()
+
+
+def headline_text(title: str) -> str:
+    """What represents a headline alone: as in :func:`embedding_text`, without the opening words."""
+    return f"{_SECTION_LABEL.sub('', title)}."
 
 
 def history_item(article: Article, vector: np.ndarray) -> HistoryItem:
@@ -279,18 +283,27 @@ class Pipeline:
 
     def vectors(self, articles: Sequence[Article]) -> np.ndarray:
         """One embedding per article (title + opening), from the cache where possible."""
-        texts = [embedding_text(a) for a in articles]
+        return self._embed([embedding_text(a) for a in articles], stage="embed")
+
+    def headline_vectors(self, titles: Sequence[str]) -> np.ndarray:
+        """One embedding per headline, from the cache where possible (a bare headline's is its article's)."""
+        return self._embed([headline_text(t) for t in titles])
+
+    def _embed(self, texts: Sequence[str], stage: str | None = None) -> np.ndarray:
+        """Embeddings of ``texts`` through the vector cache; ``stage``: shown as a progress stage."""
         keys = [_key(t) for t in texts]
         model = self.encoder.model_id
         cached = self.store.cached_vectors(keys, model)
         todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in cached}
-        self.progress.stage("embed", len(todo))
+        if stage:
+            self.progress.stage(stage, len(todo))
         if todo:
             fresh = self.encoder.encode(list(todo.values()))
             made = dict(zip(todo.keys(), fresh, strict=True))
             self.store.save_vectors(made, model)
             cached.update(made)
-            self.progress.advance(len(todo))
+            if stage:
+                self.progress.advance(len(todo))
         if not keys:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([cached[k] for k in keys])
@@ -332,7 +345,7 @@ class Pipeline:
                           if s.lead.content_hash in summaries}
         ranked = rank_stories(stories, history, lead_summaries, start, self.config.rank,
                               separate_kinds=self.config.briefing.separate_kinds,
-                              prior=prior_for(self.encoder.model_id))
+                              prior=prior_for(self.encoder.model_id), headline_vectors=self.headline_vectors)
         ranked = [_with_arrival_reasons(r, selection) for r in ranked]
         cap, separate = self.config.briefing.max_stories, set(self.config.briefing.separate_kinds)
         fresh = [r for r in ranked if r.status != "repeat"]
