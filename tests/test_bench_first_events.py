@@ -31,7 +31,18 @@ def _link(index: int, half: str) -> str:
     raise AssertionError("no link found")
 
 
-def _write(data: Path) -> None:
+FRESH = [
+    # (title, description, label, half, quoted)
+    ("Japan Gets Its First Female Leader, a Conservative Who Favors a Stronger Military", "", 1, "heldout", True),
+    ("Hedge fund Millennium valued at $14bn in minority stake sale talks",
+     "It opens up to external investors for the first time Markets", 0, "heldout", False),  # a prospect
+    ("Swiss inflation turns negative for first time in four years", "", 0, "dev", False),  # old FP
+    ("Apple opens its first retail stores in India", "", 1, "dev", False),
+    ("Britain’s Royals Give Up Their Luxury Train", "", 1, "heldout", False),  # both miss
+]
+
+
+def _write(data: Path) -> Path:
     folder = data / "first_events"
     folder.mkdir(parents=True)
     with (folder / "labels.jsonl").open("w", encoding="utf-8") as file:
@@ -40,6 +51,13 @@ def _write(data: Path) -> None:
                    "published": "2025-05-16", "source": "ft-home", "label": label, "kind": kind,
                    "note": f"note {index}", "sample": sample}
             file.write(json.dumps(row) + "\n")
+    fresh = data / "fresh.jsonl"
+    with fresh.open("w", encoding="utf-8") as file:
+        for index, (title, description, label, half, quoted) in enumerate(FRESH):
+            row = {"title": title, "description": description, "link": _link(100 + index, half), "label": label,
+                   "kind": "", "note": "", "sample": "cue", "quoted": quoted}
+            file.write(json.dumps(row) + "\n")
+    return fresh
 
 
 def _counts(block: dict[str, Any]) -> tuple[int, int, int, int]:
@@ -48,8 +66,8 @@ def _counts(block: dict[str, Any]) -> tuple[int, int, int, int]:
 
 def test_first_events_counts_halves_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data, out = tmp_path / "data", tmp_path / "out"
-    _write(data)
-    assert main(["first-events", "--data", str(data), "--out", str(out)]) == 0
+    fresh = _write(data)
+    assert main(["first-events", "--data", str(data), "--out", str(out), "--fresh", str(fresh)]) == 0
     printed = capsys.readouterr().out
     assert "6 labelled items, 2 positive" in printed
     assert "dev: 3 items" in printed and "heldout: 3 items" in printed
@@ -57,7 +75,7 @@ def test_first_events_counts_halves_and_errors(tmp_path: Path, capsys: pytest.Ca
     document = json.loads((out / "first-events.json").read_text())
     assert document["task"] == "first-events"
     assert document["command"].startswith("python -m bench first-events")
-    assert document["split"]["measured_on"] == "heldout" and document["split"]["dev"] == 3
+    assert document["split"]["measured_on"] == "fresh heldout" and document["split"]["dev"] == 3
     metrics = document["metrics"]
     assert _counts(metrics["new"]["all"]["all"]) == (1, 0, 1, 4)
     assert _counts(metrics["old"]["all"]["all"]) == (1, 3, 1, 1)
@@ -73,7 +91,21 @@ def test_first_events_counts_halves_and_errors(tmp_path: Path, capsys: pytest.Ca
     assert estimate["precision"] == 1.0
     assert estimate["recall"] == pytest.approx((390 / 4) / (390 / 4 + 6089 / 2))
 
-    errors = document["errors"]
+    # the fresh set: counts per half and by quoted/unquoted; the target is read on its held-out half
+    assert document["fresh"]["items"] == 5 and document["fresh"]["positives"] == 3
+    fresh_metrics = document["fresh"]["metrics"]
+    assert _counts(fresh_metrics["new"]["heldout"]["all"]) == (1, 0, 1, 1)
+    assert _counts(fresh_metrics["new"]["dev"]["all"]) == (1, 0, 0, 1)
+    assert _counts(fresh_metrics["old"]["dev"]["all"]) == (1, 1, 0, 0)
+    assert _counts(fresh_metrics["new"]["all"]["quoted"]) == (1, 0, 0, 0)
+    assert _counts(fresh_metrics["new"]["all"]["unquoted"]) == (1, 0, 1, 2)
+    assert document["target"]["on"] == "fresh heldout" and document["target"]["met"] is False
+    assert "fresh held-out half (cue stratum only): missed (TP 1, FP 0, FN 1" in printed
+    # the title-only ablation misses a cue told in the description
+    assert _counts(metrics["new-title"]["all"]["all"])[0] == 1
+    assert [e["title"] for e in document["errors"]["fresh"]["new"]["false_negatives"]] == [FRESH[4][0]]
+
+    errors = document["errors"]["labels"]
     assert [e["title"] for e in errors["new"]["false_negatives"]] == [ROWS[4][0]]
     assert errors["new"]["false_positives"] == []
     assert {e["title"] for e in errors["old"]["false_positives"]} == {ROWS[1][0], ROWS[2][0], ROWS[3][0]}
@@ -90,3 +122,17 @@ def test_first_events_without_data_is_one_line_exit_2(tmp_path: Path, capsys: py
     printed = capsys.readouterr().out.strip()
     assert "first_events/labels.jsonl" in printed and "\n" not in printed
     assert not (tmp_path / "out").exists()
+
+
+def test_first_events_hide_heldout_prints_no_heldout_item(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    fresh = _write(data)
+    assert main(["first-events", "--data", str(data), "--out", str(out), "--fresh", str(fresh),
+                 "--hide-heldout"]) == 0
+    printed = capsys.readouterr().out
+    assert "heldout " not in printed.split("halves by")[1].split("\n", 2)[2]  # no held-out row after the header
+    # held-out errors are not listed
+    assert FRESH[4][0] not in printed and ROWS[2][0] not in printed and ROWS[4][0] not in printed
+    assert "target" not in printed
+    document = json.loads((out / "first-events.json").read_text())
+    assert set(document["fresh"]["metrics"]["new"]) == {"dev"}
