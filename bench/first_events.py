@@ -8,7 +8,10 @@ Data, each item a headline and its feed description, label 1 = reports a first-t
   6,089 without one).
 - ``fresh``: ``bench/data/first_events_fresh.jsonl``, the other 240 cue-stratum items of the same pool, labelled by
   a later session by the same rules before any detector was run on them (14 positive; see its ``.md``). Its
-  ``quoted`` items (30) are quoted verbatim in tests/ or docs written before it was labelled.
+  ``quoted`` items (30) are quoted verbatim in tests/ or docs written before it was labelled. The file holds only
+  each item's link and our fields; the title and description come from the pool rebuilt from the ``daily/`` and
+  ``daily_extra/`` snapshots of ``--data`` (``bench/first_events_pool.py``), joined by link. Without those
+  snapshots the fresh set is skipped; a labelled link missing from the pool is an error.
 
 Detectors, each on the item's title and description:
 
@@ -40,7 +43,8 @@ from typing import Any
 
 from briefing.firsts import first_event
 
-from .common import REPO, read_jsonl, require, table, write_result
+from .common import REPO, DataMissing, read_jsonl, require, table, write_result
+from .first_events_pool import build_pool
 
 DATA_FILE = "first_events/labels.jsonl"
 FRESH_FILE = REPO / "bench" / "data" / "first_events_fresh.jsonl"
@@ -142,23 +146,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--errors", choices=("all", "new", "none"), default="all",
                         help="which detectors' false positives and negatives to list (default: all)")
     parser.add_argument("--fresh", type=Path, default=FRESH_FILE,
-                        help="the second labelled set (default: bench/data/first_events_fresh.jsonl; "
-                             "a missing file skips it)")
+                        help="the second labelled set, links and labels joined to the pool rebuilt from "
+                             "--data (default: bench/data/first_events_fresh.jsonl; a missing file or missing "
+                             "snapshots skip it)")
     parser.add_argument("--hide-heldout", action="store_true",
                         help="print no held-out figure or item (while working on the rules)")
     parser.add_argument("--classifier", action="store_true",
                         help="also cross-validate logistic regressions on MiniLM vectors (loads the encoder)")
 
 
+class UnknownLink(Exception):
+    """A labelled link of the fresh set is not in the pool rebuilt from the snapshots."""
+
+
+def _item(row: dict[str, Any]) -> Item:
+    return Item(title=row["title"], description=row.get("description") or "", link=row["link"],
+                label=int(row["label"]), kind=row.get("kind", ""), note=row.get("note", ""),
+                sample=row.get("sample", ""), half=half_of(row["link"]), quoted=bool(row.get("quoted", False)))
+
+
 def load(path: Path, limit: int | None) -> list[Item]:
+    """A label file that holds each item's text (``first_events/labels.jsonl``)."""
+    rows = list(read_jsonl(path))
+    return [_item(row) for row in rows[:limit]]
+
+
+def load_fresh(path: Path, data: Path, limit: int | None) -> list[Item]:
+    """The fresh labels (link and our fields) joined by link to the pool rebuilt from ``data``'s snapshots.
+
+    DataMissing if the snapshots are absent; UnknownLink, naming the link and the file, if a link is not in the pool.
+    """
+    rows = list(read_jsonl(path))[:limit]
+    if not rows:
+        return []
+    pool = {item["link"]: item for item in build_pool(data)}
     items = []
-    for row in read_jsonl(path):
-        if limit is not None and len(items) >= limit:
-            break
-        items.append(Item(title=row["title"], description=row.get("description") or "", link=row["link"],
-                          label=int(row["label"]), kind=row.get("kind", ""), note=row.get("note", ""),
-                          sample=row.get("sample", ""), half=half_of(row["link"]),
-                          quoted=bool(row.get("quoted", False))))
+    for number, row in enumerate(rows, 1):
+        found = pool.get(row["link"])
+        if found is None:
+            raise UnknownLink(f"labelled link not in the pool built from {data}: {row['link']} ({path}, line {number})")
+        items.append(_item({**row, **found}))
     return items
 
 
@@ -221,7 +248,20 @@ def run(args: argparse.Namespace) -> int:
     if not items:
         print(f"bench first-events: no items in {args.data / DATA_FILE}")
         return 2
-    fresh = load(args.fresh, args.limit) if args.fresh is not None and args.fresh.exists() else []
+    fresh: list[Item] = []
+    fresh_skipped = None
+    if args.fresh is None:
+        fresh_skipped = "no label file given"
+    elif not args.fresh.exists():
+        fresh_skipped = f"label file not found: {args.fresh}"
+    else:
+        try:
+            fresh = load_fresh(args.fresh, args.data, args.limit)
+        except DataMissing as exc:
+            fresh_skipped = str(exc)
+        except UnknownLink as exc:
+            print(f"bench first-events: {exc}")
+            return 2
     visible = ("dev",) if args.hide_heldout else ("dev", "heldout")
     halves = ("dev",) if args.hide_heldout else HALVES
     detectors = _detectors()
@@ -257,6 +297,8 @@ def run(args: argparse.Namespace) -> int:
               f"dev half read while changing rules, held-out half scored once at the end)")
         print(table(["detector", "half", "stratum", "n", "pos", "TP", "FP", "FN", "TN", "precision", "recall",
                      "F1"], fresh_rows))
+    elif fresh_skipped:
+        print(f"\nfresh set skipped: {fresh_skipped}")
 
     target: dict[str, Any] = {"precision": TARGET_PRECISION, "recall": TARGET_RECALL}
     if not args.hide_heldout and fresh:
@@ -297,7 +339,9 @@ def run(args: argparse.Namespace) -> int:
                   "note": "labels: rules written from the dev half, then three from the held-out half's errors "
                           "(stop 14 clean held-out: TP 1, FP 4, FN 3); fresh: labelled before scoring"},
         "fresh": {"file": str(args.fresh) if fresh else None, "items": len(fresh),
-                  "positives": sum(item.label for item in fresh), "metrics": fresh_metrics},
+                  "positives": sum(item.label for item in fresh), "metrics": fresh_metrics,
+                  "text": "joined by link to the pool rebuilt from daily/ and daily_extra/ of the data folder",
+                  "skipped": fresh_skipped},
         "detectors": {"old": "briefing.rank.first_cue at 7115e48 with RankConfig().first_cues, on title + description",
                       "new": "briefing.firsts.first_event(title, description)",
                       "new-title": "briefing.firsts.first_event(title)"},
