@@ -268,8 +268,8 @@ def test_a_story_close_to_its_subject_but_with_an_event_no_past_headline_reporte
                                 "related: 'Russia launches its largest drone attack on Kyiv'")
     assert ranked[follow.lead.title].status in ("update", "repeat")
     assert "Peace talks stall in Istanbul" not in asked  # only related past headlines are compared
-    assert [r.story.lead.title for r in rank_stories([strike, follow], history, {}, NOW, RankConfig(),
-                                                     headline_vectors=encode)][0] == strike.lead.title
+    top = rank_stories([strike, follow], history, {}, NOW, RankConfig(), headline_vectors=encode)[0]
+    assert top.story.lead.title == strike.lead.title
 
 
 def test_without_a_headline_encoder_or_with_the_check_off_a_close_story_stays_an_update() -> None:
