@@ -249,6 +249,9 @@ class ClusterConfig(_Section):
     same_publisher_threshold: float = Field(default=0.75, gt=0, le=1)
     """Two articles with text from one publisher are one story only this alike (``threshold`` or lower: no such
     rule): an outlet seldom writes twice about one event in a day. Bare headlines are left to the fade above."""
+    compare_headlines: bool = True
+    """A bare headline and an article with text are also compared headline to headline (at ``threshold``): the
+    feed that gives only headlines and the one that gives text then tell one event as one story."""
 
 
 class RankWeights(_Section):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from .arrange import arrange
-from .cluster import cluster_articles
+from .cluster import cluster_articles, is_bare_headline
 from .config import Config
 from .eligibility import Selection, choose_rule, late_reason, select_articles, update_reason
 from .embed import Encoder
@@ -338,8 +338,11 @@ class Pipeline:
         today_vecs, past_vecs = vectors[: len(articles)], vectors[len(articles) :]
         self.progress.stage("rank", None)
         clustering = self.config.cluster
+        bare = [is_bare_headline(a) for a in articles]
+        headlines = (self.headline_vectors([a.title for a in articles])
+                     if clustering.compare_headlines and any(bare) and not all(bare) else None)
         stories = cluster_articles(articles, today_vecs, clustering.threshold, clustering.title_only_threshold,
-                                   clustering.headline_hours, clustering.same_publisher_threshold)
+                                   clustering.headline_hours, clustering.same_publisher_threshold, headlines)
         history = [history_item(a, past_vecs[i]) for i, a in enumerate(history_articles)]
         lead_summaries = {s.lead.id: summaries[s.lead.content_hash].text for s in stories
                           if s.lead.content_hash in summaries}
