@@ -21,6 +21,7 @@ import numpy as np
 from .cluster import is_bare_headline
 from .config import RankConfig
 from .firsts import FirstEvent, first_event
+from .happened import has_happened
 from .models import HistoryItem, RankedStory, Status, Story
 
 _TERM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]*[A-Za-z]|[A-Z]{2,}|\d[\d,.]*%?)")
@@ -161,6 +162,7 @@ class _Signals:
     match: _Match
     novelty: float
     event: FirstEvent | None  # a first-time event the story reports, not already reported before
+    announced: str | None  # a related past headline that announced what this story reports as done
     publishers: tuple[str, ...]  # display names, one per publisher
     extra_placements: int  # more copies from publishers already counted: other sections, other pieces
     related: tuple[str, ...]  # publishers of other stories today on the same subject
@@ -209,12 +211,14 @@ def _signals(story: Story, names: Mapping[str, str], match: _Match, related: tup
             break
     if event and match.known_event:
         event = None  # a follow-up of a first-time event reported earlier: reactions, explainers
+    announced = next((past for past in match.related_titles for article in story.articles
+                      if has_happened(article.title, past)), None)
     terms = key_terms(lead_text, title=story.lead.title)
     fresh = tuple(sorted(terms - match.known_terms)) if match.item else ()
     words = content_words(" ".join([*(a.title for a in story.articles), lead_text]))
     fresh_words = tuple(sorted(words - match.known_words)) if match.item else ()
     return _Signals(
-        match=match, novelty=max(0.0, 1.0 - match.similarity), event=event,
+        match=match, novelty=max(0.0, 1.0 - match.similarity), event=event, announced=announced,
         publishers=tuple(sorted(names.values())), extra_placements=max(0, story.placements - len(names)),
         related=related, fresh_terms=fresh, fresh_words=fresh_words, words=len(words), kind=story.kind,
         title=story.lead.title,
@@ -239,6 +243,8 @@ def _status(signals: _Signals, config: RankConfig) -> Status:
         return "development"
     if _another_event(match, config):
         return "new"
+    if signals.announced:
+        return "development"  # "Hamas Releases Last Living U.S. Hostage" after "Hamas to Release…"
     # New names, numbers or a good share of new words: something material happened.
     material = (len(signals.fresh_terms) >= 2 or bool(new_numbers)
                 or len(signals.fresh_words) >= max(3, signals.words / 2))
@@ -272,8 +278,10 @@ def _log_share(count: int, unit: int = 10) -> float:
 def _reasons(signals: _Signals, status: Status, config: RankConfig) -> list[str]:
     matched = _short(signals.match.item.title) if signals.match.item else ""
     reasons: list[str] = []
-    if status == "development" and signals.event:  # _status makes a development only from an event
+    if status == "development" and signals.event:
         reasons.append(f"new development in an ongoing story ('{matched}'): {signals.event.phrase}")
+    elif status == "development":  # _status makes a development from an event or from an announced act
+        reasons.append(f"new development: what '{_short(signals.announced)}' announced has happened")
     elif signals.event:
         reasons.append(f"first-time event: {signals.event.phrase}")
     if status == "new" and _another_event(signals.match, config):

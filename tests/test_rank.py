@@ -280,3 +280,17 @@ def test_without_a_headline_encoder_or_with_the_check_off_a_close_story_stays_an
     off = RankConfig(same_event_above=0)
     assert rank_stories([strike], history, {}, NOW, off, headline_vectors=encode)[0].status == "update"
     assert asked == []
+
+
+def test_what_an_earlier_headline_announced_happening_is_a_development_not_a_repeat() -> None:
+    history = [past(1, "Hamas to Release Last Living U.S. Hostage From Gaza on Monday", unit(1, 0, 0)),
+               past(2, "Markets slip as tariffs bite", unit(0, 1, 0))]
+    released = story(1, "Hamas Releases Last Living U.S. Hostage From Gaza", unit(1, 0.2, 0))
+    markets = story(2, "Markets slip further as tariffs bite harder", unit(0.1, 1, 0), outlets=3)
+    ranked = rank_stories([released, markets], history, {}, NOW, RankConfig())
+    assert [r.story.lead.title for r in ranked][0] == released.lead.title
+    assert ranked[0].status == "development"
+    assert ranked[0].reasons[0] == ("new development: what 'Hamas to Release Last Living U.S. Hostage From Gaza…' "
+                                    "announced has happened")
+    again = story(3, "Hamas Agrees to Release Last Living U.S. Hostage", unit(1, 0.2, 0))
+    assert rank_stories([again], history, {}, NOW, RankConfig())[0].status != "development"
