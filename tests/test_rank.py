@@ -288,7 +288,7 @@ def test_what_an_earlier_headline_announced_happening_is_a_development_not_a_rep
     released = story(1, "Hamas Releases Last Living U.S. Hostage From Gaza", unit(1, 0.2, 0))
     markets = story(2, "Markets slip further as tariffs bite harder", unit(0.1, 1, 0), outlets=3)
     ranked = rank_stories([released, markets], history, {}, NOW, RankConfig())
-    assert [r.story.lead.title for r in ranked][0] == released.lead.title
+    assert ranked[0].story.lead.title == released.lead.title
     assert ranked[0].status == "development"
     assert ranked[0].reasons[0] == ("new development: what 'Hamas to Release Last Living U.S. Hostage From Gaza…' "
                                     "announced has happened")
