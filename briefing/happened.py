@@ -24,14 +24,15 @@ _IRREGULAR = {
     "spend": ("spent",), "build": ("built",), "lead": ("led",), "freeze": ("froze", "frozen"), "break": ("broke",),
 }
 _ACTS = frozenset('''
-accept acquire adopt agree announce appoint approve arrest ban bar begin block buy call cancel charge close
-convict cut declare default defang delay deploy elect end endorse fine fire fix float free hike hold impose
-indict invade join land launch leave lift list lower meet merge name nominate open pass pay publish quit raise
-ratify reach receive reject release reopen resign resume return sanction seize sell sentence settle
-shut sign split stand start strike sue suspend unveil veto visit vote win withdraw
+accept adopt agree announce appoint approve arrest ban bar begin block call cancel charge close convict cut
+declare default defang delay deploy elect end endorse fine fire fix float free hike hold impose indict invade
+join land launch leave lift list lower meet name nominate open pass pay publish quit raise ratify reach
+receive reject release reopen resign resume return sanction seize sentence settle shut sign split stand start
+strike sue suspend unveil veto visit vote win withdraw
 '''.split())
 """Acts whose happening is news. A closed list, because a Title-Case headline cannot tell the verb in "to Release"
-from the noun in "in Response to Houthi Hit", and a noun's plural looks like a verb's third person."""
+from the noun in "in Response to Houthi Hit", and a noun's plural looks like a verb's third person. Deals are
+left out: "Facebook to Buy Oculus" is itself the news, and "As Facebook Buys Oculus…" the next day retells it."""
 _WORD = re.compile(r"[A-Za-z]+")
 _BEFORE_A_NOUN = frozenset(
     "a an the of for to in on at by with from against amid over after before about its their his her our further "

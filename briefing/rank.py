@@ -141,8 +141,9 @@ def _compare_headlines(stories: Sequence[Story], matches: Sequence[_Match], conf
     A story's text can be close to the past coverage of its subject (the same war, the same couple)
     while its headline reports something else; the headline says what happened.
     """
-    todo = [i for i, match in enumerate(matches)
-            if match.item is not None and match.related_titles and match.similarity >= config.new_below]
+    todo = [i for i, match in enumerate(matches)  # a bare headline's match already is a headline's
+            if match.item is not None and match.related_titles and match.similarity >= config.new_below
+            and not all(map(is_bare_headline, stories[i].articles))]
     if not todo:
         return list(matches)
     titles = sorted({t for i in todo for t in (*(a.title for a in stories[i].articles), *matches[i].related_titles)})

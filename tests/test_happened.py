@@ -38,6 +38,9 @@ NOT_YET = [
     ("Opinion | Give Ukraine the Tomahawks, Mr. President", "Trump May Send Tomahawks to Ukraine"),
     ("Israel Expands Gaza Offensive and Strikes Houthis in Yemen",
      "Israel Strikes Yemeni Port in Response to Houthi Hit on Airport"),
+    # a deal: announcing it is the news, and later headlines retell it (UCI, March 2014)
+    ("As Facebook Buys Oculus, Is A Virtual Reality Social Network Next?",
+     "Facebook to buy virtual reality goggles maker Oculus for $2 billion"),
     # a different act
     ("Meta readies $25bn bond sale as soaring AI costs trigger stock sell-off",
      "Meta to raise $25bn from bond sale amid soaring AI costs"),
