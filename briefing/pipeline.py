@@ -23,7 +23,7 @@ from .errors import ConfigError, Interrupted, RenderError, StoreError
 from .importance import prior_for
 from .models import Article, Briefing, FeedFailure, FetchResult, HistoryItem, RankedStory, Summary
 from .rank import content_words, key_terms, rank_stories
-from .store import Horizon, Store
+from .store import BriefingStore, Horizon, Store
 from .summarize import Summarizer, cache_params, make_summarizer
 from .summarize.stories import STORY_BACKENDS, Writer, brief_stories, guard_from_config, report_note
 
@@ -146,7 +146,7 @@ class Pipeline:
             the run raises ``Interrupted`` (as does a call to ``stop()``).
     """
 
-    def __init__(self, config: Config, *, store: Store | None = None, encoder: Encoder | None = None,
+    def __init__(self, config: Config, *, store: BriefingStore | None = None, encoder: Encoder | None = None,
                  progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> None:
         self.config = config
         self.store = store or Store(config.store_path)

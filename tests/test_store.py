@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefing import store as store_module
 from briefing.errors import StoreError
 from briefing.models import Entry, Feed, FetchResult, Summary
 from briefing.store import Store, content_hash, normalize_url
+from briefing.store import sqlite as store_module
 
 SEEN = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -689,3 +689,13 @@ def test_revision_ids_freed_by_pruning_are_never_given_again(tmp_path: Path) -> 
         db.upsert_entries([entry("Ancient", "bogus date", url="https://a.example/ancient",
                                  published=datetime(1999, 1, 1, tzinfo=UTC))], SEEN)
         assert [s.history_only for s in db.sightings()] == [False, False, True]
+
+
+def test_the_sqlite_store_is_a_briefing_store_of_every_concern(store: Store) -> None:
+    from briefing.store import protocol
+
+    assert isinstance(store, protocol.BriefingStore)
+    for concern in (protocol.FeedStates, protocol.Items, protocol.History, protocol.Listings, protocol.Caches,
+                    protocol.Runs, protocol.Deliveries):
+        missing = [name for name in dir(concern) if not name.startswith("_") and not hasattr(store, name)]
+        assert missing == [], concern.__name__
