@@ -8,6 +8,7 @@ under the name callers have always used.
 
 from __future__ import annotations
 
+from .factory import open_store, redact
 from .protocol import BriefingStore, Caches, Deliveries, FeedStates, History, Items, Listings, Runs, SelectionSource
 from .records import (
     DeliveryRecord,
@@ -26,5 +27,5 @@ from .sqlite import SQLiteStore, Store
 __all__ = [
     "BriefingStore", "Caches", "Deliveries", "DeliveryRecord", "FeedStates", "History", "Horizon", "ItemSighting",
     "Items", "Listing", "Listings", "RunRecord", "Runs", "SQLiteStore", "SelectionSource", "Store", "UpsertStats",
-    "content_hash", "iso", "normalize_url", "parse_iso",
+    "content_hash", "iso", "normalize_url", "open_store", "parse_iso", "redact",
 ]
