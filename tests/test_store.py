@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from briefing.errors import StoreError
 from briefing.models import Entry, Feed, FetchResult, Summary
-from briefing.store import Store, content_hash, normalize_url
+from briefing.store import BriefingStore, Store, content_hash, normalize_url, open_store
 from briefing.store import sqlite as store_module
 
 SEEN = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
@@ -32,13 +32,14 @@ def entry(title: str = "Storm hits coast", text: str = "The storm reached the co
                  published=published)
 
 
-def everything(store: Store):
+def everything(store: BriefingStore):
     return store.articles_between(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 @pytest.fixture
-def store() -> Iterator[Store]:
-    with Store(":memory:") as db:
+def store(store_url: str) -> Iterator[BriefingStore]:
+    """Each test taking ``store`` runs on both stores: SQLite and PostgreSQL."""
+    with open_store(store_url) as db:
         yield db
 
 
@@ -174,7 +175,7 @@ def test_migration_4_keeps_data_and_backfills_publishers_and_kinds(tmp_path: Pat
     assert user_version(path) == len(store_module.MIGRATIONS)
 
 
-def test_publisher_and_kind_are_stored_and_read_back(store: Store) -> None:
+def test_publisher_and_kind_are_stored_and_read_back(store: BriefingStore) -> None:
     url = "https://archive.is/newest/https://www.wsj.com/world/x-1"
     store.upsert_entries([
         replace(entry("Ukraine’s Stunning Assault", feed=FEED_A, outlet="WSJ.com: World News", url=url),
@@ -191,7 +192,7 @@ def test_publisher_and_kind_are_stored_and_read_back(store: Store) -> None:
     assert local.sources[0].publisher == "bbc.co.uk"  # worked out from the link when the entry had none
 
 
-def test_kind_follows_the_owning_feed(store: Store) -> None:
+def test_kind_follows_the_owning_feed(store: BriefingStore) -> None:
     first = replace(entry("A column", "It is bad.", url="https://a.example/1"), kind="news")
     store.upsert_entries([first], SEEN)
     # Another feed calling it opinion does not relabel it; the owner does, with or without new words.
@@ -302,7 +303,7 @@ def test_normalize_url_is_idempotent_for_ipv6_hosts() -> None:
     assert normalize_url(once) == once
 
 
-def test_one_link_with_a_bad_port_does_not_sink_the_batch(store: Store) -> None:
+def test_one_link_with_a_bad_port_does_not_sink_the_batch(store: BriefingStore) -> None:
     stats = store.upsert_entries(
         [entry("Good one", "first text", url="https://a.example/good"),
          entry("Bad port", "second text", url="https://a.example:99999/bad")],
@@ -342,7 +343,7 @@ def test_content_hash_folds_case_fully() -> None:
 # dedup -------------------------------------------------------------------------
 
 
-def test_same_article_in_two_feeds_is_one_item_with_two_sources(store: Store) -> None:
+def test_same_article_in_two_feeds_is_one_item_with_two_sources(store: BriefingStore) -> None:
     first = store.upsert_entries(
         [entry("Storm hits coast", "Report from A.", feed=FEED_A,
                url="https://www.example.com/news/storm/?utm_source=rss&utm_medium=feed#comments")], SEEN)
@@ -360,7 +361,7 @@ def test_same_article_in_two_feeds_is_one_item_with_two_sources(store: Store) ->
     ]
 
 
-def test_different_articles_stay_apart(store: Store) -> None:
+def test_different_articles_stay_apart(store: BriefingStore) -> None:
     stats = store.upsert_entries(
         [entry("One", "first", url="https://example.com/1"), entry("Two", "second", url="https://example.com/2")],
         SEEN,
@@ -369,7 +370,7 @@ def test_different_articles_stay_apart(store: Store) -> None:
     assert store.count_items() == 2
 
 
-def test_url_like_guid_is_global(store: Store) -> None:
+def test_url_like_guid_is_global(store: BriefingStore) -> None:
     guid = "https://example.com/?p=123"
     store.upsert_entries([entry("Title A", "Text A", feed=FEED_A, url="https://a.example/x", guid=guid)], SEEN)
     stats = store.upsert_entries(
@@ -379,7 +380,7 @@ def test_url_like_guid_is_global(store: Store) -> None:
     assert {s.feed_url for s in article.sources} == {FEED_A, FEED_B}
 
 
-def test_plain_guid_is_scoped_to_its_feed(store: Store) -> None:
+def test_plain_guid_is_scoped_to_its_feed(store: BriefingStore) -> None:
     stats = store.upsert_entries(
         [entry("First post", "Hello from A", feed=FEED_A, guid="1"),
          entry("First post here", "Hello from B", feed=FEED_B, guid="1")],
@@ -391,7 +392,7 @@ def test_plain_guid_is_scoped_to_its_feed(store: Store) -> None:
     assert all(len(a.sources) == 1 for a in articles)
 
 
-def test_plain_guid_matches_within_its_feed(store: Store) -> None:
+def test_plain_guid_matches_within_its_feed(store: BriefingStore) -> None:
     store.upsert_entries([entry("Post", "Version one", feed=FEED_A, guid="42")], SEEN)
     stats = store.upsert_entries([entry("Post", "Version two", feed=FEED_A, guid="42")], SEEN)
     assert (stats.new, stats.updated) == (0, 1)
@@ -399,7 +400,7 @@ def test_plain_guid_matches_within_its_feed(store: Store) -> None:
     assert article.text == "Version two"
 
 
-def test_same_words_under_different_urls_is_one_item(store: Store) -> None:
+def test_same_words_under_different_urls_is_one_item(store: BriefingStore) -> None:
     store.upsert_entries(
         [entry("Storm Hits Coast", "The storm  reached\nthe coast.", feed=FEED_A, url="https://a.example/1")], SEEN)
     stats = store.upsert_entries(
@@ -409,7 +410,7 @@ def test_same_words_under_different_urls_is_one_item(store: Store) -> None:
     assert [s.url for s in article.sources] == ["https://a.example/1", "https://b.example/9"]
 
 
-def test_owning_feed_updates_text_other_feed_does_not(store: Store) -> None:
+def test_owning_feed_updates_text_other_feed_does_not(store: BriefingStore) -> None:
     url = "https://example.com/story"
     store.upsert_entries([entry("Story", "Original text.", feed=FEED_A, url=url)], SEEN)
     [before] = everything(store)
@@ -428,7 +429,7 @@ def test_owning_feed_updates_text_other_feed_does_not(store: Store) -> None:
     assert len(after.sources) == 2
 
 
-def test_same_entry_again_is_unchanged(store: Store) -> None:
+def test_same_entry_again_is_unchanged(store: BriefingStore) -> None:
     batch = [entry(url="https://example.com/1", guid="g1")]
     store.upsert_entries(batch, SEEN)
     stats = store.upsert_entries(batch, SEEN + timedelta(hours=1))
@@ -437,14 +438,14 @@ def test_same_entry_again_is_unchanged(store: Store) -> None:
     assert len(article.sources) == 1
 
 
-def test_entry_without_date_is_published_when_first_seen(store: Store) -> None:
+def test_entry_without_date_is_published_when_first_seen(store: BriefingStore) -> None:
     store.upsert_entries([entry(url="https://example.com/undated", published=None)], SEEN)
     [article] = everything(store)
     assert article.published == SEEN
     assert article.sources[0].published is None
 
 
-def test_dates_are_stored_as_utc(store: Store) -> None:
+def test_dates_are_stored_as_utc(store: BriefingStore) -> None:
     berlin = timezone(timedelta(hours=1))
     store.upsert_entries([entry(url="https://example.com/x", published=datetime(2026, 11, 25, 13, tzinfo=berlin))],
                          SEEN)
@@ -491,7 +492,7 @@ def test_upserting_a_batch_twice_adds_no_items(batch: list[Entry]) -> None:
         assert db.count_items() == count
 
 
-def test_refetching_attaches_each_copy_to_one_article(store: Store) -> None:
+def test_refetching_attaches_each_copy_to_one_article(store: BriefingStore) -> None:
     batch = [
         entry("Storm", "", feed=FEED_A),
         entry("Storm", "", feed=FEED_B, url="https://example.com/1"),
@@ -504,7 +505,7 @@ def test_refetching_attaches_each_copy_to_one_article(store: Store) -> None:
     assert [[s.feed_url for s in a.sources] for a in everything(store)] == before
 
 
-def test_refetching_after_a_guid_update_adds_no_item(store: Store) -> None:
+def test_refetching_after_a_guid_update_adds_no_item(store: BriefingStore) -> None:
     batch = [
         entry("Storm", "", feed=FEED_A, guid="1"),
         entry("Storm", "Full text.", feed=FEED_A, guid="1", url="https://example.com/1"),
@@ -520,7 +521,7 @@ def test_refetching_after_a_guid_update_adds_no_item(store: Store) -> None:
 # window ------------------------------------------------------------------------
 
 
-def test_articles_between_is_half_open_oldest_first_with_sources(store: Store) -> None:
+def test_articles_between_is_half_open_oldest_first_with_sources(store: BriefingStore) -> None:
     start = datetime(2026, 11, 25, 6, tzinfo=UTC)
     end = start + timedelta(days=1)
     times = {
@@ -542,7 +543,7 @@ def test_articles_between_is_half_open_oldest_first_with_sources(store: Store) -
     assert found[0].sources[0].published == start
 
 
-def test_articles_between_accepts_other_timezones(store: Store) -> None:
+def test_articles_between_accepts_other_timezones(store: BriefingStore) -> None:
     store.upsert_entries([entry(url="https://a.example/1", published=NOON)], SEEN)
     tokyo = timezone(timedelta(hours=9))
     assert len(store.articles_between(datetime(2026, 11, 25, 21, tzinfo=tokyo),
@@ -554,7 +555,7 @@ def test_articles_between_accepts_other_timezones(store: Store) -> None:
 # caches ------------------------------------------------------------------------
 
 
-def test_summaries_round_trip_per_backend_and_params(store: Store) -> None:
+def test_summaries_round_trip_per_backend_and_params(store: BriefingStore) -> None:
     one = Summary(content_hash="h1", text="One. Two.", backend="extractive", sentences=("One.", "Two."))
     two = Summary(content_hash="h2", text="Lead.", backend="extractive", sentences=("Lead.",), note="fallback")
     store.save_summaries([one, two], params="n=3", now=SEEN)
@@ -568,7 +569,7 @@ def test_summaries_round_trip_per_backend_and_params(store: Store) -> None:
     assert store.cached_summaries(["h1"], "extractive", "n=3") == {"h1": newer}
 
 
-def test_vectors_round_trip_exactly_as_float32(store: Store) -> None:
+def test_vectors_round_trip_exactly_as_float32(store: BriefingStore) -> None:
     rng = np.random.default_rng(7)
     vectors = {"k1": rng.standard_normal(384).astype(np.float32), "k2": np.array([1e-38, -0.0, 3.4e38], np.float32)}
     store.save_vectors(vectors, "model-a")
@@ -581,7 +582,7 @@ def test_vectors_round_trip_exactly_as_float32(store: Store) -> None:
     assert store.cached_vectors(["k1"], "model-b") == {}
 
 
-def test_float64_vectors_are_stored_as_float32(store: Store) -> None:
+def test_float64_vectors_are_stored_as_float32(store: BriefingStore) -> None:
     vec = np.array([0.1, 0.2, 0.3])
     store.save_vectors({"k": vec}, "m")
     np.testing.assert_array_equal(store.cached_vectors(["k"], "m")["k"], vec.astype(np.float32))
@@ -590,7 +591,7 @@ def test_float64_vectors_are_stored_as_float32(store: Store) -> None:
 # feed state --------------------------------------------------------------------
 
 
-def test_record_fetch_keeps_validators_from_last_good_fetch(store: Store) -> None:
+def test_record_fetch_keeps_validators_from_last_good_fetch(store: BriefingStore) -> None:
     feed = Feed(url=FEED_A)
     ok = FetchResult(feed=feed, entries=(entry(), entry("Two", "t")), etag='"v1"', last_modified="Tue, 24 Nov 2026",
                      status_code=200, feed_title="A News")
@@ -615,7 +616,7 @@ def test_record_fetch_keeps_validators_from_last_good_fetch(store: Store) -> Non
     assert (row["last_status"], row["entries"], row["title"]) == ("ok", 1, "A News")
 
 
-def test_record_fetch_keeps_feeds_apart(store: Store) -> None:
+def test_record_fetch_keeps_feeds_apart(store: BriefingStore) -> None:
     store.record_fetch(FetchResult(feed=Feed(FEED_A), etag="a"), SEEN)
     store.record_fetch(FetchResult(feed=Feed(FEED_B), error="timeout", warning=None), SEEN)
     assert store.feed_states() == {FEED_A: ("a", None), FEED_B: (None, None)}
@@ -625,7 +626,7 @@ def test_record_fetch_keeps_feeds_apart(store: Store) -> None:
 # runs --------------------------------------------------------------------------
 
 
-def test_runs_start_finish_and_history_newest_first(store: Store) -> None:
+def test_runs_start_finish_and_history_newest_first(store: BriefingStore) -> None:
     first = store.start_run(date(2026, 11, 24), datetime(2026, 11, 24, 6, tzinfo=UTC))
     second = store.start_run(date(2026, 11, 25), datetime(2026, 11, 25, 6, tzinfo=UTC))
     assert first != second
@@ -646,7 +647,7 @@ def test_runs_start_finish_and_history_newest_first(store: Store) -> None:
     assert [r.id for r in store.runs(since=date(2026, 11, 25))] == [second]
 
 
-def test_runs_started_together_are_ordered_by_id(store: Store) -> None:
+def test_runs_started_together_are_ordered_by_id(store: BriefingStore) -> None:
     ids = [store.start_run(date(2026, 11, 25), SEEN) for _ in range(3)]
     assert [r.id for r in store.runs()] == ids[::-1]
 
@@ -675,9 +676,9 @@ def test_prune_deletes_old_items_their_sources_and_orphan_summaries(tmp_path: Pa
     raw.close()
 
 
-def test_revision_ids_freed_by_pruning_are_never_given_again(tmp_path: Path) -> None:
+def test_revision_ids_freed_by_pruning_are_never_given_again(store: BriefingStore) -> None:
     cutoff = datetime(2026, 11, 1, tzinfo=UTC)
-    with Store(tmp_path / "b.db") as db:
+    with store as db:
         db.upsert_entries([entry("Kept", "kept", url="https://a.example/kept", published=cutoff)], SEEN)
         db.upsert_entries([entry("Ancient", "bogus date", url="https://a.example/ancient",
                                  published=datetime(1999, 1, 1, tzinfo=UTC))], SEEN)
@@ -691,7 +692,7 @@ def test_revision_ids_freed_by_pruning_are_never_given_again(tmp_path: Path) -> 
         assert [s.history_only for s in db.sightings()] == [False, False, True]
 
 
-def test_the_sqlite_store_is_a_briefing_store_of_every_concern(store: Store) -> None:
+def test_each_store_is_a_briefing_store_of_every_concern(store: BriefingStore) -> None:
     from briefing.store import protocol
 
     assert isinstance(store, protocol.BriefingStore)
