@@ -138,6 +138,9 @@ class StoreConfig(_Section):
     url: str | None = None
     """Where the store is, as a URL: ``sqlite:///path`` (relative to the config's folder) or
     ``postgresql://user@host/dbname`` (a server several briefings share). Unset: the SQLite file ``path``."""
+    briefing: str = Field(default="default", min_length=1, max_length=100)
+    """This briefing's name in a store several briefings (configs) share: its runs, listings and deliveries are
+    its own; feeds, items, summaries and vectors are shared."""
     keep_days: int = Field(default=90, ge=1)
 
 

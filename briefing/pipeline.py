@@ -23,7 +23,7 @@ from .errors import ConfigError, Interrupted, RenderError, StoreError
 from .importance import prior_for
 from .models import Article, Briefing, FeedFailure, FetchResult, HistoryItem, RankedStory, Summary
 from .rank import content_words, key_terms, rank_stories
-from .store import BriefingStore, Horizon, open_store
+from .store import BriefingStore, Horizon, store_for
 from .summarize import Summarizer, cache_params, make_summarizer
 from .summarize.stories import STORY_BACKENDS, Writer, brief_stories, guard_from_config, report_note
 
@@ -149,7 +149,7 @@ class Pipeline:
     def __init__(self, config: Config, *, store: BriefingStore | None = None, encoder: Encoder | None = None,
                  progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> None:
         self.config = config
-        self.store = store or open_store(config.store_url)
+        self.store = store or store_for(config)
         self.encoder = encoder or Encoder.from_config(config.embed)
         self.progress = progress or SilentProgress()
         self.should_stop = should_stop

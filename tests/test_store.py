@@ -109,13 +109,17 @@ def test_migration_3_gives_existing_copies_their_keys(tmp_path: Path) -> None:
     assert user_version(path) == len(store_module.MIGRATIONS)
 
 
-def test_migration_5_remembers_what_the_store_held_as_first_revisions_and_copies(tmp_path: Path) -> None:
+def test_migration_5_remembers_what_the_store_held_as_first_revisions_and_copies(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "v4.db"
-    with Store(path) as db:  # a store as the previous version left it: one item in two feeds, one old run
-        db.upsert_entries([entry("Storm", "Rain.", feed=FEED_A, url="https://a.example/storm"),
-                           entry("Storm", "Rain.", feed=FEED_B, url="https://b.example/storm")], SEEN)
-        run = db.start_run(date(2026, 11, 26), SEEN)
-        db.finish_run(run, SEEN, "ok", {}, [])
+    with monkeypatch.context() as patch:  # a store as the fifth version left it, stripped to the fourth
+        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:5])
+        with Store(path) as db:  # one item in two feeds, one old run
+            db.upsert_entries([entry("Storm", "Rain.", feed=FEED_A, url="https://a.example/storm"),
+                               entry("Storm", "Rain.", feed=FEED_B, url="https://b.example/storm")], SEEN)
+            db._db.execute("INSERT INTO runs (date, started, finished, status) VALUES (?, ?, ?, 'ok')",
+                           ("2026-11-26", store_module.iso(SEEN), store_module.iso(SEEN)))
+            db._db.commit()
     with sqlite3.connect(path) as conn:
         conn.executescript("""DROP TABLE revisions; DROP TABLE copies; DROP TABLE listings; DROP TABLE pruned_keys;
                               DROP TABLE meta; ALTER TABLE items DROP COLUMN history_only;
@@ -134,7 +138,33 @@ def test_migration_5_remembers_what_the_store_held_as_first_revisions_and_copies
         [record] = db.runs()
         assert (record.rule, record.horizon) == (None, None)  # regenerated as before: by publication, as is
         assert db.listings_before(None, date(2026, 11, 27)) == {}
-    assert user_version(path) == len(store_module.MIGRATIONS) == 5
+    assert user_version(path) == len(store_module.MIGRATIONS) == 6
+
+
+def test_migration_6_gives_what_was_there_to_the_default_briefing(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "v5.db"
+    day = date(2026, 11, 26)
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:5])
+        with Store(path) as db:
+            [item] = db.upsert_entries([entry(url="https://a.example/1")], SEEN).new_ids
+            db._db.executescript(f"""
+                INSERT INTO runs (id, date, started, finished, status) VALUES (7, '{day}', '{store_module.iso(SEEN)}',
+                                                                             '{store_module.iso(SEEN)}', 'ok');
+                INSERT INTO listings (item_id, date, run_id, revision_id, status)
+                    VALUES ({item}, '{day}', 7, 1, 'listed');
+                INSERT INTO deliveries (date, recipient, status, attempts, sent_at, message_id)
+                    VALUES ('{day}', 'ann@example.com', 'sent', 1, '{store_module.iso(SEEN)}', '<m@x>');
+            """)
+    with Store(path) as db:
+        assert [r.id for r in db.runs()] == [7] and db.last_briefing_run(day) is not None
+        assert db.listings_before(None, day + timedelta(days=1))[item].run_id == 7
+        assert db.deliveries(day)["ann@example.com"].message_id == "<m@x>"
+    with Store(path, briefing="other") as other:
+        assert (other.runs(), other.deliveries(day), other.listings_by_item()) == ([], {}, {})
+        assert other.count_items() == 1
+    assert user_version(path) == 6
 
 
 def test_migration_4_keeps_data_and_backfills_publishers_and_kinds(tmp_path: Path) -> None:
@@ -700,3 +730,40 @@ def test_each_store_is_a_briefing_store_of_every_concern(store: BriefingStore) -
                     protocol.Runs, protocol.Deliveries):
         missing = [name for name in dir(concern) if not name.startswith("_") and not hasattr(store, name)]
         assert missing == [], concern.__name__
+
+
+# several briefings, one store ---------------------------------------------------
+
+
+def test_briefings_sharing_a_store_share_items_and_caches_but_not_runs_listings_or_deliveries(store_url: str) -> None:
+    day = date(2026, 11, 26)
+    with open_store(store_url, briefing="politics") as one, open_store(store_url, briefing="markets") as two:
+        assert (one.briefing, two.briefing) == ("politics", "markets")
+        [item] = one.upsert_entries([entry(url="https://a.example/1")], SEEN).new_ids
+        assert two.upsert_entries([entry(url="https://a.example/1")], SEEN).new == 0  # fetched once, stored once
+        assert [a.id for a in everything(two)] == [item]
+        chash = everything(two)[0].content_hash
+        one.save_summaries([Summary(content_hash=chash, text="Storm.", backend="lead")], "p", SEEN)
+        one.save_vectors({chash: np.ones(3, dtype=np.float32)}, "m")
+        assert two.cached_summaries([chash], "lead", "p")[chash].text == "Storm."
+        assert two.cached_vectors([chash], "m")[chash].tolist() == [1.0, 1.0, 1.0]
+
+        run = one.start_run(day, SEEN)
+        horizon = one.horizon()
+        one.record_view(run, rule="arrival", as_of=SEEN, horizon=horizon)
+        one.record_listings(run, day, [(item, horizon.revision, "listed")])
+        one.finish_run(run, SEEN, "ok", {}, [])
+        one.record_delivery(day, "ann@example.com", "sent", attempts=1, sent_at=SEEN)
+
+        assert [r.id for r in one.runs()] == [run] and one.last_briefing_run(day) is not None
+        assert one.latest_briefing_date() == day and one.previous_view(None) == horizon
+        assert set(one.listings_before(None, day + timedelta(days=1))) == {item}
+        assert set(one.listings_by_item()) == {item}
+        # The other briefing has listed nothing yet: the same article is news to it.
+        assert (two.runs(), two.last_briefing_run(day), two.latest_briefing_date(), two.previous_view(None)) == \
+            ([], None, None, None)
+        assert (two.listings_before(None, day + timedelta(days=1)), two.listings_by_item()) == ({}, {})
+        assert two.deliveries(day) == {}
+        two.mark_sending(day, "ann@example.com", "<two@x>", SEEN)
+        assert [d.message_id for d in two.unfinished_sends()] == ["<two@x>"]
+        assert one.unfinished_sends() == [] and one.deliveries(day)["ann@example.com"].status == "sent"

@@ -101,8 +101,8 @@ def test_two_runs_with_different_configs_share_one_postgres_store_at_once(pg_ser
         listed = "".join(f'\n[[feeds]]\nurl = "{u}"\nname = "{n}"\n' for u, n in chosen)
         path = tmp_path / name / "briefing.toml"
         path.parent.mkdir()
-        path.write_text(f'[briefing]\ntitle = "{name}"\n[output]\ndir = "outputs"\n[store]\nurl = "{url}"\n{listed}',
-                        encoding="utf-8")
+        path.write_text(f'[briefing]\ntitle = "{name}"\n[output]\ndir = "outputs"\n'
+                        f'[store]\nurl = "{url}"\nbriefing = "{name}"\n{listed}', encoding="utf-8")
         configs.append(path)
 
     open_store(url).close()  # migrated once; each process then races only on its writes
@@ -122,9 +122,13 @@ def test_two_runs_with_different_configs_share_one_postgres_store_at_once(pg_ser
         assert shared.count_items() == len(stored) == len(expected)
         assert {(a.url, a.title): sorted(s.feed_url for s in a.sources) for a in stored} == expected
         assert len({a.content_hash for a in stored}) == len(stored)
-        records = shared.runs()
-        assert sorted(r.status for r in records) == ["ok", "ok"]
-        assert max(r.started for r in records) <= min(r.finished for r in records if r.finished), "ran one by one"
+    records = []
+    for name in ("one", "two"):  # each briefing has its own run and listings
+        with open_store(url, briefing=name) as mine:
+            [record] = mine.runs()
+            assert record.status == "ok" and mine.listings_by_item(), name
+            records.append(record)
+    assert max(r.started for r in records) <= min(r.finished for r in records if r.finished), "ran one by one"
     for path in configs:
         assert json.loads((path.parent / "outputs" / f"{DAYS[2]}.json").read_text(encoding="utf-8"))["stories"]
 

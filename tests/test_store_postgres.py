@@ -4,7 +4,7 @@ writers at once (a throwaway server on loopback; skipped with the reason where n
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -120,3 +120,22 @@ def test_two_writers_at_once_never_lose_or_double_an_item(pg_server: PgServer) -
         assert all(sorted(s.feed_url for s in a.sources) == feeds for a in articles)
         horizon = db.horizon()
         assert (horizon.revision, horizon.copy) == (60, 120)
+
+
+def test_migration_2_gives_what_was_there_to_the_default_briefing(pg_server: PgServer,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    url = pg_server.fresh_url()
+    with monkeypatch.context() as patch:
+        patch.setattr(pg_module, "MIGRATIONS", pg_module.MIGRATIONS[:1])
+        with open_store(url) as db:
+            assert db.schema_version() == 1
+            db._db.execute("""INSERT INTO deliveries (date, recipient, status, attempts, sent_at)
+                              VALUES ('2026-11-26', 'ann@example.com', 'sent', 1, '2026-11-26T06:00:00+00:00')""")
+            db._db.execute("""INSERT INTO runs (date, started, status)
+                              VALUES ('2026-11-26', '2026-11-26T06:00:00+00:00', 'ok')""")
+    with open_store(url) as db:
+        assert db.schema_version() == 2
+        assert db.deliveries(date(2026, 11, 26))["ann@example.com"].status == "sent"
+        assert db.latest_briefing_date() == date(2026, 11, 26)
+    with open_store(url, briefing="other") as other:
+        assert (other.deliveries(date(2026, 11, 26)), other.runs()) == ({}, [])

@@ -8,9 +8,10 @@ under the name callers have always used.
 
 from __future__ import annotations
 
-from .factory import open_store, redact
+from .factory import open_store, redact, store_for
 from .protocol import BriefingStore, Caches, Deliveries, FeedStates, History, Items, Listings, Runs, SelectionSource
 from .records import (
+    DEFAULT_BRIEFING,
     DeliveryRecord,
     Horizon,
     ItemSighting,
@@ -25,7 +26,8 @@ from .records import (
 from .sqlite import SQLiteStore, Store
 
 __all__ = [
+    "DEFAULT_BRIEFING",
     "BriefingStore", "Caches", "Deliveries", "DeliveryRecord", "FeedStates", "History", "Horizon", "ItemSighting",
     "Items", "Listing", "Listings", "RunRecord", "Runs", "SQLiteStore", "SelectionSource", "Store", "UpsertStats",
-    "content_hash", "iso", "normalize_url", "open_store", "parse_iso", "redact",
+    "content_hash", "iso", "normalize_url", "open_store", "parse_iso", "redact", "store_for",
 ]

@@ -8,12 +8,17 @@ store; ``postgresql://user@host:port/dbname`` (or ``postgres://``; libpq's query
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import StoreError
 from .protocol import BriefingStore
+from .records import DEFAULT_BRIEFING
 
-__all__ = ["SCHEMES", "open_store", "redact", "sqlite_path"]
+if TYPE_CHECKING:
+    from ..config import Config
+
+__all__ = ["SCHEMES", "open_store", "redact", "sqlite_path", "store_for"]
 
 SCHEMES = ("sqlite", "postgresql", "postgres")
 _EXAMPLES = "sqlite:///path/to/briefing.db or postgresql://user@host/dbname"
@@ -50,8 +55,14 @@ def sqlite_path(url: str) -> str:
     return rest[1:]
 
 
-def open_store(url: str) -> BriefingStore:
-    """Open (and migrate) the store at ``url``.
+def store_for(config: Config) -> BriefingStore:
+    """The config's store (``store.url``, else its SQLite file), opened for its briefing (``store.briefing``)."""
+    return open_store(config.store_url, briefing=config.store.briefing)
+
+
+def open_store(url: str, *, briefing: str = DEFAULT_BRIEFING) -> BriefingStore:
+    """Open (and migrate) the store at ``url``, for the briefing named ``briefing``: its runs, listings and
+    deliveries are that briefing's own, everything else (feeds, items, summaries, vectors) is shared.
 
     Raises:
         StoreError: in one line naming the URL and what to do: an unknown scheme, a missing driver, a server
@@ -61,9 +72,9 @@ def open_store(url: str) -> BriefingStore:
     if scheme == "sqlite":
         from .sqlite import SQLiteStore
 
-        return SQLiteStore(sqlite_path(url))
+        return SQLiteStore(sqlite_path(url), briefing=briefing)
     if scheme in ("postgresql", "postgres"):
         from .postgres import PostgresStore
 
-        return PostgresStore(url)
+        return PostgresStore(url, briefing=briefing)
     raise StoreError(f"{redact(url)}: not a store URL (store.url); write {_EXAMPLES}")

@@ -29,6 +29,7 @@ from ..models import Article, Entry, FetchResult, Source, Summary
 from ..publishers import publisher_for
 from .factory import redact
 from .records import (
+    DEFAULT_BRIEFING,
     DeliveryRecord,
     Horizon,
     ItemSighting,
@@ -185,7 +186,20 @@ def _migrate_1(db: Any) -> None:
     db.execute(_SCHEMA_1)
 
 
-MIGRATIONS = (_migrate_1,)
+def _migrate_2(db: Any) -> None:
+    """Several briefings share one store: runs, listings and deliveries belong to one (``store.briefing``)."""
+    db.execute(f"""
+        ALTER TABLE runs ADD COLUMN briefing TEXT COLLATE "C" NOT NULL DEFAULT '{DEFAULT_BRIEFING}';
+        ALTER TABLE listings ADD COLUMN briefing TEXT COLLATE "C" NOT NULL DEFAULT '{DEFAULT_BRIEFING}';
+        CREATE INDEX runs_briefing ON runs(briefing, date);
+        CREATE INDEX listings_briefing ON listings(briefing, date, run_id);
+        ALTER TABLE deliveries ADD COLUMN briefing TEXT COLLATE "C" NOT NULL DEFAULT '{DEFAULT_BRIEFING}';
+        ALTER TABLE deliveries DROP CONSTRAINT deliveries_pkey;
+        ALTER TABLE deliveries ADD PRIMARY KEY (briefing, date, recipient);
+    """)
+
+
+MIGRATIONS = (_migrate_1, _migrate_2)
 
 
 def _source(row: dict[str, Any]) -> Source:
@@ -215,10 +229,13 @@ class PostgresStore:
     Args:
         url: a libpq connection URL, ``postgresql://user@host:port/dbname`` (query parameters such as
             ``options=-csearch_path%3Dname`` select a schema).
+        briefing: the briefing whose runs, listings and deliveries this store reads and writes (several
+            briefings may share one store; everything else is shared).
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, briefing: str = DEFAULT_BRIEFING) -> None:
         self.url = url
+        self.briefing = briefing
         self._where = redact(url)
         if psycopg is None:
             raise StoreError(f"{self._where}: a PostgreSQL store needs psycopg; install the extra: "
@@ -522,8 +539,8 @@ class PostgresStore:
         """What the store held when the last successful run before ``run_id`` built its briefing."""
         rows = self._rows(
             """SELECT max_revision, max_copy FROM runs WHERE id < %s AND status = 'ok' AND max_revision IS NOT NULL
-               ORDER BY id DESC LIMIT 1""",
-            (_upto(run_id),),
+                 AND briefing = %s ORDER BY id DESC LIMIT 1""",
+            (_upto(run_id), self.briefing),
         )
         return Horizon(revision=rows[0]["max_revision"], copy=rows[0]["max_copy"]) if rows else None
 
@@ -589,10 +606,11 @@ class PostgresStore:
 
     def record_listings(self, run_id: int, day: date, listed: Iterable[tuple[int, int, str]]) -> None:
         """Remember what the run's briefing dated ``day`` holds: (item id, revision id, "listed" or "cut")."""
-        rows = [(item, day.isoformat(), run_id, revision, status) for item, revision, status in listed]
+        rows = [(item, day.isoformat(), run_id, revision, status, self.briefing) for item, revision, status in listed]
         with self._tx() as db, db.cursor() as cursor:
             cursor.executemany(
-                """INSERT INTO listings (item_id, date, run_id, revision_id, status) VALUES (%s, %s, %s, %s, %s)
+                """INSERT INTO listings (item_id, date, run_id, revision_id, status, briefing)
+                   VALUES (%s, %s, %s, %s, %s, %s)
                    ON CONFLICT (item_id, run_id) DO UPDATE SET
                        date = excluded.date, revision_id = excluded.revision_id, status = excluded.status""",
                 rows,
@@ -608,10 +626,11 @@ class PostgresStore:
         ``run_id`` (for each date, the last run that wrote it); all runs when ``run_id`` is None."""
         rows = self._rows(
             """SELECT l.* FROM listings l
-               WHERE l.date != %s AND l.run_id < %s
-                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.date = l.date AND m.run_id < %s)
+               WHERE l.briefing = %s AND l.date != %s AND l.run_id < %s
+                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.briefing = l.briefing AND m.date = l.date
+                                 AND m.run_id < %s)
                ORDER BY l.run_id, l.item_id""",
-            (day.isoformat(), _upto(run_id), _upto(run_id)),
+            (self.briefing, day.isoformat(), _upto(run_id), _upto(run_id)),
         )
         return {row["item_id"]: self._listing(row) for row in rows}
 
@@ -619,8 +638,10 @@ class PostgresStore:
         """Per item, its places in the briefings as they stand (each date's last run), oldest run first."""
         rows = self._rows(
             """SELECT * FROM listings l
-               WHERE l.run_id = (SELECT max(run_id) FROM listings m WHERE m.date = l.date)
-               ORDER BY l.run_id, l.item_id"""
+               WHERE l.briefing = %s
+                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.briefing = l.briefing AND m.date = l.date)
+               ORDER BY l.run_id, l.item_id""",
+            (self.briefing,),
         )
         found: dict[int, list[Listing]] = {}
         for row in rows:
@@ -722,8 +743,10 @@ class PostgresStore:
 
     def start_run(self, day: date, started: datetime) -> int:
         with self._tx() as db:
-            row = db.execute("INSERT INTO runs (date, started, status) VALUES (%s, %s, 'running') RETURNING id",
-                             (day.isoformat(), iso(started))).fetchone()
+            row = db.execute(
+                "INSERT INTO runs (briefing, date, started, status) VALUES (%s, %s, %s, 'running') RETURNING id",
+                (self.briefing, day.isoformat(), iso(started)),
+            ).fetchone()
         return int(row["id"])
 
     def finish_run(self, run_id: int, finished: datetime, status: str, stats: dict[str, Any],
@@ -742,7 +765,7 @@ class PostgresStore:
 
     def latest_briefing_date(self) -> date | None:
         """The newest date any run wrote a briefing for."""
-        value = self._value("SELECT max(date) FROM runs WHERE status = 'ok'")
+        value = self._value("SELECT max(date) FROM runs WHERE status = 'ok' AND briefing = %s", (self.briefing,))
         return date.fromisoformat(value) if value else None
 
     def set_email_status(self, run_id: int, status: str) -> None:
@@ -751,17 +774,19 @@ class PostgresStore:
 
     def runs(self, since: date | None = None) -> list[RunRecord]:
         if since:
-            rows = self._rows("SELECT * FROM runs WHERE date >= %s ORDER BY started DESC, id DESC",
-                              (since.isoformat(),))
+            rows = self._rows("SELECT * FROM runs WHERE briefing = %s AND date >= %s ORDER BY started DESC, id DESC",
+                              (self.briefing, since.isoformat()))
         else:
-            rows = self._rows("SELECT * FROM runs ORDER BY started DESC, id DESC")
+            rows = self._rows("SELECT * FROM runs WHERE briefing = %s ORDER BY started DESC, id DESC",
+                              (self.briefing,))
         return [_run_record(row) for row in rows]
 
     def last_briefing_run(self, day: date) -> RunRecord | None:
         """The latest run that wrote the briefing dated ``day`` (what ``regenerate`` reproduces)."""
         rows = self._rows(
-            "SELECT * FROM runs WHERE date = %s AND status = 'ok' ORDER BY started DESC, id DESC LIMIT 1",
-            (day.isoformat(),),
+            """SELECT * FROM runs WHERE briefing = %s AND date = %s AND status = 'ok'
+               ORDER BY started DESC, id DESC LIMIT 1""",
+            (self.briefing, day.isoformat()),
         )
         return _run_record(rows[0]) if rows else None
 
@@ -769,7 +794,8 @@ class PostgresStore:
 
     def deliveries(self, day: date) -> dict[str, DeliveryRecord]:
         """What was sent for the briefing dated ``day``, by recipient."""
-        rows = self._rows("SELECT * FROM deliveries WHERE date = %s", (day.isoformat(),))
+        rows = self._rows("SELECT * FROM deliveries WHERE briefing = %s AND date = %s",
+                          (self.briefing, day.isoformat()))
         return {
             row["recipient"]: DeliveryRecord(date=day, recipient=row["recipient"], status=row["status"],
                                              attempts=row["attempts"], last_error=row["last_error"],
@@ -781,7 +807,8 @@ class PostgresStore:
     def unfinished_sends(self) -> list[DeliveryRecord]:
         """Deliveries left "sending": the process stopped between handing a message to the server and
         recording the outcome. The next run of that date sends again under the same Message-ID."""
-        rows = self._rows("SELECT date FROM deliveries WHERE status = 'sending' ORDER BY date")
+        rows = self._rows("SELECT date FROM deliveries WHERE briefing = %s AND status = 'sending' ORDER BY date",
+                          (self.briefing,))
         found: list[DeliveryRecord] = []
         for day in dict.fromkeys(date.fromisoformat(row["date"]) for row in rows):
             found.extend(r for r in self.deliveries(day).values() if r.status == "sending")
@@ -792,12 +819,12 @@ class PostgresStore:
         with self._tx() as db:
             db.execute(
                 """
-                INSERT INTO deliveries (date, recipient, status, attempts, message_id, sending_since)
-                VALUES (%s, %s, 'sending', 0, %s, %s)
-                ON CONFLICT (date, recipient) DO UPDATE SET
+                INSERT INTO deliveries (briefing, date, recipient, status, attempts, message_id, sending_since)
+                VALUES (%s, %s, %s, 'sending', 0, %s, %s)
+                ON CONFLICT (briefing, date, recipient) DO UPDATE SET
                     status = 'sending', message_id = excluded.message_id, sending_since = excluded.sending_since
                 """,
-                (day.isoformat(), recipient, message_id, iso(since)),
+                (self.briefing, day.isoformat(), recipient, message_id, iso(since)),
             )
 
     def record_delivery(self, day: date, recipient: str, status: str, *, attempts: int, error: str | None = None,
@@ -806,14 +833,14 @@ class PostgresStore:
         with self._tx() as db:
             db.execute(
                 """
-                INSERT INTO deliveries (date, recipient, status, attempts, last_error, sent_at)
-                VALUES (%s, %s, %s, %s, %s, %s)
-                ON CONFLICT (date, recipient) DO UPDATE SET
+                INSERT INTO deliveries (briefing, date, recipient, status, attempts, last_error, sent_at)
+                VALUES (%s, %s, %s, %s, %s, %s, %s)
+                ON CONFLICT (briefing, date, recipient) DO UPDATE SET
                     status = excluded.status,
                     attempts = deliveries.attempts + excluded.attempts,
                     last_error = excluded.last_error,
                     sent_at = COALESCE(excluded.sent_at, deliveries.sent_at),
                     sending_since = NULL
                 """,
-                (day.isoformat(), recipient, status, attempts, error, iso(sent_at) if sent_at else None),
+                (self.briefing, day.isoformat(), recipient, status, attempts, error, iso(sent_at) if sent_at else None),
             )

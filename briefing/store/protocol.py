@@ -157,6 +157,9 @@ class Deliveries(Protocol):
 class BriefingStore(FeedStates, Items, History, Listings, Caches, Runs, Deliveries, Protocol):
     """A whole store: every concern, and closing (also as a context manager)."""
 
+    briefing: str
+    """The briefing whose runs, listings and deliveries this store reads and writes."""
+
     @property
     def location(self) -> str:
         """Where the store is, for messages: a file path or a URL without its password."""

@@ -9,8 +9,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-__all__ = ["TRACKING_PARAMS", "DeliveryRecord", "Horizon", "ItemSighting", "Listing", "RunRecord", "UpsertStats",
-           "content_hash", "iso", "normalize_url", "parse_iso", "upto"]
+__all__ = ["DEFAULT_BRIEFING", "TRACKING_PARAMS", "DeliveryRecord", "Horizon", "ItemSighting", "Listing", "RunRecord",
+           "UpsertStats", "content_hash", "iso", "normalize_url", "parse_iso", "upto"]
+
+DEFAULT_BRIEFING = "default"
+"""The briefing a store's runs, listings and deliveries belong to unless ``store.briefing`` names another."""
 
 TRACKING_PARAMS = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "cmpid", "ocid", "smid", "cid", "ref", "ref_src",

@@ -21,6 +21,7 @@ from ..kinds import kind_of
 from ..models import Article, Entry, FetchResult, Source, Summary
 from ..publishers import publisher_for
 from .records import (
+    DEFAULT_BRIEFING,
     DeliveryRecord,
     Horizon,
     ItemSighting,
@@ -232,8 +233,39 @@ def _migrate_5(db: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_6(db: sqlite3.Connection) -> None:
+    # Several briefings (configs) can share one store: feeds, items, their revisions and copies, summaries and
+    # vectors are shared; runs, listings and deliveries belong to one briefing, named by ``store.briefing``.
+    # What was there belongs to "default". Deliveries are keyed by briefing too: a table rebuild in SQLite.
+    db.executescript(
+        f"""
+        BEGIN;
+        ALTER TABLE runs ADD COLUMN briefing TEXT NOT NULL DEFAULT '{DEFAULT_BRIEFING}';
+        ALTER TABLE listings ADD COLUMN briefing TEXT NOT NULL DEFAULT '{DEFAULT_BRIEFING}';
+        CREATE INDEX runs_briefing ON runs(briefing, date);
+        CREATE INDEX listings_briefing ON listings(briefing, date, run_id);
+        CREATE TABLE deliveries_6 (
+            briefing TEXT NOT NULL,
+            date TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_at TEXT,
+            message_id TEXT,
+            sending_since TEXT,
+            PRIMARY KEY (briefing, date, recipient)
+        );
+        INSERT INTO deliveries_6 SELECT '{DEFAULT_BRIEFING}', date, recipient, status, attempts, last_error, sent_at,
+                                        message_id, sending_since FROM deliveries;
+        DROP TABLE deliveries;
+        ALTER TABLE deliveries_6 RENAME TO deliveries;
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
-    _migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5,
+    _migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6,
 )
 
 
@@ -247,10 +279,13 @@ class SQLiteStore:
 
     Args:
         path: the SQLite file (created with its folder), or ``":memory:"``.
+        briefing: the briefing whose runs, listings and deliveries this store reads and writes (several
+            briefings may share one store; everything else is shared).
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, briefing: str = DEFAULT_BRIEFING) -> None:
         self.path = path
+        self.briefing = briefing
         try:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -550,8 +585,8 @@ class SQLiteStore:
         """What the store held when the last successful run before ``run_id`` built its briefing."""
         row = self._db.execute(
             """SELECT max_revision, max_copy FROM runs WHERE id < ? AND status = 'ok' AND max_revision IS NOT NULL
-               ORDER BY id DESC LIMIT 1""",
-            (_upto(run_id),),
+                 AND briefing = ? ORDER BY id DESC LIMIT 1""",
+            (_upto(run_id), self.briefing),
         ).fetchone()
         return Horizon(revision=row[0], copy=row[1]) if row else None
 
@@ -627,8 +662,9 @@ class SQLiteStore:
         """Remember what the run's briefing dated ``day`` holds: (item id, revision id, "listed" or "cut")."""
         with self._tx() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO listings (item_id, date, run_id, revision_id, status) VALUES (?, ?, ?, ?, ?)",
-                [(item, day.isoformat(), run_id, revision, status) for item, revision, status in listed],
+                """INSERT OR REPLACE INTO listings (item_id, date, run_id, revision_id, status, briefing)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                [(item, day.isoformat(), run_id, revision, status, self.briefing) for item, revision, status in listed],
             )
 
     def listings_before(self, run_id: int | None, day: date) -> dict[int, Listing]:
@@ -636,10 +672,11 @@ class SQLiteStore:
         ``run_id`` (for each date, the last run that wrote it); all runs when ``run_id`` is None."""
         rows = self._db.execute(
             """SELECT l.* FROM listings l
-               WHERE l.date != ? AND l.run_id < ?
-                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.date = l.date AND m.run_id < ?)
+               WHERE l.briefing = ? AND l.date != ? AND l.run_id < ?
+                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.briefing = l.briefing AND m.date = l.date
+                                 AND m.run_id < ?)
                ORDER BY l.run_id, l.item_id""",
-            (day.isoformat(), _upto(run_id), _upto(run_id)),
+            (self.briefing, day.isoformat(), _upto(run_id), _upto(run_id)),
         ).fetchall()
         return {row["item_id"]: Listing(item_id=row["item_id"], date=date.fromisoformat(row["date"]),
                                         run_id=row["run_id"], revision_id=row["revision_id"], status=row["status"])
@@ -649,8 +686,10 @@ class SQLiteStore:
         """Per item, its places in the briefings as they stand (each date's last run), oldest run first."""
         rows = self._db.execute(
             """SELECT * FROM listings l
-               WHERE l.run_id = (SELECT max(run_id) FROM listings m WHERE m.date = l.date)
-               ORDER BY l.run_id"""
+               WHERE l.briefing = ?
+                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.briefing = l.briefing AND m.date = l.date)
+               ORDER BY l.run_id""",
+            (self.briefing,),
         ).fetchall()
         found: dict[int, list[Listing]] = {}
         for row in rows:
@@ -761,7 +800,8 @@ class SQLiteStore:
     def start_run(self, day: date, started: datetime) -> int:
         with self._tx() as db:
             cursor = db.execute(
-                "INSERT INTO runs (date, started, status) VALUES (?, ?, 'running')", (day.isoformat(), iso(started))
+                "INSERT INTO runs (briefing, date, started, status) VALUES (?, ?, ?, 'running')",
+                (self.briefing, day.isoformat(), iso(started)),
             )
         return int(cursor.lastrowid or 0)
 
@@ -781,7 +821,8 @@ class SQLiteStore:
 
     def latest_briefing_date(self) -> date | None:
         """The newest date any run wrote a briefing for."""
-        row = self._db.execute("SELECT max(date) FROM runs WHERE status = 'ok'").fetchone()
+        row = self._db.execute("SELECT max(date) FROM runs WHERE status = 'ok' AND briefing = ?",
+                               (self.briefing,)).fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
 
     def set_email_status(self, run_id: int, status: str) -> None:
@@ -789,19 +830,20 @@ class SQLiteStore:
             db.execute("UPDATE runs SET email_status = ? WHERE id = ?", (status, run_id))
 
     def runs(self, since: date | None = None) -> list[RunRecord]:
-        query = "SELECT * FROM runs"
-        args: tuple[str, ...] = ()
+        query = "SELECT * FROM runs WHERE briefing = ?"
+        args: tuple[str, ...] = (self.briefing,)
         if since:
-            query += " WHERE date >= ?"
-            args = (since.isoformat(),)
+            query += " AND date >= ?"
+            args = (self.briefing, since.isoformat())
         rows = self._db.execute(query + " ORDER BY started DESC, id DESC", args).fetchall()
         return [self._run_record(row) for row in rows]
 
     def last_briefing_run(self, day: date) -> RunRecord | None:
         """The latest run that wrote the briefing dated ``day`` (what ``regenerate`` reproduces)."""
         row = self._db.execute(
-            "SELECT * FROM runs WHERE date = ? AND status = 'ok' ORDER BY started DESC, id DESC LIMIT 1",
-            (day.isoformat(),),
+            """SELECT * FROM runs WHERE briefing = ? AND date = ? AND status = 'ok'
+               ORDER BY started DESC, id DESC LIMIT 1""",
+            (self.briefing, day.isoformat()),
         ).fetchone()
         return self._run_record(row) if row else None
 
@@ -819,7 +861,8 @@ class SQLiteStore:
 
     def deliveries(self, day: date) -> dict[str, DeliveryRecord]:
         """What was sent for the briefing dated ``day``, by recipient."""
-        rows = self._db.execute("SELECT * FROM deliveries WHERE date = ?", (day.isoformat(),)).fetchall()
+        rows = self._db.execute("SELECT * FROM deliveries WHERE briefing = ? AND date = ?",
+                                (self.briefing, day.isoformat())).fetchall()
         return {
             row["recipient"]: DeliveryRecord(date=day, recipient=row["recipient"], status=row["status"],
                                              attempts=row["attempts"], last_error=row["last_error"],
@@ -831,7 +874,8 @@ class SQLiteStore:
     def unfinished_sends(self) -> list[DeliveryRecord]:
         """Deliveries left "sending": the process stopped between handing a message to the server and
         recording the outcome. The next run of that date sends again under the same Message-ID."""
-        rows = self._db.execute("SELECT date FROM deliveries WHERE status = 'sending' ORDER BY date").fetchall()
+        rows = self._db.execute("SELECT date FROM deliveries WHERE briefing = ? AND status = 'sending' ORDER BY date",
+                                (self.briefing,)).fetchall()
         found: list[DeliveryRecord] = []
         for day in dict.fromkeys(date.fromisoformat(row[0]) for row in rows):
             found.extend(r for r in self.deliveries(day).values() if r.status == "sending")
@@ -842,12 +886,12 @@ class SQLiteStore:
         with self._tx() as db:
             db.execute(
                 """
-                INSERT INTO deliveries (date, recipient, status, attempts, message_id, sending_since)
-                VALUES (?, ?, 'sending', 0, ?, ?)
-                ON CONFLICT(date, recipient) DO UPDATE SET
+                INSERT INTO deliveries (briefing, date, recipient, status, attempts, message_id, sending_since)
+                VALUES (?, ?, ?, 'sending', 0, ?, ?)
+                ON CONFLICT(briefing, date, recipient) DO UPDATE SET
                     status = 'sending', message_id = excluded.message_id, sending_since = excluded.sending_since
                 """,
-                (day.isoformat(), recipient, message_id, iso(since)),
+                (self.briefing, day.isoformat(), recipient, message_id, iso(since)),
             )
 
     def record_delivery(self, day: date, recipient: str, status: str, *, attempts: int, error: str | None = None,
@@ -856,16 +900,16 @@ class SQLiteStore:
         with self._tx() as db:
             db.execute(
                 """
-                INSERT INTO deliveries (date, recipient, status, attempts, last_error, sent_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(date, recipient) DO UPDATE SET
+                INSERT INTO deliveries (briefing, date, recipient, status, attempts, last_error, sent_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(briefing, date, recipient) DO UPDATE SET
                     status = excluded.status,
                     attempts = attempts + excluded.attempts,
                     last_error = excluded.last_error,
                     sent_at = COALESCE(excluded.sent_at, sent_at),
                     sending_since = NULL
                 """,
-                (day.isoformat(), recipient, status, attempts, error, iso(sent_at) if sent_at else None),
+                (self.briefing, day.isoformat(), recipient, status, attempts, error, iso(sent_at) if sent_at else None),
             )
 
 
