@@ -76,3 +76,14 @@ def test_redact_never_raises_and_never_shows_the_password(secret: str) -> None:
     shown = redact(f"postgresql://ann:{secret}Zq9@db/news")
     assert f"{secret}Zq9" not in shown
     assert shown.startswith("postgresql://") and shown.endswith("@db/news")
+
+
+def test_a_postgres_url_without_the_driver_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from briefing.store import postgres
+
+    monkeypatch.setattr(postgres, "psycopg", None)
+    with pytest.raises(StoreError) as caught:
+        open_store("postgresql://ann:s3cret@db.internal/news")
+    message = str(caught.value)
+    assert message.startswith("postgresql://ann:***@db.internal/news: ")
+    assert "pip install 'briefing[postgres]'" in message and "\n" not in message
