@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -53,6 +53,10 @@ __all__ = ["MIGRATIONS", "PostgresStore"]
 
 _WRITE_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':briefing-write'))"
 _MIGRATE_LOCK = "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':briefing-migrate'))"
+
+_REVISION_FROM_ITEM = """INSERT INTO revisions (item_id, seen_at, content_hash, title, text, url, kind, text_source)
+                         SELECT id, %s, content_hash, title, text, url, kind, text_source FROM item"""
+"""Appended to ``WITH item AS (INSERT or UPDATE items … RETURNING *)``: the item's new revision, in the same query."""
 
 _SCHEMA_1 = """
 CREATE TABLE feeds (
@@ -343,12 +347,19 @@ class PostgresStore:
     # items -------------------------------------------------------------
 
     def upsert_entries(self, entries: Iterable[Entry], seen_at: datetime) -> UpsertStats:
-        """Store parsed entries, one item per article however many feeds carry it (as the SQLite store
-        does, key for key); the batch is one transaction under the writers' lock."""
+        """Store parsed entries, one item per article however many feeds carry it, by the SQLite store's rules
+        key for key; the batch is one transaction under the writers' lock.
+
+        Each lookup the SQLite store makes in turn is one query here (a round trip costs more than a lookup):
+        the match with its order of precedence, the item's state, the item with its revision, the feed's copy.
+        """
         new_ids: list[int] = []
         updated_ids: list[int] = []
         unchanged = 0
-        with self._tx(lock=True) as db:
+        seen = iso(seen_at)
+        # Pipeline mode: the writes whose answer nothing waits on (the feed's copy) go out with the next query.
+        piped = self._db.pipeline() if psycopg.Pipeline.is_supported() else nullcontext()
+        with self._tx(lock=True) as db, piped:
             for entry in entries:
                 norm = normalize_url(entry.url) if entry.url else None
                 guid_key = None
@@ -359,42 +370,47 @@ class PostgresStore:
                                                              name=entry.outlet)
                 keys = [(column, value) for column, value in
                         (("norm_url", norm), ("guid_key", guid_key), ("content_hash", chash)) if value is not None]
-                item_id = self._match(db, entry.feed_url, keys)
+                item_id, pruned = self._match(db, entry.feed_url, keys)
                 published = entry.published or seen_at
                 if item_id is None:
-                    pruned = db.execute("SELECT 1 FROM pruned_keys WHERE key = ANY(%s) LIMIT 1",
-                                        ([f"{column}:{value}" for column, value in keys],)).fetchone() is not None
                     item_id = int(db.execute(
-                        """INSERT INTO items (norm_url, guid_key, content_hash, title, text, url, published,
-                                              first_seen, text_source, kind, history_only)
-                           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id""",
-                        (norm, guid_key, chash, entry.title, entry.text, entry.url, iso(published),
-                         iso(seen_at), entry.text_source, entry.kind, pruned),
-                    ).fetchone()["id"])
-                    self._add_revision(db, item_id, seen_at)
+                        f"""WITH item AS (
+                                INSERT INTO items (norm_url, guid_key, content_hash, title, text, url, published,
+                                                   first_seen, text_source, kind, history_only)
+                                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING *)
+                            {_REVISION_FROM_ITEM} RETURNING item_id""",
+                        (norm, guid_key, chash, entry.title, entry.text, entry.url, iso(published), seen,
+                         entry.text_source, entry.kind, pruned, seen),
+                    ).fetchone()["item_id"])
                     new_ids.append(item_id)
                 else:
                     # Against this feed's last copy, not the item: page text or another outlet's
                     # words on the item are no change in this feed.
                     row = db.execute(
-                        """SELECT COALESCE(s.content_hash, i.content_hash) AS last, i.kind FROM items i
-                           LEFT JOIN sources s ON s.item_id = i.id AND s.feed_url = %s WHERE i.id = %s""",
+                        """SELECT COALESCE(s.content_hash, i.content_hash) AS last, i.kind,
+                                  (SELECT f.feed_url FROM sources f WHERE f.item_id = i.id ORDER BY f.seq LIMIT 1)
+                                      AS first_feed
+                           FROM items i LEFT JOIN sources s ON s.item_id = i.id AND s.feed_url = %s
+                           WHERE i.id = %s""",
                         (entry.feed_url, item_id),
                     ).fetchone()
                     last, kind = row["last"], row["kind"]
-                    owns = (last != chash or kind != entry.kind) and self._owns(db, item_id, entry.feed_url)
+                    # Only the feed that first carried an item may rewrite it (no ping-pong between outlets).
+                    owns = row["first_feed"] is None or row["first_feed"] == entry.feed_url
                     if last != chash and owns:
                         db.execute(
-                            """UPDATE items SET content_hash = %s, title = %s, text = %s, text_source = %s, kind = %s
-                               WHERE id = %s""",
-                            (chash, entry.title, entry.text, entry.text_source, entry.kind, item_id),
+                            f"""WITH item AS (
+                                    UPDATE items SET content_hash = %s, title = %s, text = %s, text_source = %s,
+                                                     kind = %s
+                                    WHERE id = %s RETURNING *)
+                                {_REVISION_FROM_ITEM}""",
+                            (chash, entry.title, entry.text, entry.text_source, entry.kind, item_id, seen),
                         )
-                        self._add_revision(db, item_id, seen_at)
                         updated_ids.append(item_id)
                     else:
                         if owns and kind != entry.kind:  # the same words, newly labelled (a better classifier)
-                            db.execute("UPDATE items SET kind = %s WHERE id = %s", (entry.kind, item_id))
-                            self._add_revision(db, item_id, seen_at)
+                            db.execute(f"WITH item AS (UPDATE items SET kind = %s WHERE id = %s RETURNING *) "
+                                       f"{_REVISION_FROM_ITEM}", (entry.kind, item_id, seen))
                         unchanged += 1
                 published_text = iso(entry.published) if entry.published else None
                 db.execute(
@@ -409,18 +425,21 @@ class PostgresStore:
                     (item_id, entry.feed_url, entry.outlet, entry.title, entry.url, published_text, norm, guid_key,
                      chash, publisher),
                 )
-                copy = (entry.outlet, entry.title, entry.url, published_text, publisher)
-                last_copy = db.execute(
-                    """SELECT outlet, title, url, published, publisher FROM copies
-                       WHERE item_id = %s AND feed_url = %s ORDER BY id DESC LIMIT 1""",
-                    (item_id, entry.feed_url),
-                ).fetchone()
-                if last_copy is None or tuple(last_copy.values()) != copy:
-                    db.execute(
-                        """INSERT INTO copies (item_id, feed_url, seen_at, outlet, title, url, published, publisher)
-                           VALUES (%s, %s, %s, %s, %s, %s, %s, %s)""",
-                        (item_id, entry.feed_url, iso(seen_at), *copy),
-                    )
+                # A new version of this feed's copy only when it differs from the last one kept.
+                db.execute(
+                    """INSERT INTO copies (item_id, feed_url, seen_at, outlet, title, url, published, publisher)
+                       SELECT %(item)s, %(feed)s, %(seen)s, %(outlet)s, %(title)s, %(url)s, %(published)s,
+                              %(publisher)s
+                       WHERE NOT EXISTS (
+                           SELECT 1 FROM (SELECT * FROM copies WHERE item_id = %(item)s AND feed_url = %(feed)s
+                                          ORDER BY id DESC LIMIT 1) last
+                           WHERE last.outlet = %(outlet)s AND last.title = %(title)s
+                             AND last.url IS NOT DISTINCT FROM %(url)s::text
+                             AND last.published IS NOT DISTINCT FROM %(published)s::text
+                             AND last.publisher IS NOT DISTINCT FROM %(publisher)s::text)""",
+                    {"item": item_id, "feed": entry.feed_url, "seen": seen, "outlet": entry.outlet,
+                     "title": entry.title, "url": entry.url, "published": published_text, "publisher": publisher},
+                )
         return UpsertStats(new=len(new_ids), updated=len(updated_ids), unchanged=unchanged,
                            new_ids=tuple(new_ids), updated_ids=tuple(updated_ids))
 
@@ -434,37 +453,33 @@ class PostgresStore:
         )
 
     @staticmethod
-    def _match(db: Any, feed_url: str, keys: list[tuple[str, str]]) -> int | None:
-        """The item an entry with these keys belongs to, or None for a new article."""
-        for column, value in keys:
-            row = db.execute(
-                f"SELECT item_id FROM sources WHERE feed_url = %s AND {column} = %s ORDER BY seq LIMIT 1",
-                (feed_url, value),
-            ).fetchone()
-            if row:
-                return int(row["item_id"])
-        for column, value in keys:
-            row = db.execute(f"SELECT id FROM items WHERE {column} = %s LIMIT 1", (value,)).fetchone()
-            if row:
-                return int(row["id"])
-        # Only the hash crosses feeds through copies: another outlet's URL for the same words
-        # would join articles the items' own keys keep apart.
+    def _match(db: Any, feed_url: str, keys: list[tuple[str, str]]) -> tuple[int | None, bool]:
+        """The item an entry with these keys belongs to (None for a new article), and whether a pruned item had
+        one of the keys. One query, in the SQLite store's order of precedence: the keys this feed's copies were
+        stored under (first copy first), then the items' own keys, then other feeds' copies' content hash;
+        only the hash crosses feeds through copies (another outlet's URL for the same words would join
+        articles the items' own keys keep apart)."""
+        parts: list[str] = []
+        args: list[Any] = []
+        for rank, (column, value) in enumerate(keys):
+            parts.append(f"""(SELECT {rank} AS rank, seq AS ord, item_id FROM sources
+                              WHERE feed_url = %s AND {column} = %s ORDER BY seq LIMIT 1)""")
+            args += [feed_url, value]
+        for rank, (column, value) in enumerate(keys, start=10):
+            parts.append(f"(SELECT {rank}, id, id FROM items WHERE {column} = %s ORDER BY id LIMIT 1)")
+            args.append(value)
         for column, value in keys:
             if column == "content_hash":
-                row = db.execute(
-                    "SELECT item_id FROM sources WHERE content_hash = %s ORDER BY seq LIMIT 1", (value,)
-                ).fetchone()
-                if row:
-                    return int(row["item_id"])
-        return None
-
-    @staticmethod
-    def _owns(db: Any, item_id: int, feed_url: str) -> bool:
-        """Only the feed that first carried an item may rewrite its text (no ping-pong between outlets)."""
-        first = db.execute(
-            "SELECT feed_url FROM sources WHERE item_id = %s ORDER BY seq LIMIT 1", (item_id,)
-        ).fetchone()
-        return first is None or first["feed_url"] == feed_url
+                parts.append("(SELECT 20, seq, item_id FROM sources WHERE content_hash = %s ORDER BY seq LIMIT 1)")
+                args.append(value)
+        parts.append("(SELECT 30, 0, NULL FROM pruned_keys WHERE key = ANY(%s) LIMIT 1)")
+        args.append([f"{column}:{value}" for column, value in keys])
+        row = db.execute(" UNION ALL ".join(parts) + " ORDER BY rank, ord LIMIT 1", args).fetchone()
+        if row is None:
+            return None, False
+        if row["rank"] == 30:
+            return None, True
+        return int(row["item_id"]), False
 
     def items_needing_page_text(self, item_ids: Sequence[int]) -> list[Article]:
         """Of these items, those still holding feed text with an http(s) URL, in the given order."""
