@@ -133,7 +133,15 @@ def start(timeout: float = 120) -> PgServer:
             time.sleep(0.1)
 
 
-if __name__ == "__main__":
+def _serve() -> None:
+    """Start a server, print its URL, and stop it (removing its folder) on SIGINT or SIGTERM."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)  # also when started in the background, where SIGINT is ignored
+    signal.signal(signal.SIGTERM, stop)
     running = start()
     print(running.url, flush=True)
     try:
@@ -143,3 +151,7 @@ if __name__ == "__main__":
         pass
     finally:
         running.stop()
+
+
+if __name__ == "__main__":
+    _serve()
