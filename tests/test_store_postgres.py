@@ -139,3 +139,13 @@ def test_migration_2_gives_what_was_there_to_the_default_briefing(pg_server: PgS
         assert db.latest_briefing_date() == date(2026, 11, 26)
     with open_store(url, briefing="other") as other:
         assert (other.deliveries(date(2026, 11, 26)), other.runs()) == ({}, [])
+
+
+def test_without_server_binaries_the_helper_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests import pgserver
+
+    monkeypatch.delenv("BRIEFING_PG_BIN", raising=False)
+    monkeypatch.setattr(pgserver.shutil, "which", lambda name: None)
+    monkeypatch.setattr(pgserver.glob, "glob", lambda pattern: [])
+    with pytest.raises(pgserver.Unavailable, match="install the postgresql package or set BRIEFING_PG_BIN"):
+        pgserver.start()
