@@ -22,6 +22,7 @@ TASKS = {
     "instruct": "CNN/DM: ROUGE of instruct briefs (raw, guarded) vs extractive and Lead-3; speed, RSS, load times",
     "seq2seq": "CNN/DM: ROUGE of a local BART/T5/PEGASUS (raw, guarded) vs extractive and Lead-3; speed, RSS (--model)",
     "first-events": "hand-labelled headlines: first-time-event precision/recall, old cue words vs briefing.firsts",
+    "store": "the store alone on a synthetic day, step by step: SQLite, and PostgreSQL with --store URL",
 }
 
 

@@ -135,6 +135,12 @@ class OutputConfig(_Section):
 
 class StoreConfig(_Section):
     path: Path = Path("briefing.db")
+    url: str | None = None
+    """Where the store is, as a URL: ``sqlite:///path`` (relative to the config's folder) or
+    ``postgresql://user@host/dbname`` (a server several briefings share). Unset: the SQLite file ``path``."""
+    briefing: str = Field(default="default", min_length=1, max_length=100)
+    """This briefing's name in a store several briefings (configs) share: its runs, listings and deliveries are
+    its own; feeds, items, summaries and vectors are shared."""
     keep_days: int = Field(default=90, ge=1)
 
 
@@ -383,7 +389,21 @@ class Config(_Section):
 
     @property
     def store_path(self) -> Path:
+        """The SQLite file: ``store.url``'s when that names one, else ``store.path``."""
+        url = self.store.url or ""
+        head, sep, rest = url.partition("://")
+        if sep and head.lower() == "sqlite" and rest.startswith("/") and rest not in ("/", "/:memory:"):
+            return self.resolve(rest[1:])
         return self.resolve(self.store.path)
+
+    @property
+    def store_url(self) -> str:
+        """The store as a URL for ``open_store``: ``store.url`` (a relative SQLite path resolved against the
+        config's folder), else the SQLite file ``store.path``."""
+        url = self.store.url
+        if url is None or (url.lower().startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:")):
+            return f"sqlite:///{self.store_path}"
+        return url
 
     @property
     def output_dir(self) -> Path:

@@ -23,7 +23,7 @@ from .errors import ConfigError, Interrupted, RenderError, StoreError
 from .importance import prior_for
 from .models import Article, Briefing, FeedFailure, FetchResult, HistoryItem, RankedStory, Summary
 from .rank import content_words, key_terms, rank_stories
-from .store import Horizon, Store
+from .store import BriefingStore, Horizon, store_for
 from .summarize import Summarizer, cache_params, make_summarizer
 from .summarize.stories import STORY_BACKENDS, Writer, brief_stories, guard_from_config, report_note
 
@@ -143,17 +143,17 @@ class Pipeline:
 
     Args:
         config: the validated config.
-        store: an open store (default: the config's SQLite file).
+        store: an open store (default: the config's ``store.url``, else its SQLite file).
         encoder: a sentence encoder to share (default: the config's model, loaded lazily).
         progress: where progress goes.
         should_stop: checked between stages and between summarizer chunks; when it returns True
             the run raises ``Interrupted`` (as does a call to ``stop()``).
     """
 
-    def __init__(self, config: Config, *, store: Store | None = None, encoder: Encoder | None = None,
+    def __init__(self, config: Config, *, store: BriefingStore | None = None, encoder: Encoder | None = None,
                  progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> None:
         self.config = config
-        self.store = store or Store(config.store_path)
+        self.store = store or store_for(config)
         self.encoder = encoder or Encoder.from_config(config.embed)
         self.progress = progress or SilentProgress()
         self.should_stop = should_stop
