@@ -27,7 +27,7 @@ _ACTS = frozenset('''
 accept adopt agree announce appoint approve arrest ban bar begin block call cancel charge close convict cut
 declare default defang delay deploy elect end endorse fine fire fix float free hike hold impose indict invade
 join land launch leave lift list lower meet name nominate open pass pay publish quit raise ratify reach
-receive reject release reopen resign resume return sanction seize sentence settle shut sign split stand start
+receive reject release reopen resign resume return sanction seize sentence settle shut sign split stand
 strike sue suspend unveil veto visit vote win withdraw
 '''.split())
 """Acts whose happening is news. A closed list, because a Title-Case headline cannot tell the verb in "to Release"
