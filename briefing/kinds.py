@@ -194,7 +194,7 @@ _EXPLAINER_SLUG = frozenset({"explained", "explainer"})
 """Words of an article's URL slug that mark an explainer ("…/trump-tariffs-countries-trade-explained-7f826419")."""
 
 
-_PRESCRIPTION = re.compile(r"\b(?:should|must|needs? to|ought to|has to|have to|would be|would (?!likely)\w+)\b",
+_PRESCRIPTION = re.compile(r"\b(?:should|must|needs? to|ought to|has to|have to|would be|would (?!likely|have)\w+)\b",
                            re.IGNORECASE)
 _ATTRIBUTION = re.compile(
     r"\b(?:says?|said|warns?|tells?|told|according|urges?|argues?|claims?|believes?|vows?|insists?|predicts?|asks?|"
