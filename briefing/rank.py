@@ -212,8 +212,7 @@ def _signals(story: Story, names: Mapping[str, str], match: _Match, related: tup
             break
     if event and match.known_event:
         event = None  # a follow-up of a first-time event reported earlier: reactions, explainers
-    announced = next((past for past in match.related_titles for article in story.articles
-                      if has_happened(article.title, past)), None)
+    announced = _announced_now_done(story, match.related_titles)
     terms = key_terms(lead_text, title=story.lead.title)
     fresh = tuple(sorted(terms - match.known_terms)) if match.item else ()
     words = content_words(" ".join([*(a.title for a in story.articles), lead_text]))
@@ -225,6 +224,16 @@ def _signals(story: Story, names: Mapping[str, str], match: _Match, related: tup
         title=story.lead.title,
         importance=importance, bare_headlines=all(map(is_bare_headline, story.articles)),
     )
+
+
+def _announced_now_done(story: Story, past_titles: Sequence[str]) -> str | None:
+    """A past headline that announced what one of the story's headlines reports as done, if no other past
+    headline reported it done already (then this is a follow-up of the act, not the act)."""
+    for past in past_titles:
+        if any(has_happened(article.title, past) for article in story.articles) and not any(
+                has_happened(other, past) for other in past_titles if other != past):
+            return past
+    return None
 
 
 def _another_event(match: _Match, config: RankConfig) -> bool:

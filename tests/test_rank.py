@@ -294,3 +294,10 @@ def test_what_an_earlier_headline_announced_happening_is_a_development_not_a_rep
                                     "announced has happened")
     again = story(3, "Hamas Agrees to Release Last Living U.S. Hostage", unit(1, 0.2, 0))
     assert rank_stories([again], history, {}, NOW, RankConfig())[0].status != "development"
+
+
+def test_an_act_already_reported_done_is_no_development_the_next_day() -> None:
+    history = [past(1, "Hamas to Release Last Living U.S. Hostage From Gaza on Monday", unit(1, 0, 0), days_ago=2),
+               past(2, "Hamas Releases Last Living U.S. Hostage From Gaza", unit(1, 0.1, 0))]
+    follow = story(1, "Freed Hostage Released by Hamas Reunites With Family", unit(1, 0.2, 0))
+    assert rank_stories([follow], history, {}, NOW, RankConfig())[0].status != "development"
