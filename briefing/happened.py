@@ -11,8 +11,10 @@ from __future__ import annotations
 import itertools
 import re
 
-_ANNOUNCE = re.compile(r"\b(?:to|will|would|may|might|could|shall)\s+(?:be\s+)?([A-Za-z]+)", re.IGNORECASE)
-"""A verb still to come: "to Release", "poised to Win", "will meet", "could be fixed"."""
+_ANNOUNCE = re.compile(
+    r"(?<!forced )(?<!had )(?<!has )(?<!have )(?<!got )(?<!used )\b(?:to|will|would|may|might|could|shall)\s+"
+    r"(?:be\s+)?([A-Za-z]+)", re.IGNORECASE)
+"""A verb still to come: "to Release", "poised to Win", "will meet", "could be fixed"; not "Forced To Cancel"."""
 _IRREGULAR = {
     "begin": ("began", "begun"), "bring": ("brought",), "buy": ("bought",), "choose": ("chose", "chosen"),
     "fall": ("fell", "fallen"), "fight": ("fought",), "find": ("found",), "give": ("gave", "given"),

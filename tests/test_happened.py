@@ -38,6 +38,8 @@ NOT_YET = [
     ("Opinion | Give Ukraine the Tomahawks, Mr. President", "Trump May Send Tomahawks to Ukraine"),
     ("Israel Expands Gaza Offensive and Strikes Houthis in Yemen",
      "Israel Strikes Yemeni Port in Response to Houthi Hit on Airport"),
+    # "forced to", "had to": done already (UCI, April 2014)
+    ("Miley Cyrus Hospitalised, Cancels Concert", "Miley Cyrus Forced To Cancel Charlotte 'Bangerz' Concert"),
     # a deal: announcing it is the news, and later headlines retell it (UCI, March 2014)
     ("As Facebook Buys Oculus, Is A Virtual Reality Social Network Next?",
      "Facebook to buy virtual reality goggles maker Oculus for $2 billion"),

@@ -282,22 +282,27 @@ def test_without_a_headline_encoder_or_with_the_check_off_a_close_story_stays_an
     assert asked == []
 
 
+TEXT = "Edan Alexander was handed to the Red Cross in Gaza on Monday, officials in Washington said. " * 2
+
+
 def test_what_an_earlier_headline_announced_happening_is_a_development_not_a_repeat() -> None:
     history = [past(1, "Hamas to Release Last Living U.S. Hostage From Gaza on Monday", unit(1, 0, 0)),
                past(2, "Markets slip as tariffs bite", unit(0, 1, 0))]
-    released = story(1, "Hamas Releases Last Living U.S. Hostage From Gaza", unit(1, 0.2, 0))
+    released = story(1, "Hamas Releases Last Living U.S. Hostage From Gaza", unit(1, 0.2, 0), text=TEXT)
     markets = story(2, "Markets slip further as tariffs bite harder", unit(0.1, 1, 0), outlets=3)
     ranked = rank_stories([released, markets], history, {}, NOW, RankConfig())
     assert ranked[0].story.lead.title == released.lead.title
     assert ranked[0].status == "development"
     assert ranked[0].reasons[0] == ("new development: what 'Hamas to Release Last Living U.S. Hostage From Gaza…' "
                                     "announced has happened")
-    again = story(3, "Hamas Agrees to Release Last Living U.S. Hostage", unit(1, 0.2, 0))
+    again = story(3, "Hamas Agrees to Release Last Living U.S. Hostage", unit(1, 0.2, 0), text=TEXT)
     assert rank_stories([again], history, {}, NOW, RankConfig())[0].status != "development"
+    bare = story(4, "Hamas Releases Last Living U.S. Hostage From Gaza", unit(1, 0.2, 0))
+    assert rank_stories([bare], history, {}, NOW, RankConfig())[0].status != "development"  # text stories only
 
 
 def test_an_act_already_reported_done_is_no_development_the_next_day() -> None:
     history = [past(1, "Hamas to Release Last Living U.S. Hostage From Gaza on Monday", unit(1, 0, 0), days_ago=2),
                past(2, "Hamas Releases Last Living U.S. Hostage From Gaza", unit(1, 0.1, 0))]
-    follow = story(1, "Freed Hostage Released by Hamas Reunites With Family", unit(1, 0.2, 0))
+    follow = story(1, "Freed Hostage Released by Hamas Reunites With Family", unit(1, 0.2, 0), text=TEXT)
     assert rank_stories([follow], history, {}, NOW, RankConfig())[0].status != "development"
