@@ -121,6 +121,7 @@ class HistoryItem:
     vector: Sequence[float] = field(compare=False, repr=False)  # an L2-normalized row; numpy arrays welcome
     terms: frozenset[str] = frozenset()  # names and numbers (``briefing.rank.key_terms``)
     words: frozenset[str] = frozenset()  # content words (``briefing.rank.content_words``)
+    kind: str = "news"  # the kind of piece (``briefing.kinds``)
 
 
 @dataclass(frozen=True)

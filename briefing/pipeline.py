@@ -120,7 +120,8 @@ def history_item(article: Article, vector: np.ndarray) -> HistoryItem:
     """A past article as the ranker compares against it: vector, names and numbers, content words."""
     lead = " ".join(article.text.split()[:50])
     return HistoryItem(article_id=article.id, title=article.title, published=article.published, vector=vector,
-                       terms=key_terms(lead, title=article.title), words=content_words(f"{article.title} {lead}"))
+                       terms=key_terms(lead, title=article.title), words=content_words(f"{article.title} {lead}"),
+                       kind=article.kind)
 
 
 STORE_STATS = ("stored", "newest_published", "fetched")

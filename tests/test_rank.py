@@ -306,3 +306,12 @@ def test_an_act_already_reported_done_is_no_development_the_next_day() -> None:
                past(2, "Hamas Releases Last Living U.S. Hostage From Gaza", unit(1, 0.1, 0))]
     follow = story(1, "Freed Hostage Released by Hamas Reunites With Family", unit(1, 0.2, 0), text=TEXT)
     assert rank_stories([follow], history, {}, NOW, RankConfig())[0].status != "development"
+
+
+def test_a_past_opinion_piece_does_not_make_the_event_known() -> None:
+    strike = story(1, "Israel Launches Attack on Iran’s Nuclear Facilities", unit(1, 0.5, 0), text=TEXT)
+    column = replace(past(1, "Opinion | Does Israel Need to Destroy All of Iran’s Nukes?", unit(1, 0, 0)),
+                     kind="opinion")
+    report = replace(column, kind="news")
+    assert rank_stories([strike], [column], {}, NOW, RankConfig())[0].status == "new"
+    assert rank_stories([strike], [report], {}, NOW, RankConfig())[0].status != "new"
