@@ -144,3 +144,15 @@ def test_a_sentence_of_words_no_source_uses_is_unsupported_when_coverage_is_aske
     check = strict.check([sentence], SOURCES)[0]
     assert check.reason == "unsupported" and "budget" in check.detail
     assert all(c.ok for c in strict.check(FAITHFUL, SOURCES))
+
+
+def test_a_short_decade_is_the_decade_the_sources_write_in_full(guard: Guard) -> None:
+    sources = ["Alice Barker was a dancer in the 1930s and 1940s at the Cotton Club in New York."]
+    assert guard.check(["Alice Barker was a dancer in the 1930s and '40s."], sources)[0].ok
+    assert guard.check(["Alice Barker was a dancer in the 1930s and ’40s."], sources)[0].ok
+    wrong = guard.check(["Alice Barker was a dancer in the 1930s and '50s."], sources)[0]
+    assert wrong.reason == "number" and "1950" in wrong.detail
+    # the bare figure 40 is not the decade, nor the other way round
+    assert guard.check(["Alice Barker was a dancer in the '40s."], ["She danced for 40 years."])[0].reason == "number"
+    assert guard.check(["Alice Barker danced for 40 years."], sources)[0].reason == "number"
+    assert guard.check(["Alice Barker was a dancer in the 1940s."], ["Alice Barker was a dancer in the '40s."])[0].ok

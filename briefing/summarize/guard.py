@@ -138,16 +138,26 @@ _AT_LEAST = frozenset({"more than", "over", "at least", "above", "upwards of"})
 _AT_MOST = frozenset({"nearly", "almost", "under", "less than", "fewer than", "up to", "just under", "close to"})
 
 
-def _figures(text: str) -> list[tuple[float, str | None]]:
-    """Each number of ``text`` with the approximation before it ("more than", "about"...), if any."""
-    figures: list[tuple[float, str | None]] = []
+def _figures(text: str) -> list[tuple[tuple[float, ...], str | None]]:
+    """Each number of ``text`` as the values it may stand for, with the approximation before it ("more than",
+    "about"...), if any. A decade written short ("the '40s") stands for the 1940s or the 2040s."""
+    figures: list[tuple[tuple[float, ...], str | None]] = []
     for match in [*_NUMBER.finditer(text), *_WORD_NUMBER.finditer(text)]:
         values = extract_numbers(match.group(0))
         if not values:
             continue
+        if _short_decade(text, match):
+            figures.append(((1900 + min(values), 2000 + min(values)), None))
+            continue
         approx = _APPROX.search(text[max(0, match.start() - 24) : match.start()])
-        figures.extend((v, approx.group(1).lower() if approx else None) for v in values)
+        figures.extend(((v,), approx.group(1).lower() if approx else None) for v in values)
     return figures
+
+
+def _short_decade(text: str, match: re.Match[str]) -> bool:
+    """Whether ``match`` is the "40" of "'40s" or "’40s"."""
+    return (re.fullmatch(r"\d0", match.group(0)) is not None and text[match.end() : match.end() + 1] == "s"
+            and text[max(0, match.start() - 1) : match.start()] in ("'", "’", "‘", "`"))
 
 
 def _backed(value: float, approx: str | None, sources: frozenset[float]) -> bool:
@@ -175,10 +185,13 @@ def _round(value: float) -> bool:
 
 
 def _number_variants(text: str) -> set[float]:
-    """A source's numbers, plus each scaled figure's bare mantissa ("90 million" also gives 90)."""
+    """A source's numbers, plus each scaled figure's bare mantissa ("90 million" also gives 90) and each short
+    decade's years ("'40s" gives 1940 and 2040)."""
     values = extract_numbers(text)
     for match in _NUMBER.finditer(text):
         values.add(round(float(match.group(1).replace(",", "")), 6))
+        if _short_decade(text, match):
+            values.update({1900 + float(match.group(0)), 2000 + float(match.group(0))})
     return values
 
 
@@ -338,9 +351,10 @@ class Guard:
         for year in _YEAR.findall(sentence):
             if float(year) not in sources.numbers:
                 return "date", f"{year} is in no source"
-        for value, approx in _figures(sentence):
-            if not _backed(value, approx, sources.numbers):
-                return "number", f"{value:g} is in no source" + (f" (nor near it, for {approx!r})" if approx else "")
+        for values, approx in _figures(sentence):
+            if not any(_backed(value, approx, sources.numbers) for value in values):
+                return "number", (f"{values[0]:g} is in no source"
+                                  + (f" (nor near it, for {approx!r})" if approx else ""))
         for match in _QUOTE.finditer(sentence):
             quoted = _normal(next(g for g in match.groups() if g))
             if quoted and f" {quoted} " not in sources.text:
