@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench.__main__ import main
 from bench.common import table
@@ -268,3 +270,12 @@ def test_briefs_on_real_days_with_a_tiny_model(shared_data: Path, tmp_path: Path
             assert row["shown"] != row["extractive"]
     table = (tmp_path / "out" / "briefs.md").read_text(encoding="utf-8")
     assert table.count("\n| ") == 3 and table.startswith("| # |")  # the header, its rule and three stories
+
+
+@given(st.text())
+def test_a_briefs_table_cell_is_one_line_whatever_the_text(text: str) -> None:
+    from bench.briefs import _cell
+
+    cell = _cell(text, limit=50)
+    assert "\n" not in cell and "\r" not in cell and len(cell) <= 50
+    assert "|" not in cell.replace("\\|", "")
