@@ -42,13 +42,13 @@ class _Embedder(Protocol):
 class GuardSettings:
     """Thresholds (tuned on half of 200 CNN/DM articles: docs/BENCHMARKS.md, "Faithfulness guard")."""
 
-    min_similarity: float = 0.4
+    min_similarity: float = 0.3
     """A sentence needs a source sentence (or adjacent pair) at least this close (MiniLM cosine)."""
     reverse_similarity: float = 0.7
-    min_coverage: float = 0.5
+    """A sentence this close to a negated source sentence must keep the negation."""
+    min_coverage: float = 0.52
     """At least this share of a sentence's content words (four or more) must occur in the sources (same stem
     or first five letters): a sentence of new words is a new claim however close its embedding is."""
-    """A sentence this close to a negated source sentence must keep the negation."""
     min_words: int = 12
     """A summary with fewer words left after the guard falls back to the extractive summary."""
     check_names: bool = True
