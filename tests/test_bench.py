@@ -279,3 +279,18 @@ def test_a_briefs_table_cell_is_one_line_whatever_the_text(text: str) -> None:
     cell = _cell(text, limit=50)
     assert "\n" not in cell and "\r" not in cell and len(cell) <= 50
     assert "|" not in cell.replace("\\|", "")
+
+
+def test_instruct_texts_of_another_run_must_match_the_articles(shared_data: Path, tmp_path: Path) -> None:
+    earlier = tmp_path / "instruct.json"
+    earlier.write_text(json.dumps({"examples": [{"model": "A brief."}] * 3}), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "bench", "instruct", "--data", str(shared_data), "--articles", "2",
+                           "--texts", str(earlier), "--out", str(tmp_path / "out")],
+                          cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode != 0
+    assert f"--texts {earlier}: it has 3 briefs for 2 articles; pass --articles 3" in proc.stderr
+    (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "bench", "instruct", "--data", str(shared_data), "--articles", "2",
+                           "--texts", str(tmp_path / "bad.json"), "--out", str(tmp_path / "out")],
+                          cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode != 0 and "not an instruct.json with examples" in proc.stderr
