@@ -109,8 +109,8 @@ _SCALE_WORDS = "thousand|million|billion|trillion|hundred|mln|mn|bn|tn|k|m|b"
 _NUMBER = re.compile(
     rf"(?<![\w.])(\d+(?:,\d{{3}})+|\d+(?:\.\d+)?|\.\d+)(?:\s?({_SCALE_WORDS})\b)?", re.IGNORECASE)
 _WORD_NUMBER = re.compile(
-    rf"\b({'|'.join(sorted(_UNITS, key=len, reverse=True))})(?:[\s-]({'|'.join(k for k in _UNITS if k != 'dozen')}))?"
-    rf"(?:\s({_SCALE_WORDS})\b)?", re.IGNORECASE)
+    rf"\b({'|'.join(sorted(_UNITS, key=len, reverse=True))})\b"  # whole words: "dozens", "tenant", "fourth" are not
+    rf"(?:[\s-]({'|'.join(k for k in _UNITS if k != 'dozen')})\b)?(?:\s({_SCALE_WORDS})\b)?", re.IGNORECASE)
 _IGNORED_WORD_NUMBERS = frozenset({"one", "zero"})  # "one of the", "no one", "zero-sum": rarely a figure
 
 
@@ -203,6 +203,7 @@ _MONTHS = frozenset("january february march april june july august september oct
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _QUOTE = re.compile(r"``\s*(.+?)\s*''|\"([^\"]+)\"|“([^”]+)”")
+_ELLIPSIS = re.compile(r"\.\s*\.\s*\.|…|\[\.\.\.\]")
 _NEGATIONS = frozenset("not no never none nobody nothing neither nor cannot without n't".split())
 _STOP = frozenset(
     "a an the and or but if of to in on at by for with from as into onto over under about after before between "
@@ -356,9 +357,10 @@ class Guard:
                 return "number", (f"{values[0]:g} is in no source"
                                   + (f" (nor near it, for {approx!r})" if approx else ""))
         for match in _QUOTE.finditer(sentence):
-            quoted = _normal(next(g for g in match.groups() if g))
-            if quoted and f" {quoted} " not in sources.text:
-                return "quote", f"the quote {quoted!r} is in no source"
+            for part in _ELLIPSIS.split(next(g for g in match.groups() if g)):  # "..." marks words left out
+                quoted = _normal(part)
+                if quoted and f" {quoted} " not in sources.text:
+                    return "quote", f"the quote {quoted!r} is in no source"
         if self.settings.check_names:
             name = self._unknown_name(sentence, words, sources)
             if name:
