@@ -229,6 +229,7 @@ class _Memo:
         self.cache: dict[str, np.ndarray] = {}
         self.vocabulary = encoder.vocabulary
         self.path = path
+        self.unsaved = False
         if path is not None and path.is_file():
             try:
                 with np.load(path, allow_pickle=False) as stored:
@@ -239,8 +240,9 @@ class _Memo:
                 raise SystemExit(f"bench guard: --vectors {path}: {exc}; delete the file to start afresh") from exc
 
     def save(self) -> None:
-        if self.path is None or not self.cache:
+        if self.path is None or not self.unsaved:
             return
+        self.unsaved = False
         texts = list(self.cache)
         tmp = self.path.with_name(self.path.name + ".tmp.npz")
         np.savez(tmp, model=np.array(self.encoder.model_id), texts=np.array(texts),
@@ -251,6 +253,7 @@ class _Memo:
         todo = list(dict.fromkeys(t for t in texts if t not in self.cache))
         if todo:
             self.cache.update(zip(todo, self.encoder.encode(todo), strict=True))
+            self.unsaved = True
         return np.stack([self.cache[t] for t in texts])
 
 

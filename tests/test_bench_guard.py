@@ -94,6 +94,9 @@ def test_vectors_kept_in_a_file_are_not_embedded_again(tmp_path: Path) -> None:
     encoder = _Counting()
     again = _Memo(encoder, path)
     assert np.array_equal(again.encode(["a fire .", "a storm ."]), made[::-1]) and encoder.texts == []
+    stamp = path.stat().st_mtime_ns
+    again.save()  # nothing new: the file is not written again
+    assert path.stat().st_mtime_ns == stamp
     again.encode(["new ."])
     assert encoder.texts == ["new ."]
 
