@@ -182,3 +182,12 @@ def test_a_quote_may_leave_words_out_with_an_ellipsis_but_not_change_them(guard:
     changed = "The materials say racial profiling \"is offensive ... it helps us catch real criminals\"."
     check = guard.check([changed], sources)[0]
     assert check.reason == "quote" and "helps us catch" in check.detail
+
+
+def test_a_short_name_in_the_possessive_is_the_name(guard: Guard) -> None:
+    sources = ["Mystery balloons near Kim Jong Un’s capsized warship puzzle experts. North Korea said the warship "
+               "was upright and stable."]
+    assert guard.check(["North Korea said Kim Jong Un’s capsized warship was upright and stable."], sources)[0].ok
+    assert guard.check(["North Korea said Kim Jong Un's capsized warship was upright and stable."], sources)[0].ok
+    swapped = guard.check(["North Korea said Kim Yo Jong’s capsized warship was upright and stable."], sources)[0]
+    assert swapped.reason == "name" and "yo" in swapped.detail

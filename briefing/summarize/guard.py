@@ -310,7 +310,8 @@ def _prepare(sources: Sequence[str], max_sentences: int) -> _Sources:
     sentences: list[str] = []
     for source in sources:
         sentences.extend(s for s in split_sentences(source)[:max_sentences] if len(s.split()) >= 3)
-    return _Sources(text=f" {' '.join(words)} ", cased=joined != joined.lower(), words=frozenset(words),
+    bare = {w[:-2] for w in words if w.endswith("'s")}  # "Un’s" names "Un", however short the name
+    return _Sources(text=f" {' '.join(words)} ", cased=joined != joined.lower(), words=frozenset(words) | bare,
                     stems=frozenset(_stem(w) for w in words), prefixes=frozenset(w[:5] for w in words if len(w) >= 5),
                     numbers=frozenset(_number_variants(joined)), negated=frozenset(negated_words(joined)),
                     units=source_units(sentences))
