@@ -3,14 +3,16 @@
 Every sentence of a generated summary is checked against the story's sources:
 
 - **number**: every number in it (normalised: "2,500" = "2500", "$90m" = "$90 million" = 90,000,000,
-  "5%" = "5 percent", "three" = "3") occurs in the sources;
+  "5%" = "5 percent", "three" = "3", "the '40s" = "the 1940s") occurs in the sources;
 - **date**: every month, weekday and year occurs in the sources;
-- **quote**: every quoted span occurs, word for word, in the sources;
+- **quote**: every quoted span occurs, word for word, in the sources (each part, where an ellipsis marks
+  words left out);
 - **name**: every name occurs in the sources. A name is a capitalised word inside a sentence; in
   lower-cased text (where case says nothing) a word the encoder's vocabulary does not hold whole
   (rare words: most names, places, brands) stands in for it;
 - **unsupported**: some source sentence (or two adjacent ones, for a sentence that fuses them) is
-  close to it: MiniLM cosine at least ``min_similarity``;
+  close to it: MiniLM cosine at least ``min_similarity``; and at least ``min_coverage`` of its content
+  words occur in the sources;
 - **negation**: the closest supporting source sentences do not all differ from it in polarity (a
   "not", "never", "no", "n't"... in one and not the other).
 
