@@ -20,6 +20,8 @@ TASKS = {
     "ranking": "a simulated reader of 20 UCI publishers through the real Pipeline: NDCG@10 of new stories vs baselines",
     "guard": "CNN/DM references and script-made unfaithful variants: precision/recall of the faithfulness guard",
     "instruct": "CNN/DM: ROUGE of instruct briefs (raw, guarded) vs extractive and Lead-3; speed, RSS, load times",
+    "briefs": "real season days through the Pipeline with the instruct backend: extractive vs instruct vs guard, "
+              "side by side (markdown table)",
     "seq2seq": "CNN/DM: ROUGE of a local BART/T5/PEGASUS (raw, guarded) vs extractive and Lead-3; speed, RSS (--model)",
     "first-events": "hand-labelled headlines: first-time-event precision/recall, old cue words vs briefing.firsts",
     "store": "the store alone on a synthetic day, step by step: SQLite, and PostgreSQL with --store URL",

@@ -7,6 +7,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -255,6 +256,7 @@ def regenerate(
         "--refresh", help="Rebuild from everything known now (late arrivals, edited articles) as outputs/D.refreshed.*"
         " and say what changed.")] = False,
     wait: WaitOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Rebuild a day's briefing from stored items only (no network), as its last run made it.
 
@@ -267,10 +269,13 @@ def regenerate(
     settings = _config(config)
     when = _parse_date(day, settings)
     assert when is not None
-    with run_lock(settings, wait):
-        pipeline = Pipeline(settings)
+    progress = _progress(quiet)  # a model backend (--backend instruct) spends minutes in the brief stage
+    with run_lock(settings, wait, on_wait=progress.log if progress else None):
+        pipeline = Pipeline(settings, progress=progress)
         try:
-            result = pipeline.regenerate(when, backend=backend, model=model, out=out, force=force, refresh=refresh)
+            with progress if isinstance(progress, _RichProgress) else nullcontext():
+                result = pipeline.regenerate(when, backend=backend, model=model, out=out, force=force,
+                                             refresh=refresh)
         finally:
             pipeline.close()
     for path in result.paths:

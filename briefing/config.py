@@ -188,11 +188,11 @@ class ExtractiveConfig(_Section):
 class GuardConfig(_Section):
     """The faithfulness guard on generated summaries (``briefing.summarize.guard``; docs/BENCHMARKS.md)."""
 
-    min_similarity: float = Field(default=0.4, gt=0, le=1)
+    min_similarity: float = Field(default=0.3, gt=0, le=1)
     """A generated sentence needs a source sentence (or two adjacent ones) at least this close (MiniLM cosine)."""
     reverse_similarity: float = Field(default=0.7, gt=0, le=1.01)
     """A sentence this close to a negated source sentence must keep the negation."""
-    min_coverage: float = Field(default=0.5, ge=0, le=1)
+    min_coverage: float = Field(default=0.52, ge=0, le=1)
     """At least this share of a sentence's content words must occur in the sources."""
     min_words: int = Field(default=12, ge=1)
     """A brief left with fewer words after the guard falls back to the extractive summary."""

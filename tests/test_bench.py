@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bench.__main__ import main
 from bench.common import table
@@ -93,7 +95,7 @@ def test_table_aligns_numbers_right() -> None:
     assert len({len(line) for line in lines}) == 1
 
 
-@pytest.mark.parametrize("task", ["summaries", "novelty", "throughput", "feeds", "season"])
+@pytest.mark.parametrize("task", ["summaries", "novelty", "throughput", "feeds", "season", "briefs"])
 def test_missing_data_exits_2_with_one_line(task: str, tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "bench", task, "--data", str(tmp_path / "absent"),
                            "--out", str(tmp_path / "out")],
@@ -231,3 +233,64 @@ def test_throughput_twenty_articles(shared_data: Path, tmp_path: Path) -> None:
     assert not cached["model_loaded"]  # summaries and vectors came from the store
     assert cold["peak_rss_mb"] > 0 and cached["run_s"] > 0
     assert (tmp_path / "throughput.png").stat().st_size > 1000
+
+
+def test_briefs_table_is_one_line_per_story_with_pipes_escaped() -> None:
+    from bench.briefs import Row, markdown_table
+
+    rows = [
+        Row(day="2025-06-02", status="new", title="Oil | gas prices rise", outlets=["FT", "WSJ"],
+            extractive="Oil rose.\nGas rose too.", written="Oil rose 5%. Gas fell.", shown="Oil rose 5%.",
+            backend="instruct", dropped=[{"sentence": "Gas fell.", "reason": "negation", "detail": "x"}],
+            reason="1 of 2 sentences dropped"),
+        Row(day="2025-06-02", status="update", title="Rates", outlets=["FT"], extractive="Rates held.",
+            written="It is.", shown="Rates held.", backend="extractive", dropped=[],
+            reason="0 of 1 sentences dropped; 2 words left (under 12): extractive summary used"),
+    ]
+    lines = markdown_table(rows).splitlines()
+    assert len(lines) == 4 and lines[1].startswith("|---|")
+    assert all(line.startswith("| ") and line.endswith(" |") for line in (lines[0], *lines[2:]))
+    assert lines[2].count(" | ") == 6  # seven cells: the pipe in the headline is escaped
+    assert "Oil \\| gas prices rise (FT, WSJ)" in lines[2] and "Oil rose. Gas rose too." in lines[2]
+    assert "[negation] Gas fell. (x)" in lines[2]
+    assert "**fell back to extractive**: 0 of 1 sentences dropped" in lines[3]
+
+
+def test_briefs_on_real_days_with_a_tiny_model(shared_data: Path, tmp_path: Path) -> None:
+    from .test_instruct import tiny_llama
+
+    model = tiny_llama(tmp_path / "llama")
+    doc = _run("briefs", tmp_path / "out", "--start-day", "2025-06-02", "--warmup", "1", "--stories", "3",
+               "--per-day", "3", "--model", str(model), data=shared_data)
+    assert doc["stories"] == 3 and len(doc["rows"]) == 3
+    for row in doc["rows"]:
+        assert row["day"] == "2025-06-03" and row["extractive"] and row["written"] is not None
+        assert row["backend"] in {"instruct", "extractive"}
+        if row["backend"] == "instruct":
+            assert row["shown"] != row["extractive"]
+    table = (tmp_path / "out" / "briefs.md").read_text(encoding="utf-8")
+    assert table.count("\n| ") == 3 and table.startswith("| # |")  # the header, its rule and three stories
+
+
+@given(st.text())
+def test_a_briefs_table_cell_is_one_line_whatever_the_text(text: str) -> None:
+    from bench.briefs import _cell
+
+    cell = _cell(text, limit=50)
+    assert "\n" not in cell and "\r" not in cell and len(cell) <= 50
+    assert "|" not in cell.replace("\\|", "")
+
+
+def test_instruct_texts_of_another_run_must_match_the_articles(shared_data: Path, tmp_path: Path) -> None:
+    earlier = tmp_path / "instruct.json"
+    earlier.write_text(json.dumps({"examples": [{"model": "A brief."}] * 3}), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "bench", "instruct", "--data", str(shared_data), "--articles", "2",
+                           "--texts", str(earlier), "--out", str(tmp_path / "out")],
+                          cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode != 0
+    assert f"--texts {earlier}: it has 3 briefs for 2 articles; pass --articles 3" in proc.stderr
+    (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "bench", "instruct", "--data", str(shared_data), "--articles", "2",
+                           "--texts", str(tmp_path / "bad.json"), "--out", str(tmp_path / "out")],
+                          cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode != 0 and "not an instruct.json with examples" in proc.stderr

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from bench.guard import Item, cased, make_variants, truecase
 from briefing.summarize.guard import extract_numbers
@@ -46,3 +49,58 @@ def test_capitals_come_back_on_sentence_starts_and_names() -> None:
     items, variants = cased(ITEMS, make_variants(ITEMS, NAMES, _vectors(), seed=1), NAMES)
     assert items[0].references[0].startswith("12 people") and "Boston" in items[0].references[0]
     assert all(s[:1] == s[:1].upper() for v in variants for s in v.sentences)
+
+
+def test_a_plain_added_claim_names_nothing_and_states_no_figure_the_article_lacks() -> None:
+    from bench.guard import PLAIN
+
+    items = [*ITEMS, Item(2, "the mayor of denver spoke on friday .", ["the mayor spoke about the weather ."])]
+    variants = [v for v in make_variants(items, NAMES, _vectors_for(items), seed=1) if v.kind == PLAIN]
+    assert variants
+    for v in variants:
+        added = v.sentences[v.changed]
+        article = items[v.index].article
+        assert v.sentences[:-1] == items[v.index].references and added not in items[v.index].references
+        assert not extract_numbers(added) - extract_numbers(article)
+        assert all(t in article.split() for t in added.split() if t in NAMES)
+
+
+def _vectors_for(items: list[Item]) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return {s: v / np.linalg.norm(v) for s in (s for i in items for s in i.references) for v in [rng.normal(size=8)]}
+
+
+class _Counting:
+    model_id = "counting-encoder"
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return np.ones((len(texts), 3), dtype=np.float32) * np.arange(1, len(texts) + 1)[:, None]
+
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset()
+
+
+def test_vectors_kept_in_a_file_are_not_embedded_again(tmp_path: Path) -> None:
+    from bench.guard import _Memo
+
+    path = tmp_path / "vectors.npz"
+    first = _Memo(_Counting(), path)
+    made = first.encode(["a storm .", "a fire ."])
+    first.save()
+    encoder = _Counting()
+    again = _Memo(encoder, path)
+    assert np.array_equal(again.encode(["a fire .", "a storm ."]), made[::-1]) and encoder.texts == []
+    stamp = path.stat().st_mtime_ns
+    again.save()  # nothing new: the file is not written again
+    assert path.stat().st_mtime_ns == stamp
+    again.encode(["new ."])
+    assert encoder.texts == ["new ."]
+
+    other = _Counting()
+    other.model_id = "another-encoder"
+    with pytest.raises(SystemExit, match=r"vectors\.npz: made with counting-encoder"):
+        _Memo(other, path)

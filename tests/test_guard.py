@@ -144,3 +144,50 @@ def test_a_sentence_of_words_no_source_uses_is_unsupported_when_coverage_is_aske
     check = strict.check([sentence], SOURCES)[0]
     assert check.reason == "unsupported" and "budget" in check.detail
     assert all(c.ok for c in strict.check(FAITHFUL, SOURCES))
+
+
+def test_a_short_decade_is_the_decade_the_sources_write_in_full(guard: Guard) -> None:
+    sources = ["Alice Barker was a dancer in the 1930s and 1940s at the Cotton Club in New York."]
+    assert guard.check(["Alice Barker was a dancer in the 1930s and '40s."], sources)[0].ok
+    assert guard.check(["Alice Barker was a dancer in the 1930s and ’40s."], sources)[0].ok
+    wrong = guard.check(["Alice Barker was a dancer in the 1930s and '50s."], sources)[0]
+    assert wrong.reason == "number" and "1950" in wrong.detail
+    # the bare figure 40 is not the decade, nor the other way round
+    assert guard.check(["Alice Barker was a dancer in the '40s."], ["She danced for 40 years."])[0].reason == "number"
+    assert guard.check(["Alice Barker danced for 40 years."], sources)[0].reason == "number"
+    assert guard.check(["Alice Barker was a dancer in the 1940s."], ["Alice Barker was a dancer in the '40s."])[0].ok
+
+
+def test_number_words_are_whole_words() -> None:
+    assert extract_numbers("dozens of tenants attended the fourth tennis match") == set()
+    assert extract_numbers("ten tennis courts") == {10.0}
+    assert extract_numbers("twenty tents") == {20.0}
+    assert extract_numbers("a dozen eggs and twenty-five tents") == {12.0, 25.0}
+
+
+def test_dozens_is_not_a_figure_the_sources_must_state(guard: Guard) -> None:
+    sources = ["The Virgin Mary church in Minya was burned along with dozens of other churches in August 2013."]
+    assert guard.check(["The Virgin Mary church was burned along with dozens of others in August 2013."],
+                       sources)[0].ok
+    assert guard.check(["The Virgin Mary church was burned along with 12 others in August 2013."],
+                       sources)[0].reason == "number"
+
+
+def test_a_quote_may_leave_words_out_with_an_ellipsis_but_not_change_them(guard: Guard) -> None:
+    sources = ["The training materials read: \"It is offensive. It violates your responsibility to treat people "
+               "equally. It diverts us from catching real criminals.\""]
+    cut = "The materials say racial profiling \"is offensive ... it diverts us from catching real criminals\"."
+    assert guard.check([cut], sources)[0].ok
+    assert guard.check([cut.replace("...", "…")], sources)[0].ok
+    changed = "The materials say racial profiling \"is offensive ... it helps us catch real criminals\"."
+    check = guard.check([changed], sources)[0]
+    assert check.reason == "quote" and "helps us catch" in check.detail
+
+
+def test_a_short_name_in_the_possessive_is_the_name(guard: Guard) -> None:
+    sources = ["Mystery balloons near Kim Jong Un’s capsized warship puzzle experts. North Korea said the warship "
+               "was upright and stable."]
+    assert guard.check(["North Korea said Kim Jong Un’s capsized warship was upright and stable."], sources)[0].ok
+    assert guard.check(["North Korea said Kim Jong Un's capsized warship was upright and stable."], sources)[0].ok
+    swapped = guard.check(["North Korea said Kim Yo Jong’s capsized warship was upright and stable."], sources)[0]
+    assert swapped.reason == "name" and "yo" in swapped.detail

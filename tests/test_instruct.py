@@ -251,7 +251,10 @@ class ScriptedWriter:
     def write(self, stories: Sequence[StoryInput], *, max_sentences: int = 3, deadline: float | None = None,
               on_batch: Callable[[int], None] | None = None) -> list[str | None]:
         self.calls += 1
-        return [self.texts.get(s.sources[0].title) for s in stories]
+        out = [self.texts.get(s.sources[0].title) for s in stories]
+        if on_batch is not None and any(t is not None for t in out):
+            on_batch(sum(t is not None for t in out))  # like the model: the stories it wrote, not those it skipped
+        return out
 
 
 def _ranked(rank: int, title: str, text: str, status: str = "new") -> RankedStory:
@@ -278,7 +281,9 @@ def test_briefs_pass_the_guard_fall_back_and_are_cached(tmp_path: Path) -> None:
     guard = Guard(WordVectors(), GuardSettings(min_similarity=0.3))
     store = Store(tmp_path / "db.sqlite")
     now = datetime(2026, 11, 26, tzinfo=UTC)
-    out, report = brief_stories(stories, summaries, writer=writer, guard=guard, config=config, store=store, now=now)
+    ticks: list[int] = []
+    out, report = brief_stories(stories, summaries, writer=writer, guard=guard, config=config, store=store, now=now,
+                                progress=ticks.append)
 
     first, second, repeat, late = out
     assert first.summary_backend == "instruct"
@@ -292,10 +297,33 @@ def test_briefs_pass_the_guard_fall_back_and_are_cached(tmp_path: Path) -> None:
     assert "1 of 3 top stories summarized by instruct" in report_note(report, "instruct")
     assert "time budget" in late.guard["reason"]
 
+    assert ticks == [2, 1]  # the progress bar: two written, one out of time, adding up to the three asked
+
+    ticks.clear()
     again, cached_report = brief_stories(stories, summaries, writer=ScriptedWriter({}), guard=guard, config=config,
-                                         store=store, now=now)
+                                         store=store, now=now, progress=ticks.append)
     assert cached_report.cached == 2 and again[0] == first and again[1] == second
+    assert ticks == [2, 1]  # cached ones settle at once; the late one is asked again and is late again
     store.close()
+
+
+class StageRecorder:
+    """A ``Progress`` that keeps each stage's total and how far it advanced."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, int | None] = {}
+        self.done: dict[str, int] = {}
+        self._stage = ""
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self._stage = name
+        self.totals[name], self.done[name] = total, 0
+
+    def advance(self, amount: int = 1) -> None:
+        self.done[self._stage] += amount
+
+    def log(self, message: str) -> None:
+        pass
 
 
 def test_pipeline_writes_instruct_briefs_with_guard_verdicts_in_the_json(tmp_path: Path, llama: Path) -> None:
@@ -319,8 +347,10 @@ def test_pipeline_writes_instruct_briefs_with_guard_verdicts_in_the_json(tmp_pat
         "summarize": {"backend": "instruct", "model": str(llama), "instruct": {"max_new_tokens": 8}},
     })
     encoder = Encoder(str(tiny_bert(tmp_path / "bert")), quantize=False)
-    pipeline = Pipeline(config, encoder=encoder)
+    stages = StageRecorder()
+    pipeline = Pipeline(config, encoder=encoder, progress=stages)
     result = pipeline.run(datetime(2026, 11, 26).date(), now=datetime(2026, 11, 26, 20, tzinfo=UTC), email=False)
+    assert stages.totals["brief"] >= 1 and stages.done["brief"] == stages.totals["brief"]  # a full bar
     doc = json.loads(next(p for p in result.paths if p.suffix == ".json").read_text())
     assert doc["config"]["backend"] == "instruct" and doc["config"]["model"] == str(llama)
     assert doc["stories"]

@@ -104,7 +104,7 @@ def test_cli_regenerate_reports_unchanged_files(demo: Path) -> None:
     before = snapshot(config, "2026-11-25")
     result = runner.invoke(app, ["regenerate", "--date", "2026-11-25", "--config", str(demo)])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines() == [f"{config.output_dir / f'2026-11-25.{fmt}'} (unchanged)" for fmt in FORMATS]
+    assert result.stdout.splitlines() == [f"{config.output_dir / f'2026-11-25.{fmt}'} (unchanged)" for fmt in FORMATS]
     assert snapshot(config, "2026-11-25") == before
 
 
@@ -212,6 +212,17 @@ def test_a_date_with_no_briefing_is_a_one_line_error(demo: Path, monkeypatch: py
         "error: no briefing for 2026-01-01 in the store (run `briefing run --date 2026-01-01` first)\n")
     with Store(load_config(demo).store_path) as store, pytest.raises(StoreError):
         Pipeline(load_config(demo), store=store).regenerate(date(2026, 1, 1))
+
+
+def test_regenerate_reports_its_stages_on_stderr_unless_quiet(demo: Path) -> None:
+    args = ["regenerate", "--date", "2026-11-25", "--backend", "lead", "--force", "--config", str(demo)]
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0, shown.output
+    stages = [line.split(" ", 1)[1] for line in shown.stderr.splitlines()]
+    assert stages[0].startswith("summarize") and stages[-1] == "write", stages
+    assert shown.stdout.count("2026-11-25.lead.") == 3
+    quiet = runner.invoke(app, [*args, "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == shown.stdout.replace("written", "unchanged")
 
 
 def test_regenerate_command_has_help() -> None:

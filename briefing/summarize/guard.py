@@ -3,14 +3,16 @@
 Every sentence of a generated summary is checked against the story's sources:
 
 - **number**: every number in it (normalised: "2,500" = "2500", "$90m" = "$90 million" = 90,000,000,
-  "5%" = "5 percent", "three" = "3") occurs in the sources;
+  "5%" = "5 percent", "three" = "3", "the '40s" = "the 1940s") occurs in the sources;
 - **date**: every month, weekday and year occurs in the sources;
-- **quote**: every quoted span occurs, word for word, in the sources;
+- **quote**: every quoted span occurs, word for word, in the sources (each part, where an ellipsis marks
+  words left out);
 - **name**: every name occurs in the sources. A name is a capitalised word inside a sentence; in
   lower-cased text (where case says nothing) a word the encoder's vocabulary does not hold whole
   (rare words: most names, places, brands) stands in for it;
 - **unsupported**: some source sentence (or two adjacent ones, for a sentence that fuses them) is
-  close to it: MiniLM cosine at least ``min_similarity``;
+  close to it: MiniLM cosine at least ``min_similarity``; and at least ``min_coverage`` of its content
+  words occur in the sources;
 - **negation**: the closest supporting source sentences do not all differ from it in polarity (a
   "not", "never", "no", "n't"... in one and not the other).
 
@@ -42,13 +44,13 @@ class _Embedder(Protocol):
 class GuardSettings:
     """Thresholds (tuned on half of 200 CNN/DM articles: docs/BENCHMARKS.md, "Faithfulness guard")."""
 
-    min_similarity: float = 0.4
+    min_similarity: float = 0.3
     """A sentence needs a source sentence (or adjacent pair) at least this close (MiniLM cosine)."""
     reverse_similarity: float = 0.7
-    min_coverage: float = 0.5
+    """A sentence this close to a negated source sentence must keep the negation."""
+    min_coverage: float = 0.52
     """At least this share of a sentence's content words (four or more) must occur in the sources (same stem
     or first five letters): a sentence of new words is a new claim however close its embedding is."""
-    """A sentence this close to a negated source sentence must keep the negation."""
     min_words: int = 12
     """A summary with fewer words left after the guard falls back to the extractive summary."""
     check_names: bool = True
@@ -109,8 +111,8 @@ _SCALE_WORDS = "thousand|million|billion|trillion|hundred|mln|mn|bn|tn|k|m|b"
 _NUMBER = re.compile(
     rf"(?<![\w.])(\d+(?:,\d{{3}})+|\d+(?:\.\d+)?|\.\d+)(?:\s?({_SCALE_WORDS})\b)?", re.IGNORECASE)
 _WORD_NUMBER = re.compile(
-    rf"\b({'|'.join(sorted(_UNITS, key=len, reverse=True))})(?:[\s-]({'|'.join(k for k in _UNITS if k != 'dozen')}))?"
-    rf"(?:\s({_SCALE_WORDS})\b)?", re.IGNORECASE)
+    rf"\b({'|'.join(sorted(_UNITS, key=len, reverse=True))})\b"  # whole words: "dozens", "tenant", "fourth" are not
+    rf"(?:[\s-]({'|'.join(k for k in _UNITS if k != 'dozen')})\b)?(?:\s({_SCALE_WORDS})\b)?", re.IGNORECASE)
 _IGNORED_WORD_NUMBERS = frozenset({"one", "zero"})  # "one of the", "no one", "zero-sum": rarely a figure
 
 
@@ -138,16 +140,26 @@ _AT_LEAST = frozenset({"more than", "over", "at least", "above", "upwards of"})
 _AT_MOST = frozenset({"nearly", "almost", "under", "less than", "fewer than", "up to", "just under", "close to"})
 
 
-def _figures(text: str) -> list[tuple[float, str | None]]:
-    """Each number of ``text`` with the approximation before it ("more than", "about"...), if any."""
-    figures: list[tuple[float, str | None]] = []
+def _figures(text: str) -> list[tuple[tuple[float, ...], str | None]]:
+    """Each number of ``text`` as the values it may stand for, with the approximation before it ("more than",
+    "about"...), if any. A decade written short ("the '40s") stands for the 1940s or the 2040s."""
+    figures: list[tuple[tuple[float, ...], str | None]] = []
     for match in [*_NUMBER.finditer(text), *_WORD_NUMBER.finditer(text)]:
         values = extract_numbers(match.group(0))
         if not values:
             continue
+        if _short_decade(text, match):
+            figures.append(((1900 + min(values), 2000 + min(values)), None))
+            continue
         approx = _APPROX.search(text[max(0, match.start() - 24) : match.start()])
-        figures.extend((v, approx.group(1).lower() if approx else None) for v in values)
+        figures.extend(((v,), approx.group(1).lower() if approx else None) for v in values)
     return figures
+
+
+def _short_decade(text: str, match: re.Match[str]) -> bool:
+    """Whether ``match`` is the "40" of "'40s" or "’40s"."""
+    return (re.fullmatch(r"\d0", match.group(0)) is not None and text[match.end() : match.end() + 1] == "s"
+            and text[max(0, match.start() - 1) : match.start()] in ("'", "’", "‘", "`"))
 
 
 def _backed(value: float, approx: str | None, sources: frozenset[float]) -> bool:
@@ -175,10 +187,13 @@ def _round(value: float) -> bool:
 
 
 def _number_variants(text: str) -> set[float]:
-    """A source's numbers, plus each scaled figure's bare mantissa ("90 million" also gives 90)."""
+    """A source's numbers, plus each scaled figure's bare mantissa ("90 million" also gives 90) and each short
+    decade's years ("'40s" gives 1940 and 2040)."""
     values = extract_numbers(text)
     for match in _NUMBER.finditer(text):
         values.add(round(float(match.group(1).replace(",", "")), 6))
+        if _short_decade(text, match):
+            values.update({1900 + float(match.group(0)), 2000 + float(match.group(0))})
     return values
 
 
@@ -190,6 +205,7 @@ _MONTHS = frozenset("january february march april june july august september oct
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 _QUOTE = re.compile(r"``\s*(.+?)\s*''|\"([^\"]+)\"|“([^”]+)”")
+_ELLIPSIS = re.compile(r"\.\s*\.\s*\.|…|\[\.\.\.\]")
 _NEGATIONS = frozenset("not no never none nobody nothing neither nor cannot without n't".split())
 _STOP = frozenset(
     "a an the and or but if of to in on at by for with from as into onto over under about after before between "
@@ -296,7 +312,8 @@ def _prepare(sources: Sequence[str], max_sentences: int) -> _Sources:
     sentences: list[str] = []
     for source in sources:
         sentences.extend(s for s in split_sentences(source)[:max_sentences] if len(s.split()) >= 3)
-    return _Sources(text=f" {' '.join(words)} ", cased=joined != joined.lower(), words=frozenset(words),
+    bare = {w[:-2] for w in words if w.endswith("'s")}  # "Un’s" names "Un", however short the name
+    return _Sources(text=f" {' '.join(words)} ", cased=joined != joined.lower(), words=frozenset(words) | bare,
                     stems=frozenset(_stem(w) for w in words), prefixes=frozenset(w[:5] for w in words if len(w) >= 5),
                     numbers=frozenset(_number_variants(joined)), negated=frozenset(negated_words(joined)),
                     units=source_units(sentences))
@@ -338,13 +355,15 @@ class Guard:
         for year in _YEAR.findall(sentence):
             if float(year) not in sources.numbers:
                 return "date", f"{year} is in no source"
-        for value, approx in _figures(sentence):
-            if not _backed(value, approx, sources.numbers):
-                return "number", f"{value:g} is in no source" + (f" (nor near it, for {approx!r})" if approx else "")
+        for values, approx in _figures(sentence):
+            if not any(_backed(value, approx, sources.numbers) for value in values):
+                return "number", (f"{values[0]:g} is in no source"
+                                  + (f" (nor near it, for {approx!r})" if approx else ""))
         for match in _QUOTE.finditer(sentence):
-            quoted = _normal(next(g for g in match.groups() if g))
-            if quoted and f" {quoted} " not in sources.text:
-                return "quote", f"the quote {quoted!r} is in no source"
+            for part in _ELLIPSIS.split(next(g for g in match.groups() if g)):  # "..." marks words left out
+                quoted = _normal(part)
+                if quoted and f" {quoted} " not in sources.text:
+                    return "quote", f"the quote {quoted!r} is in no source"
         if self.settings.check_names:
             name = self._unknown_name(sentence, words, sources)
             if name:

@@ -105,6 +105,10 @@ def brief_stories(ranked: Sequence[RankedStory], summaries: dict[str, Summary], 
                   progress: Callable[[int], None] | None = None) -> tuple[list[RankedStory], BriefReport]:
     """``ranked`` with briefs for its first ``config.instruct.max_stories`` stories that are not repeats.
 
+    ``progress`` is told how many of those stories are settled, as they are: the cached ones at once,
+    then each batch the model writes, then those left when the time budget ran out; the counts add up
+    to ``report.asked``.
+
     Every story comes back with ``summary_backend`` and ``guard`` set: the generating backend's name when
     its brief (less what the guard dropped) is used, else ``extractive`` with the reason.
     """
@@ -128,6 +132,8 @@ def brief_stories(ranked: Sequence[RankedStory], summaries: dict[str, Summary], 
             report.guard_fallbacks += note["backend"] != writer.name
         else:
             todo.append(i)
+    if progress is not None and report.cached:
+        progress(report.cached)  # the bar counts every asked story: cached ones are done at once
     if not todo:
         return out, report
     deadline = time.monotonic() + config.time_budget_s
@@ -152,6 +158,8 @@ def brief_stories(ranked: Sequence[RankedStory], summaries: dict[str, Summary], 
         reason = f"time budget of {config.time_budget_s:g} s spent: extractive summary used"
         out[i] = replace(out[i], summary_backend="extractive", guard={"dropped": [], "reason": reason})
     report.out_of_time = len(late)
+    if progress is not None and late:
+        progress(len(late))  # settled too: they keep their extractive summaries
     if store is not None and now is not None:
         for record, (i, _) in zip(made, written, strict=True):
             store.save_summaries([record[0]], params[i], now)
