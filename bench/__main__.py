@@ -21,6 +21,7 @@ TASKS = {
     "guard": "CNN/DM references and script-made unfaithful variants: precision/recall of the faithfulness guard",
     "instruct": "CNN/DM: ROUGE of instruct briefs (raw, guarded) vs extractive and Lead-3; speed, RSS, load times",
     "seq2seq": "CNN/DM: ROUGE of a local BART/T5/PEGASUS (raw, guarded) vs extractive and Lead-3; speed, RSS (--model)",
+    "fingerprint": "briefing JSON, summaries and vectors of the demo, real days and a CNN/DM day; --against compares",
     "first-events": "hand-labelled headlines: first-time-event precision/recall, old cue words vs briefing.firsts",
 }
 
