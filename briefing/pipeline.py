@@ -311,16 +311,23 @@ class Pipeline:
                            run_id=run_id)[0]
 
     def _build(self, day: date, *, generated_at: datetime, failures: Sequence[FeedFailure], rule: str,
-               horizon: Horizon | None, run_id: int | None) -> tuple[Briefing, list[tuple[int, int, str]]]:
-        """The briefing, and its listings: (item id, revision id, "listed" or "cut") per article ranked."""
+               horizon: Horizon | None, run_id: int | None,
+               timings: dict[str, float] | None = None) -> tuple[Briefing, list[tuple[int, int, str]]]:
+        """The briefing, and its listings: (item id, revision id, "listed" or "cut") per article ranked.
+
+        ``timings`` gets the seconds of its stages: select, summarize, embed, rank."""
+        lap = _Laps(timings)
         start, end = briefing_window(day, self.config)
         selection = select_articles(self.store, day, window=(start, end), rule=rule, horizon=horizon,
                                     run_id=run_id, backfill_days=self.config.briefing.backfill_days,
                                     history_days=self.config.rank.history_days)
         articles, history_articles = selection.articles, selection.history
+        lap("select")
         summaries = self.summarize(articles, generated_at) if articles else {}
+        lap("summarize")
         self._checkpoint("summarize")
         vectors = self.vectors([*articles, *history_articles])
+        lap("embed")
         self._checkpoint("embed")
         today_vecs, past_vecs = vectors[: len(articles)], vectors[len(articles) :]
         self.progress.stage("rank", None)
@@ -366,6 +373,7 @@ class Pipeline:
                    **({"cut": len(ranked) - len(kept)} if len(ranked) > len(kept) else {})},
             separate_kinds=tuple(self.config.briefing.separate_kinds),
         )
+        lap("rank")
         return briefing, listings
 
     def run(self, day: date | None = None, *, fetch: bool = True, now: datetime | None = None,
@@ -399,18 +407,22 @@ class Pipeline:
             rule = self.rule_for(day, now)
             horizon = self.store.horizon()
             self.store.record_view(run_id, rule=rule, as_of=now, horizon=horizon)
+            stages: dict[str, float] = {}
             briefing, listings = self._build(day, generated_at=now, failures=failures, rule=rule, horizon=horizon,
-                                             run_id=run_id)
+                                             run_id=run_id, timings=stages)
             briefing = arrange(with_store_stats(briefing, self._store_stats(counts if fetch else None),
                                                 self.config.briefing.timezone), self.config)
             timings["build"] = clock.perf_counter() - started - timings.get("fetch", 0.0)
+            timings.update(stages)
             self._checkpoint("rank")
             self.progress.stage("write", None)
             guarded = None
             if not force:
                 stem, guarded = guard_rebuild(briefing, out_dir or self.config.output_dir, stem)
+            written = clock.perf_counter()
             paths = write_briefing(briefing, out_dir or self.config.output_dir, self.config.output.formats,
                                    title=self.config.briefing.title, stem=stem)
+            timings["write"] = clock.perf_counter() - written
             if guarded:  # written beside the day's briefing: not the day's briefing, nothing taken by it
                 status = "beside"
             else:
@@ -630,6 +642,20 @@ class Pipeline:
 
     def close(self) -> None:
         self.store.close()
+
+
+class _Laps:
+    """Records the seconds since the previous lap under each name, into ``into`` (nothing when None)."""
+
+    def __init__(self, into: dict[str, float] | None) -> None:
+        self.into = into
+        self.last = clock.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = clock.perf_counter()
+        if self.into is not None:
+            self.into[name] = now - self.last
+        self.last = now
 
 
 def story_differences(before: Briefing, after: Briefing) -> list[str]:
