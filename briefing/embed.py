@@ -56,6 +56,10 @@ def offline_torch(threads: int) -> Any:
         SummaryError: torch or transformers is not installed (the message says how to install the CPU build).
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # OpenMP threads that wait sleep instead of spinning (read when torch loads): on a machine busy with other
+    # work, spinning threads starved each other and two threads encoded 4x slower than one; the vectors are the
+    # same bits either way (docs/BENCHMARKS.md §3).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import torch
         from transformers.utils import logging as hf_logging
