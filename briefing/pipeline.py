@@ -21,7 +21,16 @@ from .eligibility import Selection, choose_rule, late_reason, select_articles, u
 from .embed import Encoder
 from .errors import ConfigError, Interrupted, RenderError, StoreError
 from .importance import prior_for
-from .models import Article, Briefing, FeedFailure, FetchResult, HistoryItem, RankedStory, Summary
+from .models import (
+    Article,
+    Briefing,
+    FeedFailure,
+    FetchResult,
+    HistoryItem,
+    RankedStory,
+    Summary,
+    first_words,
+)
 from .rank import content_words, key_terms, rank_stories
 from .store import Horizon, Store
 from .summarize import Summarizer, cache_params, make_summarizer
@@ -108,13 +117,13 @@ def embedding_text(article: Article) -> str:
     pieces, it made two bare opinion headlines look like one story.
     """
     title = _SECTION_LABEL.sub("", article.title)
-    lead = " ".join(article.text.split()[:50])
+    lead = " ".join(first_words(article.text, 50))
     return f"{title}. {lead}".strip()
 
 
 def history_item(article: Article, vector: np.ndarray) -> HistoryItem:
     """A past article as the ranker compares against it: vector, names and numbers, content words."""
-    lead = " ".join(article.text.split()[:50])
+    lead = " ".join(first_words(article.text, 50))
     return HistoryItem(article_id=article.id, title=article.title, published=article.published, vector=vector,
                        terms=key_terms(lead, title=article.title), words=content_words(f"{article.title} {lead}"))
 
