@@ -135,24 +135,36 @@ class Encoder:
         if not texts:
             return np.zeros((0, self.dimension if self.loaded else 0), dtype=np.float32)
         self.load()
+        out: list[np.ndarray] = [np.empty(0)] * len(texts)
+        for batch in self.plan(texts):
+            for row, index in zip(self.embed_batch([texts[i] for i in batch]), batch, strict=True):
+                out[index] = row
+        return np.stack(out)
+
+    def plan(self, texts: Sequence[str]) -> list[list[int]]:
+        """The batches ``encode`` runs, as indices into ``texts``: sorted by length so batches pad little.
+
+        A vector depends on its batch (int8 activations are scaled per batch, padding included), so whoever
+        runs the batches (this process or ``briefing.executor``'s workers) must run exactly these.
+        """
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        return [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """One forward pass over ``texts`` (one batch of ``plan``): L2-normalized mean-pooled float32 rows."""
+        self.load()
         import torch
 
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: list[np.ndarray] = [np.empty(0)] * len(texts)
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start : start + self.batch_size]
-                tokens = self._tokenizer(
-                    [texts[i] or " " for i in batch], padding=True, truncation=True,
-                    max_length=MAX_TOKENS, return_tensors="pt",
-                )
-                hidden = self._model(**tokens).last_hidden_state
-                mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-                for row, index in zip(pooled.numpy(), batch, strict=True):
-                    out[index] = row.astype(np.float32)
-        return np.stack(out)
+            tokens = self._tokenizer(
+                [text or " " for text in texts], padding=True, truncation=True,
+                max_length=MAX_TOKENS, return_tensors="pt",
+            )
+            hidden = self._model(**tokens).last_hidden_state
+            mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+            return pooled.numpy().astype(np.float32)
 
     def vocabulary(self) -> frozenset[str]:
         """The tokenizer's whole words (not ``##`` pieces, not special tokens), lower-cased; loads the model."""

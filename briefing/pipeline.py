@@ -197,6 +197,10 @@ class Pipeline:
         counts = {"entries": 0, "new": 0, "updated": 0, "pages": 0}
         pages_wanted: dict[int, Article] = {}
         cap = self.config.fetch.max_pages_per_feed
+        # A local file left as it was is not parsed again, but it still gave its items: counted as at the last run.
+        unchanged = [r.feed.url for r in results if r.not_modified and r.status_code is None]
+        held = {row["url"]: row["entries"] or 0 for row in self.store.feed_report()} if unchanged else {}
+        counts["entries"] += sum(held.get(url, 0) for url in unchanged)
         for result in results:
             self.store.record_fetch(result, now)
             if result.entries:
