@@ -45,6 +45,8 @@ def _version(value: bool) -> None:
 def _main(version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False) -> None:
     """A local-first daily news briefing: your feeds, summarized and ranked by novelty."""
+ExecutorOption = Annotated[str | None, typer.Option(
+    "--executor", help="Where the model runs: local or ray (default: the config's executor).")]
 WaitOption = Annotated[bool, typer.Option(
     "--wait/--no-wait", help="When another run holds the lock (outputs/.lock): wait for it, or exit 1 at once.")]
 
@@ -159,6 +161,7 @@ def run(
         "--resend", help="Email it again to recipients who already have this date's briefing.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace the date's files even when this build has fewer articles than they do.")] = False,
+    executor: ExecutorOption = None,
 ) -> None:
     """Fetch the feeds and write today's (or --date's) briefing, then email it when configured.
 
@@ -167,7 +170,7 @@ def run(
     from .errors import Interrupted
     from .lock import stop_on_signals
 
-    settings = _config(config)
+    settings = _with_executor(_config(config), executor)
     when = _parse_date(day, settings)
     stop = threading.Event()
     try:
@@ -176,6 +179,15 @@ def run(
                       should_stop=stop.is_set, email=email, resend=resend, force=force)
     except Interrupted as exc:
         typer.echo(f"interrupted: {exc}", err=True)
+
+
+def _with_executor(settings: Config, executor: str | None) -> Config:
+    """``settings`` with ``executor.kind`` set from ``--executor`` (None: as configured)."""
+    if executor is None:
+        return settings
+    if executor not in ("local", "ray"):
+        raise ConfigError(f"--executor: want local or ray, got {executor!r}")
+    return settings.model_copy(update={"executor": settings.executor.model_copy(update={"kind": executor})})
 
 
 def _run_once(settings: Config, when: date | None, *, fetch: bool, progress: _LogProgress | _RichProgress | None,
@@ -255,6 +267,7 @@ def regenerate(
         "--refresh", help="Rebuild from everything known now (late arrivals, edited articles) as outputs/D.refreshed.*"
         " and say what changed.")] = False,
     wait: WaitOption = False,
+    executor: ExecutorOption = None,
 ) -> None:
     """Rebuild a day's briefing from stored items only (no network), as its last run made it.
 
@@ -264,7 +277,7 @@ def regenerate(
     from .lock import run_lock
     from .pipeline import Pipeline
 
-    settings = _config(config)
+    settings = _with_executor(_config(config), executor)
     when = _parse_date(day, settings)
     assert when is not None
     with run_lock(settings, wait):

@@ -20,6 +20,7 @@ from .config import Config
 from .eligibility import Selection, choose_rule, late_reason, select_articles, update_reason
 from .embed import Encoder
 from .errors import ConfigError, Interrupted, RenderError, StoreError
+from .executor import make_encoder
 from .importance import prior_for
 from .models import (
     Article,
@@ -159,7 +160,8 @@ class Pipeline:
                  progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> None:
         self.config = config
         self.store = store or Store(config.store_path)
-        self.encoder = encoder or Encoder.from_config(config.embed)
+        self.encoder = encoder or make_encoder(config)
+        self._own_encoder = encoder is None
         self.progress = progress or SilentProgress()
         self.should_stop = should_stop
         self._stop_requested = False
@@ -655,6 +657,9 @@ class Pipeline:
 
     def close(self) -> None:
         self.store.close()
+        stop = getattr(self.encoder, "close", None)
+        if self._own_encoder and callable(stop):  # a Ray pool: its workers, and the local Ray it started
+            stop()
 
 
 class _Laps:
