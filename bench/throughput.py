@@ -14,6 +14,7 @@ seen by the parent, interpreter start included) and peak RSS (``ru_maxrss``).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import email.utils
 import json
 import os
@@ -44,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="extractive", help="summarize.backend (default extractive)")
     parser.add_argument("--quantize", action=argparse.BooleanOptionalAction, default=None,
                         help="set embed.quantize (int8 encoder) on or off (default: briefing's default)")
+    parser.add_argument("--executor", default="local", help="local, ray or ray:N,... (Ray with N workers; "
+                        "several runs, e.g. local,ray:1,ray:2; default local)")
+    parser.add_argument("--worker-threads", type=int, default=1, help="with ray: torch threads per worker (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders (their paths are printed)")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds allowed per phase process")
     parser.add_argument("--phase", choices=("cold", "cached"), default=None, help=argparse.SUPPRESS)
@@ -63,7 +67,8 @@ def _title(article: str) -> str:
     return " ".join(words[:TITLE_WORDS])
 
 
-def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str, quantize: bool | None = None) -> Path:
+def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str, quantize: bool | None = None,
+              executor: dict[str, Any] | None = None) -> Path:
     """Write the feeds and the config for one synthetic day; returns the config path."""
     feeds_dir = workdir / "feeds"
     feeds_dir.mkdir(parents=True, exist_ok=True)
@@ -95,6 +100,8 @@ def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str, quantize:
     sections: dict[str, dict[str, Any]] = {"summarize": {"backend": backend}}
     if quantize is not None:
         sections["embed"] = {"quantize": quantize}
+    if executor:
+        sections["executor"] = executor
     feeds = [(path.stem, str(path.relative_to(workdir))) for path in feed_paths]
     return write_config(workdir / "bench.toml", feeds, sections)
 
@@ -120,13 +127,20 @@ def phase(args: argparse.Namespace) -> int:
         "stories": int(result.briefing.stats.get("stories", 0)),
         "model_loaded": pipeline.encoder.loaded,
     }
+    pool = getattr(pipeline.encoder, "stats", None)
+    if pool is not None:
+        out["pool"] = dataclasses.asdict(pool)
     if args.phase == "cold":
         start, end = briefing_window(DAY, config)
         articles = pipeline.store.articles_between(start, end)
         fresh = Pipeline(config, store=Store(":memory:"), encoder=pipeline.encoder)
+        before = dataclasses.replace(pool) if pool is not None else None
         t = time.perf_counter()
         fresh.summarize(articles, now)
         summarize_s = time.perf_counter() - t
+        if pool is not None and before is not None:
+            out["summarize_pool"] = {k: getattr(pool, k) - getattr(before, k)
+                                     for k in ("calls", "batches", "texts", "wall_s", "worker_s")}
         out.update(summarize_s=summarize_s, summarize_articles=len(articles),
                    summarize_articles_per_s=len(articles) / summarize_s if summarize_s else None,
                    peak_rss_after_summarize_mb=_rss_mb())
@@ -181,28 +195,34 @@ def run(args: argparse.Namespace) -> int:
         print(f"bench throughput: {path} has only {len(rows)} articles, --sizes asks for {need}")
         return 2
 
+    try:
+        executors = [_executor(spec, args.worker_threads) for spec in args.executor.split(",") if spec.strip()]
+    except ValueError as exc:
+        print(f"bench throughput: --executor: {exc}")
+        return 2
     results = []
     sumy_s = {size: time_lexrank(rows[:size]) for size in sizes}
     for size in sizes:
-        workdir = Path(tempfile.mkdtemp(prefix=f"bench-throughput-{size}-"))
-        try:
-            build_day(rows[:size], workdir, args.backend, args.quantize)
-            print(f"  {size} articles: cold run…", flush=True)
-            cold = _run_phase("cold", workdir, args)
-            print(f"  {size} articles: cached run…", flush=True)
-            cached = _run_phase("cached", workdir, args)
-        finally:
-            if args.keep:
-                print(f"  kept {workdir}")
-            else:
-                shutil.rmtree(workdir, ignore_errors=True)
-        results.append({"articles": size, "feeds": -(-size // PER_FEED), "cold": cold, "cached": cached,
-                        "lexrank_s": sumy_s[size]})
+        for name, executor in executors:
+            workdir = Path(tempfile.mkdtemp(prefix=f"bench-throughput-{size}-"))
+            try:
+                build_day(rows[:size], workdir, args.backend, args.quantize, executor)
+                print(f"  {size} articles, {name}: cold run…", flush=True)
+                cold = _run_phase("cold", workdir, args)
+                print(f"  {size} articles, {name}: cached run…", flush=True)
+                cached = _run_phase("cached", workdir, args)
+            finally:
+                if args.keep:
+                    print(f"  kept {workdir}")
+                else:
+                    shutil.rmtree(workdir, ignore_errors=True)
+            results.append({"articles": size, "executor": name, "feeds": -(-size // PER_FEED), "cold": cold,
+                            "cached": cached, "lexrank_s": sumy_s[size]})
 
     rows_out = []
     for r in results:
         cold, cached = r["cold"], r["cached"]
-        rows_out.append([r["articles"], r["feeds"], cold["run_s"], cold["process_s"], cold["peak_rss_mb"],
+        rows_out.append([r["articles"], r["executor"], cold["run_s"], cold["process_s"], cold["peak_rss_mb"],
                          cold["summarize_articles_per_s"], cold["articles"] / cold["run_s"],
                          cached["run_s"], cached["process_s"], cached["peak_rss_mb"], r["lexrank_s"]])
     from briefing.config import EmbedConfig
@@ -210,15 +230,24 @@ def run(args: argparse.Namespace) -> int:
     quantize = EmbedConfig().quantize if args.quantize is None else args.quantize
     print(f"\nthroughput: {args.backend} backend, {'int8' if quantize else 'fp32'} encoder, synthetic day from {path}, "
           f"{os.cpu_count()} cores")
-    print(table(["articles", "feeds", "cold run s", "cold proc s", "cold RSS MB", "summarize art/s",
+    print(table(["articles", "executor", "cold run s", "cold proc s", "cold RSS MB", "summarize art/s",
                  "cold art/s", "cached run s", "cached proc s", "cached RSS MB", "LexRank s"], rows_out, 1))
     for r in results:
+        label = f"{r['articles']} {r['executor']}"
         for name in ("cold", "cached"):
             stages = ", ".join(f"{k} {v:.2f}s" for k, v in r[name]["timings"].items())
-            print(f"  {r['articles']} {name}: {stages}")
-        print(f"  {r['articles']}: stories {r['cold']['stories']}; cached loads model: {r['cached']['model_loaded']}")
+            print(f"  {label} {name}: {stages}")
+        print(f"  {label}: stories {r['cold']['stories']}; cached loads model: {r['cached']['model_loaded']}")
+        if "summarize_pool" in r["cold"]:
+            r["pool"] = pool_overhead(r["cold"], r["executor"])
+            p = r["pool"]
+            print(f"  {label} summarize alone on the pool: {p['batches']} batches in {p['calls']} calls, "
+                  f"{p['wall_s']:.1f}s wall, {p['worker_s']:.1f}s worker compute, "
+                  f"{p['per_batch_overhead_ms']:.0f} ms overhead per batch, {p['per_article_s'] * 1000:.1f} ms "
+                  f"worker time per article; whole run {p['run_worker_s_per_article'] * 1000:.1f} ms worker time "
+                  f"per article; Ray start + model loads {r['cold']['pool']['start_s']:.1f}s")
     checks = None
-    thousand = next((r for r in results if r["articles"] == 1000), None)
+    thousand = next((r for r in results if r["articles"] == 1000 and r["executor"] == "local"), None)
     if thousand is not None:
         lexrank = thousand["lexrank_s"]
         checks = {
@@ -230,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"targets at 1,000 articles (cold < LexRank's {lexrank or float('nan'):.1f} s, cached ≤ 1 s, "
               "RSS ≤ 800 MB): " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in checks.items()))
     plot = args.out / "throughput.png"
-    _plot(plot, results)
+    _plot(plot, [r for r in results if r["executor"] == executors[0][0]])
     payload = {"data": str(path), "backend": args.backend, "quantize": quantize, "sizes": sizes,
                "per_feed": PER_FEED,
                "day": DAY.isoformat(), "results": results, "targets": TARGETS, "targets_met_at_1000": checks,
@@ -245,6 +274,32 @@ def run(args: argparse.Namespace) -> int:
     out = write_result(args.out, "throughput", payload, args.argv)
     print(f"wrote {out} and {plot}")
     return 0
+
+
+def _executor(spec: str, worker_threads: int) -> tuple[str, dict[str, Any] | None]:
+    """``local``, ``ray`` or ``ray:N``: a name for the table and the ``[executor]`` section (None: local)."""
+    spec = spec.strip()
+    if spec == "local":
+        return "local", None
+    kind, _, workers = spec.partition(":")
+    if kind != "ray" or (workers and not workers.isdigit()):
+        raise ValueError(f"want local, ray or ray:N, got {spec!r}")
+    count = int(workers or 2)
+    return f"ray:{count}", {"kind": "ray", "workers": count, "worker_threads": worker_threads}
+
+
+def pool_overhead(cold: dict[str, Any], executor: str) -> dict[str, float]:
+    """The summarize-alone pass on the pool: wall time beyond the workers' compute, per batch (idle tails
+    included), and the workers' compute per article."""
+    pool = dict(cold["summarize_pool"])
+    workers = int(executor.partition(":")[2] or 1)
+    batches = max(1, int(pool["batches"]))
+    pool["per_batch_overhead_ms"] = 1000 * max(0.0, pool["wall_s"] * workers - pool["worker_s"]) / batches
+    pool["per_article_s"] = pool["worker_s"] / max(1, int(cold["summarize_articles"]))
+    # The whole cold run (summaries and story vectors): what one article costs the model stage.
+    pool["run_worker_s_per_article"] = cold["pool"]["worker_s"] / max(1, int(cold["articles"]))
+    pool["run_wall_s"] = cold["pool"]["wall_s"]
+    return pool
 
 
 def time_lexrank(rows: list[dict[str, Any]], sentences: int = 3) -> float | None:
