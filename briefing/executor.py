@@ -133,8 +133,9 @@ class RayEncoder(Encoder):
         if self._pool is not None:
             return self._pool
         started = time.perf_counter()
+        already = _ray_running()
         ray = connect(self.settings)
-        self._started_ray = self.settings.address is None
+        self._started_ray = not already and self.settings.address is None  # a Ray someone else started stays up
         from ray.util import ActorPool
 
         retries = self.settings.retries
@@ -191,6 +192,15 @@ def connect(settings: ExecutorConfig) -> Any:
         where = f"the Ray cluster at {address!r}" if address else "a local Ray"
         raise ExecutorError(f"executor: cannot start or reach {where}: {_first_line(exc)}") from exc
     return ray
+
+
+def _ray_running() -> bool:
+    """Whether this process is already connected to a Ray (started by its caller, a test, a notebook)."""
+    try:
+        import ray
+    except ImportError:
+        return False
+    return bool(ray.is_initialized())
 
 
 def _check_reachable(address: str) -> None:
