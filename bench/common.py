@@ -80,6 +80,22 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], digits: int | S
     return "\n".join(out)
 
 
+def config_overrides(settings: Sequence[str]) -> list[tuple[str, str, Any]]:
+    """``SECTION.KEY=VALUE`` strings as (section, key, value); VALUE is read as JSON, else kept as a string."""
+    out = []
+    for setting in settings:
+        name, sep, raw = setting.partition("=")
+        section, dot, key = name.strip().rpartition(".")
+        if not sep or not dot or not section or not key:
+            raise SystemExit(f"bench: --set {setting!r}: expected SECTION.KEY=VALUE")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out.append((section, key, value))
+    return out
+
+
 def write_config(path: Path, feeds: Sequence[tuple[str, str]],
                  sections: dict[str, dict[str, Any]] | None = None) -> Path:
     """A briefing config for a bench run: UTC calendar days, the store and outputs beside ``path``.

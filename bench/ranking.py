@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import math
 import shutil
 import subprocess
@@ -49,7 +48,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from .common import REPO, read_jsonl, require, table, write_config, write_result
+from .common import REPO, config_overrides, read_jsonl, require, table, write_config, write_result
 
 DATA_FILE = "uci_news/stream_dev.jsonl.gz"
 NEW_BELOW = 0.3
@@ -470,22 +469,6 @@ def run(args: argparse.Namespace) -> int:
                   git, model_loaded)
 
 
-def config_overrides(settings: Sequence[str]) -> list[tuple[str, str, Any]]:
-    """``SECTION.KEY=VALUE`` strings as (section, key, value); VALUE is read as JSON, else kept as a string."""
-    out = []
-    for setting in settings:
-        name, sep, raw = setting.partition("=")
-        section, dot, key = name.strip().rpartition(".")
-        if not sep or not dot or not section or not key:
-            raise SystemExit(f"bench ranking: --set {setting!r}: expected SECTION.KEY=VALUE")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        out.append((section, key, value))
-    return out
-
-
 def score_day(day: date, week: str, briefing: Any, by_day: Mapping[date, Sequence[Row]], followed: set[str],
               mine: Sequence[Row], rng: np.random.Generator) -> dict[str, Any]:
     stories = story_days(day, by_day, followed)
@@ -537,10 +520,22 @@ def score_day(day: date, week: str, briefing: Any, by_day: Mapping[date, Sequenc
         if story_id is not None:
             ours_at.setdefault(story_id, (position, ranked.status, ranked.story.lead.title, list(ranked.reasons)))
     statuses = Counter(r.status for r in briefing.stories)
+    agreement: Counter[str] = Counter()
+    labelled = []
+    for ranked, story_id in zip(briefing.stories, mapped, strict=True):
+        info = stories.get(story_id) if story_id else None
+        if info is None:
+            continue
+        label = "new" if info.new else "continuing"
+        agreement[f"{label}/{ranked.status}"] += 1
+        labelled.append({"rank": ranked.rank, "status": ranked.status, "label": label,
+                         "world_size": info.world_size, "title": ranked.story.lead.title,
+                         "matched": ranked.matched_title, "uci_story": story_id})
     return {
         "day": day.isoformat(), "week": week, "articles": int(briefing.stats.get("articles", 0)),
         "stories": int(briefing.stats.get("stories", 0)), "listed": len(briefing.stories),
-        "statuses": dict(statuses), "uci_stories": len(stories), "eligible": len(eligible),
+        "statuses": dict(statuses), "status_vs_label": dict(agreement), "labelled": labelled,
+        "uci_stories": len(stories), "eligible": len(eligible),
         "candidates": len(gains), "new_share": len(gains) / len(eligible) if eligible else 0.0,
         "ndcg": {"ours": ours, "newest-first": ndcg_at(newest, gains),
                  "followed-coverage": ndcg_at(coverage, gains), "random": random_ndcg(gains, rng)},
@@ -574,6 +569,7 @@ def summary_row(days: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "top_mixed_per_day": _mean(d["top_mixed"] for d in days),
         "splits_per_day": _mean(d["splits"] for d in days),
         "unmapped_copies": sum(d["unmapped_copies"] for d in days),
+        "status_vs_label": dict(sum((Counter(d.get("status_vs_label", {})) for d in days), Counter())),
         "copies": sum(d["copies"] for d in days),
     }
 
@@ -599,6 +595,11 @@ def report(args: argparse.Namespace, path: Path, per_day: list[dict[str, Any]], 
     print(f"\nranking: {path}, following {len(followed)} publishers; NDCG@10 over NEW stories "
           f"(cosine < {NEW_BELOW} to the previous {LABEL_DAYS} days), warm-up {args.history_days} days")
     print(table(headers, [row(w, s) for w, s in summaries.items()], [0, 3, 3, 3, 3, 3, 3, 1, 2, 2, 2, 0]))
+    statuses = ("new", "development", "update", "repeat")
+    print("\nour status of listed stories by the label (stories mapped to a UCI story, all days):")
+    print(table(["week", "label", *statuses],
+                [[week, label, *(s["status_vs_label"].get(f"{label}/{status}", 0) for status in statuses)]
+                 for week, s in summaries.items() for label in ("new", "continuing")], [0, 0, 0, 0, 0, 0]))
     print()
     print(table(["day", "ours", "newest-first", "followed-cov", "random", "new@10", "cands", "listed", "merges",
                  "top10 mixed", "splits", "seconds"],

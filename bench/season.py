@@ -49,7 +49,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .common import read_jsonl, require, table, write_config, write_result
+from .common import config_overrides, read_jsonl, require, table, write_config, write_result
 
 MANIFEST = "daily/manifest.jsonl"
 SHOWN_TOP = 3
@@ -69,6 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="briefing.max_stories (default 100000: nothing cut, so every article is listed)")
     parser.add_argument("--no-regenerate", action="store_true", help="skip regenerating every day at the end")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is printed)")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                        help="override a config key, e.g. --set rank.new_below=0.5 (repeatable)")
 
 
 def snapshots(data: Path) -> dict[date, dict[str, tuple[Path, datetime]]]:
@@ -87,6 +89,8 @@ def season_config(workdir: Path, feeds: list[str], args: argparse.Namespace) -> 
                                              ("headline_hours", args.headline_hours)) if value is not None}
     sections = {"store": {"keep_days": 400}, "summarize": {"backend": args.backend} if args.backend else {},
                 "cluster": cluster, "briefing": {"max_stories": getattr(args, "max_stories", 100_000)}}
+    for section, key, value in config_overrides(getattr(args, "set", ())):
+        sections.setdefault(section, {})[key] = value
     return write_config(workdir / "season.toml", [(feed, f"feeds/{feed}.xml") for feed in feeds], sections)
 
 

@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="extractive", help="summarize.backend (default extractive)")
     parser.add_argument("--quantize", action=argparse.BooleanOptionalAction, default=None,
                         help="set embed.quantize (int8 encoder) on or off (default: briefing's default)")
+    parser.add_argument("--store", default=None, metavar="URL",
+                        help="the store: an SQLite file in the work folder (default), or postgresql://… (each size "
+                             "runs in a fresh schema of that database, dropped afterwards unless --keep)")
     parser.add_argument("--executor", default="local", help="local, ray or ray:N,... (Ray with N workers; "
                         "several runs, e.g. local,ray:1,ray:2; default local)")
     parser.add_argument("--worker-threads", type=int, default=1, help="with ray: torch threads per worker (default 1)")
@@ -68,7 +71,7 @@ def _title(article: str) -> str:
 
 
 def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str, quantize: bool | None = None,
-              executor: dict[str, Any] | None = None) -> Path:
+              store_url: str | None = None, executor: dict[str, Any] | None = None) -> Path:
     """Write the feeds and the config for one synthetic day; returns the config path."""
     feeds_dir = workdir / "feeds"
     feeds_dir.mkdir(parents=True, exist_ok=True)
@@ -100,6 +103,8 @@ def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str, quantize:
     sections: dict[str, dict[str, Any]] = {"summarize": {"backend": backend}}
     if quantize is not None:
         sections["embed"] = {"quantize": quantize}
+    if store_url:
+        sections["store"] = {"url": store_url}
     if executor:
         sections["executor"] = executor
     feeds = [(path.stem, str(path.relative_to(workdir))) for path in feed_paths]
@@ -148,6 +153,24 @@ def phase(args: argparse.Namespace) -> int:
     pipeline.close()
     print(RESULT_TAG + json.dumps(out), flush=True)
     return 0
+
+
+def _fresh_schema(url: str, size: int) -> tuple[str, str]:
+    """A new, empty schema on the PostgreSQL server at ``url``; returns (its name, a URL that uses it)."""
+    import psycopg
+
+    schema = f"bench_{size}_{os.getpid()}_{int(time.time())}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    joiner = "&" if "?" in url else "?"
+    return schema, f"{url}{joiner}options=-csearch_path%3D{schema}"
+
+
+def _drop_schema(url: str, schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def _run_phase(name: str, workdir: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -205,17 +228,20 @@ def run(args: argparse.Namespace) -> int:
     for size in sizes:
         for name, executor in executors:
             workdir = Path(tempfile.mkdtemp(prefix=f"bench-throughput-{size}-"))
+            schema, store_url = _fresh_schema(args.store, size) if args.store else (None, None)
             try:
-                build_day(rows[:size], workdir, args.backend, args.quantize, executor)
+                build_day(rows[:size], workdir, args.backend, args.quantize, store_url, executor)
                 print(f"  {size} articles, {name}: cold run…", flush=True)
                 cold = _run_phase("cold", workdir, args)
                 print(f"  {size} articles, {name}: cached run…", flush=True)
                 cached = _run_phase("cached", workdir, args)
             finally:
                 if args.keep:
-                    print(f"  kept {workdir}")
+                    print(f"  kept {workdir}" + (f" and schema {schema}" if schema else ""))
                 else:
                     shutil.rmtree(workdir, ignore_errors=True)
+                    if schema:
+                        _drop_schema(args.store, schema)
             results.append({"articles": size, "executor": name, "feeds": -(-size // PER_FEED), "cold": cold,
                             "cached": cached, "lexrank_s": sumy_s[size]})
 
@@ -228,8 +254,9 @@ def run(args: argparse.Namespace) -> int:
     from briefing.config import EmbedConfig
 
     quantize = EmbedConfig().quantize if args.quantize is None else args.quantize
-    print(f"\nthroughput: {args.backend} backend, {'int8' if quantize else 'fp32'} encoder, synthetic day from {path}, "
-          f"{os.cpu_count()} cores")
+    store = "PostgreSQL" if args.store else "SQLite"
+    print(f"\nthroughput: {args.backend} backend, {'int8' if quantize else 'fp32'} encoder, {store} store, "
+          f"synthetic day from {path}, {os.cpu_count()} cores")
     print(table(["articles", "executor", "cold run s", "cold proc s", "cold RSS MB", "summarize art/s",
                  "cold art/s", "cached run s", "cached proc s", "cached RSS MB", "LexRank s"], rows_out, 1))
     for r in results:
@@ -260,7 +287,7 @@ def run(args: argparse.Namespace) -> int:
               "RSS ≤ 800 MB): " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in checks.items()))
     plot = args.out / "throughput.png"
     _plot(plot, [r for r in results if r["executor"] == executors[0][0]])
-    payload = {"data": str(path), "backend": args.backend, "quantize": quantize, "sizes": sizes,
+    payload = {"data": str(path), "backend": args.backend, "quantize": quantize, "sizes": sizes, "store": store,
                "per_feed": PER_FEED,
                "day": DAY.isoformat(), "results": results, "targets": TARGETS, "targets_met_at_1000": checks,
                "plot": str(plot),

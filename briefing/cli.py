@@ -339,10 +339,10 @@ def init(
 @feeds_app.command("list")
 def feeds_list(config: ConfigOption = None) -> None:
     """Show the configured feeds and how their last fetch went."""
-    from .store import Store
+    from .store import store_for
 
     settings = _config(config)
-    with Store(settings.store_path) as store:
+    with store_for(settings) as store:
         report = {row["url"]: row for row in store.feed_report()}
     if not settings.feeds:
         typer.echo("no feeds configured; add one with `briefing feeds add URL`")
@@ -517,10 +517,10 @@ def history(
     feeds, email."""
     from datetime import UTC
 
-    from .store import Store
+    from .store import store_for
 
     settings = _config(config)
-    with Store(settings.store_path) as store:
+    with store_for(settings) as store:
         # By when they ran, not by the date they briefed: a rebuild of a past day is listed with today's runs.
         since = datetime.now(UTC) - timedelta(days=days)
         records = [r for r in store.runs() if _aware(r.started) >= since]

@@ -21,7 +21,8 @@ def is_bare_headline(article: Article) -> bool:
 
 def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold: float,
                      title_only_threshold: float | None = None, headline_hours: float | None = None,
-                     same_publisher_threshold: float | None = None) -> list[Story]:
+                     same_publisher_threshold: float | None = None,
+                     headlines: np.ndarray | None = None) -> list[Story]:
     """Average-link agglomerative clustering on cosine similarity.
 
     Average link (not single link) keeps a chain of loosely related pieces from collapsing
@@ -40,6 +41,11 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
             this alike: an outlet seldom writes twice about one event in a day, so a loosely similar
             pair from it is two events on one subject (the day's routine war report and the first
             foreign troops at the front). None: ``threshold``.
+        headlines: one L2-normalized row per article embedding its headline alone. A bare headline and
+            an article with text are then compared headline to headline as well, and the closer of the two
+            counts: a headline-only feed's item ("Swiss inflation turns negative for first time in four
+            years") is far from another outlet's title + lead on the same event, but close to its headline.
+            None: article vectors only.
 
     Returns:
         Stories, each with its most central article as lead, largest first.
@@ -51,7 +57,8 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
     apart = None
     if same_publisher_threshold is not None and same_publisher_threshold > threshold:
         apart = _same_publisher_apart(articles, vectors, title_only, same_publisher_threshold)
-    labels = cluster_labels(vectors, threshold, title_only, title_only_threshold, hours, headline_hours, apart)
+    mixed = _mixed_headline_similarity(vectors, headlines, title_only) if headlines is not None else None
+    labels = cluster_labels(vectors, threshold, title_only, title_only_threshold, hours, headline_hours, apart, mixed)
     stories: list[Story] = []
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
@@ -74,9 +81,21 @@ def _same_publisher_apart(articles: Sequence[Article], vectors: np.ndarray, titl
     return shared & ~title_only[first] & ~title_only[second] & (similarity < above)
 
 
+def _mixed_headline_similarity(vectors: np.ndarray, headlines: np.ndarray, title_only: np.ndarray) -> np.ndarray | None:
+    """Condensed (``pdist`` order): for a bare headline and an article with text, their headlines' cosine; else -1."""
+    if not title_only.any() or title_only.all():
+        return None
+    first, second = np.triu_indices(len(vectors), k=1)
+    mixed = title_only[first] != title_only[second]
+    out = np.full(len(first), -1.0)
+    out[mixed] = np.einsum("ij,ij->i", headlines[first[mixed]], headlines[second[mixed]])
+    return out
+
+
 def cluster_labels(vectors: np.ndarray, threshold: float, title_only: np.ndarray | None = None,
                    title_only_threshold: float | None = None, hours: np.ndarray | None = None,
-                   headline_hours: float | None = None, apart: np.ndarray | None = None) -> np.ndarray:
+                   headline_hours: float | None = None, apart: np.ndarray | None = None,
+                   mixed_headlines: np.ndarray | None = None) -> np.ndarray:
     """A cluster label per row of ``vectors``.
 
     Pairs of rows that are both ``title_only`` have their distance rescaled so that
@@ -86,6 +105,8 @@ def cluster_labels(vectors: np.ndarray, threshold: float, title_only: np.ndarray
     headlines are one story only when they came out close together, while near-identical
     ones still join across the day. Articles with text are compared on similarity alone.
     Pairs marked in ``apart`` (condensed, ``pdist`` order) count as unrelated (cosine 0).
+    ``mixed_headlines`` (condensed): a similarity per pair that counts where it is higher (a bare
+    headline against another article's headline; -1 elsewhere).
     """
     n = len(vectors)
     if n == 1:
@@ -94,6 +115,8 @@ def cluster_labels(vectors: np.ndarray, threshold: float, title_only: np.ndarray
     from scipy.spatial.distance import pdist
 
     distances = np.clip(pdist(vectors.astype(np.float64), metric="cosine"), 0.0, 2.0)
+    if mixed_headlines is not None:
+        distances = np.minimum(distances, np.clip(1.0 - mixed_headlines, 0.0, 2.0))
     if title_only is not None and title_only.any():
         first, second = np.triu_indices(n, k=1)  # the order pdist uses
         both = title_only[first] & title_only[second]

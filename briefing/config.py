@@ -135,6 +135,12 @@ class OutputConfig(_Section):
 
 class StoreConfig(_Section):
     path: Path = Path("briefing.db")
+    url: str | None = None
+    """Where the store is, as a URL: ``sqlite:///path`` (relative to the config's folder) or
+    ``postgresql://user@host/dbname`` (a server several briefings share). Unset: the SQLite file ``path``."""
+    briefing: str = Field(default="default", min_length=1, max_length=100)
+    """This briefing's name in a store several briefings (configs) share: its runs, listings and deliveries are
+    its own; feeds, items, summaries and vectors are shared."""
     keep_days: int = Field(default=90, ge=1)
 
 
@@ -268,6 +274,9 @@ class ClusterConfig(_Section):
     same_publisher_threshold: float = Field(default=0.75, gt=0, le=1)
     """Two articles with text from one publisher are one story only this alike (``threshold`` or lower: no such
     rule): an outlet seldom writes twice about one event in a day. Bare headlines are left to the fade above."""
+    compare_headlines: bool = True
+    """A bare headline and an article with text are also compared headline to headline (at ``threshold``): the
+    feed that gives only headlines and the one that gives text then tell one event as one story."""
 
 
 class RankWeights(_Section):
@@ -302,6 +311,11 @@ class RankConfig(_Section):
     ranking bench's tuning week (docs/BENCHMARKS.md §7)."""
     repeat_above: float = Field(default=0.8, gt=0, le=1)
     """A story this similar to a past one, with nothing new, is a repeat."""
+    same_event_above: float = Field(default=0.6, ge=0, le=1)
+    """A story that matches past ones is still new unless one of its headlines is at least this alike to one of
+    theirs: close to the coverage of its subject, but no past headline reported its event ("Ukraine says it
+    destroyed dozens of warplanes" in a week of drone-attack reports; one central bank's decision after
+    another's). Bare headlines are unaffected: their match already is a headline's. 0: not checked."""
     related_above: float = Field(default=0.45, gt=0, le=1)
     """Two of today's stories this similar are on the same subject (for the ``related`` signal)."""
     weights: RankWeights = RankWeights()
@@ -400,7 +414,21 @@ class Config(_Section):
 
     @property
     def store_path(self) -> Path:
+        """The SQLite file: ``store.url``'s when that names one, else ``store.path``."""
+        url = self.store.url or ""
+        head, sep, rest = url.partition("://")
+        if sep and head.lower() == "sqlite" and rest.startswith("/") and rest not in ("/", "/:memory:"):
+            return self.resolve(rest[1:])
         return self.resolve(self.store.path)
+
+    @property
+    def store_url(self) -> str:
+        """The store as a URL for ``open_store``: ``store.url`` (a relative SQLite path resolved against the
+        config's folder), else the SQLite file ``store.path``."""
+        url = self.store.url
+        if url is None or (url.lower().startswith("sqlite:///") and url[len("sqlite:///"):] not in ("", ":memory:")):
+            return f"sqlite:///{self.store_path}"
+        return url
 
     @property
     def output_dir(self) -> Path:

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from .firsts import first_event
 from .models import Article
 from .rank import key_terms
-from .store import Horizon, Store
+from .store import Horizon, SelectionSource
 
 __all__ = ["RULES", "Returning", "Selection", "choose_rule", "late_reason", "material_changes", "select_articles",
            "update_reason"]
@@ -78,7 +78,7 @@ def choose_rule(day: date, *, window_end: datetime, now: datetime, latest_briefi
     return "arrival"
 
 
-def select_articles(store: Store, day: date, *, window: tuple[datetime, datetime], rule: str,
+def select_articles(store: SelectionSource, day: date, *, window: tuple[datetime, datetime], rule: str,
                     horizon: Horizon | None, run_id: int | None, backfill_days: float,
                     history_days: int) -> Selection:
     """The articles of the briefing dated ``day`` and the history they are ranked against.

@@ -48,7 +48,7 @@ class ParseError(FeedError):
 
 
 class StoreError(BriefingError):
-    """The SQLite store failed."""
+    """The store (SQLite or PostgreSQL) failed."""
 
 
 class SummaryError(BriefingError):

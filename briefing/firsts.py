@@ -11,6 +11,7 @@ reads each "first" in its clause and drops, in this order:
 - other senses: company and policy names ("First Brands", "America First"), "first lady",
   "first-time buyers", "at first", "put X first";
 - plans and possibilities: "plans to launch its first", "would mark the first time", "X to open first";
+  a first told only in the description of a headline that reports talks or a plan ("... in stake sale talks");
 - ordinals and periods: first quarter/half/10 months/round/day/term, an official's first trip, meeting,
   speech or interview, "first look/take/glimpse";
 - statistics and records: "first rise in three months", "first monthly decline", a price crossing a level
@@ -126,6 +127,16 @@ _PLAN_BEFORE = re.compile(
 )
 _PLAN_AFTER = re.compile(
     r"^[^,;]{0,60}?\b(?:is|are|was|were|being)?\s*(?:planned|proposed|expected|mooted|slated|scheduled|mulled)\b",
+    re.IGNORECASE,
+)
+
+# A headline that reports a prospect (negotiations, a plan) makes a first told only in its description a prospect
+# too: "Hedge fund Millennium valued at $14bn in minority stake sale talks" / "... as it opens up to external
+# investors for the first time" (the sale has not happened).
+_PROSPECT_TITLE = re.compile(
+    r"\b(?:in (?:\w+ ){0,2}talks|(?:sale|merger|takeover|stake|buyout|acquisition|investment|funding) talks"
+    r"|holds? talks|nears?|close to|weighs|considers|mulls|explores|eyes|plans|prepares|seeks"
+    r"|(?:set|poised|due|ready|in line) to)\b",
     re.IGNORECASE,
 )
 
@@ -337,6 +348,8 @@ def first_event(title: str, text: str = "") -> FirstEvent | None:
     if _NOT_A_REPORT.search(title) or _QUESTION.search(title) or title.endswith("?"):
         return None
     for where, value in (("title", title), ("text", text)):
+        if where == "text" and _PROSPECT_TITLE.search(title):
+            break
         for number, clause in enumerate(_CLAUSE_BREAK.split(value)):
             phrase = _in_clause(clause.strip(), is_title=where == "title", opens_title=where == "title" and number == 0)
             if phrase:

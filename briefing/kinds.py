@@ -141,6 +141,7 @@ def kind_of(title: str, url: str | None, categories: Sequence[str] = (), feed_na
         lambda: _from_text(text),
         lambda: _from_feed_name(feed_name),
         lambda: _from_question(title),
+        lambda: _from_prescription(title),
         lambda: _from_voice(text),
     ):
         kind = find()
@@ -191,6 +192,27 @@ _EXPLAINER = re.compile(
 )
 _EXPLAINER_SLUG = frozenset({"explained", "explainer"})
 """Words of an article's URL slug that mark an explainer ("…/trump-tariffs-countries-trade-explained-7f826419")."""
+
+
+_PRESCRIPTION = re.compile(r"\b(?:should|must|needs? to|ought to|has to|have to|would be|would (?!likely|have)\w+)\b",
+                           re.IGNORECASE)
+_ATTRIBUTION = re.compile(
+    r"\b(?:says?|said|warns?|tells?|told|according|urges?|argues?|claims?|believes?|vows?|insists?|predicts?|asks?|"
+    r"wants?|fears?|hopes?|report|reports|study|survey|poll|bill|plan|proposal|rule|law)\b|[\d:‘’'\"“”]",
+    re.IGNORECASE,
+)
+_PRESCRIPTION_MAX_WORDS = 12
+
+
+def _from_prescription(title: str) -> str | None:
+    # "Stablecoins should be treated as currency", "The EU needs to step up its challenge to the dollar",
+    # "US clean energy rollback would be a strategic blunder": a headline that prescribes or judges in its own
+    # voice is a column. Not when someone is quoted or a bill or plan "would" do something ("House Policy Bill
+    # Would Add $3.4 Trillion to Debt"), and not a long WSJ-style sentence summary.
+    title = " ".join(title.split())
+    if len(title.split()) > _PRESCRIPTION_MAX_WORDS or _ATTRIBUTION.search(title):
+        return None
+    return "opinion" if _PRESCRIPTION.search(title) else None
 
 
 _FIRST_PERSON = re.compile(

@@ -30,7 +30,7 @@ from typing import Literal
 
 from .config import EmailConfig
 from .errors import ConfigError, DeliveryError
-from .store import DeliveryRecord, Store
+from .store import Deliveries, DeliveryRecord
 
 __all__ = [
     "EmailReport",
@@ -190,7 +190,7 @@ def send_messages(config: EmailConfig, messages: dict[str, EmailMessage], *, pas
 def deliver_email(
     day: date,
     config: EmailConfig,
-    store: Store,
+    store: Deliveries,
     *,
     title: str,
     text: str,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from .arrange import arrange
-from .cluster import cluster_articles
+from .cluster import cluster_articles, is_bare_headline
 from .config import Config
 from .eligibility import Selection, choose_rule, late_reason, select_articles, update_reason
 from .embed import Encoder
@@ -33,7 +33,7 @@ from .models import (
     first_words,
 )
 from .rank import content_words, key_terms, rank_stories
-from .store import Horizon, Store
+from .store import BriefingStore, Horizon, store_for
 from .summarize import Summarizer, cache_params, make_summarizer
 from .summarize.stories import STORY_BACKENDS, Writer, brief_stories, guard_from_config, report_note
 
@@ -117,9 +117,13 @@ def embedding_text(article: Article) -> str:
     A section label before the headline ("Opinion | ...") is dropped: shared by unrelated
     pieces, it made two bare opinion headlines look like one story.
     """
-    title = _SECTION_LABEL.sub("", article.title)
     lead = " ".join(first_words(article.text, 50))
-    return f"{title}. {lead}".strip()
+    return f"{headline_text(article.title)} {lead}".strip()
+
+
+def headline_text(title: str) -> str:
+    """What represents a headline alone: as in :func:`embedding_text`, without the opening words."""
+    return f"{_SECTION_LABEL.sub('', title)}."
 
 
 def history_item(article: Article, vector: np.ndarray) -> HistoryItem:
@@ -149,17 +153,17 @@ class Pipeline:
 
     Args:
         config: the validated config.
-        store: an open store (default: the config's SQLite file).
+        store: an open store (default: the config's ``store.url``, else its SQLite file).
         encoder: a sentence encoder to share (default: the config's model, loaded lazily).
         progress: where progress goes.
         should_stop: checked between stages and between summarizer chunks; when it returns True
             the run raises ``Interrupted`` (as does a call to ``stop()``).
     """
 
-    def __init__(self, config: Config, *, store: Store | None = None, encoder: Encoder | None = None,
+    def __init__(self, config: Config, *, store: BriefingStore | None = None, encoder: Encoder | None = None,
                  progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> None:
         self.config = config
-        self.store = store or Store(config.store_path)
+        self.store = store or store_for(config)
         self.encoder = encoder or make_encoder(config)
         self._own_encoder = encoder is None
         self.progress = progress or SilentProgress()
@@ -294,18 +298,27 @@ class Pipeline:
 
     def vectors(self, articles: Sequence[Article]) -> np.ndarray:
         """One embedding per article (title + opening), from the cache where possible."""
-        texts = [embedding_text(a) for a in articles]
+        return self._embed([embedding_text(a) for a in articles], stage="embed")
+
+    def headline_vectors(self, titles: Sequence[str]) -> np.ndarray:
+        """One embedding per headline, from the cache where possible (a bare headline's is its article's)."""
+        return self._embed([headline_text(t) for t in titles])
+
+    def _embed(self, texts: Sequence[str], stage: str | None = None) -> np.ndarray:
+        """Embeddings of ``texts`` through the vector cache; ``stage``: shown as a progress stage."""
         keys = [_key(t) for t in texts]
         model = self.encoder.model_id
         cached = self.store.cached_vectors(keys, model)
         todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in cached}
-        self.progress.stage("embed", len(todo))
+        if stage:
+            self.progress.stage(stage, len(todo))
         if todo:
             fresh = self.encoder.encode(list(todo.values()))
             made = dict(zip(todo.keys(), fresh, strict=True))
             self.store.save_vectors(made, model)
             cached.update(made)
-            self.progress.advance(len(todo))
+            if stage:
+                self.progress.advance(len(todo))
         if not keys:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([cached[k] for k in keys])
@@ -347,14 +360,17 @@ class Pipeline:
         today_vecs, past_vecs = vectors[: len(articles)], vectors[len(articles) :]
         self.progress.stage("rank", None)
         clustering = self.config.cluster
+        bare = [is_bare_headline(a) for a in articles]
+        headlines = (self.headline_vectors([a.title for a in articles])
+                     if clustering.compare_headlines and any(bare) and not all(bare) else None)
         stories = cluster_articles(articles, today_vecs, clustering.threshold, clustering.title_only_threshold,
-                                   clustering.headline_hours, clustering.same_publisher_threshold)
+                                   clustering.headline_hours, clustering.same_publisher_threshold, headlines)
         history = [history_item(a, past_vecs[i]) for i, a in enumerate(history_articles)]
         lead_summaries = {s.lead.id: summaries[s.lead.content_hash].text for s in stories
                           if s.lead.content_hash in summaries}
         ranked = rank_stories(stories, history, lead_summaries, start, self.config.rank,
                               separate_kinds=self.config.briefing.separate_kinds,
-                              prior=prior_for(self.encoder.model_id))
+                              prior=prior_for(self.encoder.model_id), headline_vectors=self.headline_vectors)
         ranked = [_with_arrival_reasons(r, selection) for r in ranked]
         cap, separate = self.config.briefing.max_stories, set(self.config.briefing.separate_kinds)
         fresh = [r for r in ranked if r.status != "repeat"]

@@ -21,6 +21,7 @@ import numpy as np
 from .cluster import is_bare_headline
 from .config import RankConfig
 from .firsts import FirstEvent, first_event
+from .happened import has_happened
 from .models import HistoryItem, RankedStory, Status, Story, first_words
 
 _TERM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]*[A-Za-z]|[A-Z]{2,}|\d[\d,.]*%?)")
@@ -102,6 +103,8 @@ class _Match:
     known_terms: frozenset[str]
     known_words: frozenset[str]
     known_event: bool  # a related past article already reported a first-time event
+    related_titles: tuple[str, ...] = ()  # headlines of the related past articles
+    headline_similarity: float | None = None  # today's headlines to the related past ones; None: not compared
 
 
 def _closest_all(stories: Sequence[Story], history: Sequence[HistoryItem], now: datetime,
@@ -126,8 +129,31 @@ def _closest_all(stories: Sequence[Story], history: Sequence[HistoryItem], now: 
             if i not in events:
                 events[i] = first_event(history[i].title) is not None
         known_event = any(events[i] for i in related)
-        matches.append(_Match(float(eff_row[best]), history[best], known, words, known_event))
+        titles = tuple(dict.fromkeys(history[i].title for i in related))
+        matches.append(_Match(float(eff_row[best]), history[best], known, words, known_event, titles))
     return matches
+
+
+def _compare_headlines(stories: Sequence[Story], matches: Sequence[_Match], config: RankConfig,
+                       encode: Callable[[Sequence[str]], np.ndarray]) -> list[_Match]:
+    """For each story that matches past ones: how alike its headlines are to theirs (the best pair).
+
+    A story's text can be close to the past coverage of its subject (the same war, the same couple)
+    while its headline reports something else; the headline says what happened.
+    """
+    todo = [i for i, match in enumerate(matches)  # a bare headline's match already is a headline's
+            if match.item is not None and match.related_titles and match.similarity >= config.new_below
+            and not all(map(is_bare_headline, stories[i].articles))]
+    if not todo:
+        return list(matches)
+    titles = sorted({t for i in todo for t in (*(a.title for a in stories[i].articles), *matches[i].related_titles)})
+    vectors = dict(zip(titles, np.asarray(encode(titles), dtype=np.float32), strict=True))
+    out = list(matches)
+    for i in todo:
+        today = np.stack([vectors[a.title] for a in stories[i].articles])
+        past = np.stack([vectors[t] for t in matches[i].related_titles])
+        out[i] = replace(matches[i], headline_similarity=float((today @ past.T).max()))
+    return out
 
 
 @dataclass(frozen=True)
@@ -137,6 +163,7 @@ class _Signals:
     match: _Match
     novelty: float
     event: FirstEvent | None  # a first-time event the story reports, not already reported before
+    announced: str | None  # a related past headline that announced what this story reports as done
     publishers: tuple[str, ...]  # display names, one per publisher
     extra_placements: int  # more copies from publishers already counted: other sections, other pieces
     related: tuple[str, ...]  # publishers of other stories today on the same subject
@@ -144,6 +171,7 @@ class _Signals:
     fresh_words: tuple[str, ...]  # content words not in them
     words: int  # content words in the story
     kind: str
+    title: str  # the lead headline
     bare_headlines: bool  # no article of the story has text beyond its headline
     importance: float  # the importance prior: wider coverage expected for a story of this kind (log2 units)
 
@@ -184,16 +212,33 @@ def _signals(story: Story, names: Mapping[str, str], match: _Match, related: tup
             break
     if event and match.known_event:
         event = None  # a follow-up of a first-time event reported earlier: reactions, explainers
+    announced = _announced_now_done(story, match.related_titles)
     terms = key_terms(lead_text, title=story.lead.title)
     fresh = tuple(sorted(terms - match.known_terms)) if match.item else ()
     words = content_words(" ".join([*(a.title for a in story.articles), lead_text]))
     fresh_words = tuple(sorted(words - match.known_words)) if match.item else ()
     return _Signals(
-        match=match, novelty=max(0.0, 1.0 - match.similarity), event=event,
+        match=match, novelty=max(0.0, 1.0 - match.similarity), event=event, announced=announced,
         publishers=tuple(sorted(names.values())), extra_placements=max(0, story.placements - len(names)),
         related=related, fresh_terms=fresh, fresh_words=fresh_words, words=len(words), kind=story.kind,
+        title=story.lead.title,
         importance=importance, bare_headlines=all(map(is_bare_headline, story.articles)),
     )
+
+
+def _announced_now_done(story: Story, past_titles: Sequence[str]) -> str | None:
+    """A past headline that announced what one of the story's headlines reports as done, if no other past
+    headline reported it done already (then this is a follow-up of the act, not the act)."""
+    for past in past_titles:
+        if any(has_happened(article.title, past) for article in story.articles) and not any(
+                has_happened(other, past) for other in past_titles if other != past):
+            return past
+    return None
+
+
+def _another_event(match: _Match, config: RankConfig) -> bool:
+    """Close to past coverage of its subject, but none of the past headlines reported this story's event."""
+    return match.headline_similarity is not None and match.headline_similarity < config.same_event_above
 
 
 def _status(signals: _Signals, config: RankConfig) -> Status:
@@ -206,6 +251,10 @@ def _status(signals: _Signals, config: RankConfig) -> Status:
         # An ongoing story, but something in it happened for the first time, and the headline says so:
         # a "first" deep in the text of a follow-up is background more often than news.
         return "development"
+    if _another_event(match, config):
+        return "new"
+    if signals.announced:
+        return "development"  # "Hamas Releases Last Living U.S. Hostage" after "Hamas to Release…"
     # New names, numbers or a good share of new words: something material happened.
     material = (len(signals.fresh_terms) >= 2 or bool(new_numbers)
                 or len(signals.fresh_words) >= max(3, signals.words / 2))
@@ -239,11 +288,17 @@ def _log_share(count: int, unit: int = 10) -> float:
 def _reasons(signals: _Signals, status: Status, config: RankConfig) -> list[str]:
     matched = _short(signals.match.item.title) if signals.match.item else ""
     reasons: list[str] = []
-    if status == "development" and signals.event:  # _status makes a development only from an event
+    if status == "development" and signals.event:
         reasons.append(f"new development in an ongoing story ('{matched}'): {signals.event.phrase}")
+    elif status == "development":  # _status makes a development from an event or from an announced act
+        reasons.append(f"new development: what '{_short(signals.announced)}' announced has happened")
     elif signals.event:
         reasons.append(f"first-time event: {signals.event.phrase}")
-    if status == "new":
+    if status == "new" and _another_event(signals.match, config):
+        shown = ", ".join(_fresh_headline_words(signals.title, signals.match.related_titles)[:4])
+        reasons.append("new: no earlier headline reported this" + (f" ({shown})" if shown else "")
+                       + f"; related: '{matched}'")
+    elif status == "new":
         reasons.append(f"new: nothing like it in the last {config.history_days} days")
     elif status == "update":
         shown = ", ".join((signals.fresh_terms or signals.fresh_words)[:4])
@@ -258,6 +313,13 @@ def _reasons(signals: _Signals, status: Status, config: RankConfig) -> list[str]
     if signals.kind != "news":
         reasons.append(signals.kind)
     return reasons
+
+
+def _fresh_headline_words(title: str, past_titles: Sequence[str]) -> list[str]:
+    """Content words of ``title``, as written, that none of ``past_titles`` has (in any form: first five letters)."""
+    known = {w[:5] for t in past_titles for w in content_words(t)}
+    found = [w.strip("'’-") for w in _WORD.findall(title)]
+    return list(dict.fromkeys(w for w in found if w.lower() in content_words(w) and w.lower()[:5] not in known))
 
 
 def _coverage_reason(signals: _Signals) -> str:
@@ -281,6 +343,7 @@ def rank_stories(
     config: RankConfig,
     separate_kinds: Collection[str] = (),
     prior: Callable[[np.ndarray], np.ndarray] | None = None,
+    headline_vectors: Callable[[Sequence[str]], np.ndarray] | None = None,
 ) -> list[RankedStory]:
     """Score, label and order today's stories.
 
@@ -292,12 +355,16 @@ def rank_stories(
         config: weights and thresholds.
         separate_kinds: kinds of piece (``opinion``, ``analysis``...) ranked after all of the day's news.
         prior: the importance prior over story vectors (``briefing.importance``); None: not used.
+        headline_vectors: embeds headlines (L2-normalized rows), to tell a new event on a known subject
+            (a development) from a follow-up; None: not told apart.
 
     Returns:
         News stories (new, development, update) by score, then fresh stories of the separate kinds,
         then repeats; ranks 1..n in that order.
     """
     matches = _closest_all(stories, history, now, config)
+    if headline_vectors is not None and config.same_event_above > 0:
+        matches = _compare_headlines(stories, matches, config, headline_vectors)
     publishers = [publishers_of(story) for story in stories]
     related = _related_publishers(stories, publishers, config.related_above)
     vectors = np.asarray([story.vector for story in stories], dtype=np.float32)

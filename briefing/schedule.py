@@ -161,10 +161,10 @@ def briefing_built(config: Config, day: date) -> bool:
     briefing, and a failed run that left none is retried. A store that cannot be read counts as
     no briefing (the run then says what is wrong with it).
     """
-    from .store import Store
+    from .store import store_for
 
     try:
-        with Store(config.store_path) as store:
+        with store_for(config) as store:
             return store.last_briefing_run(day) is not None
     except StoreError:
         return False

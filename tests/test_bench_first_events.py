@@ -1,15 +1,19 @@
-"""``python -m bench first-events`` on a tiny labelled file: counts, halves, JSON, and missing data."""
+"""``python -m bench first-events`` on a tiny labelled file and a tiny pool of fake feed snapshots: counts, halves,
+JSON, the fresh labels joined to the pool by link, and missing data."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import pytest
 
 from bench.__main__ import main
-from bench.first_events import half_of
+from bench.first_events import FRESH_FILE, half_of
+from bench.first_events_pool import build_pool, unlabelled_cue
 
 ROWS = [
     # (title, label, sample, kind): old = cue words, new = briefing.firsts
@@ -31,7 +35,49 @@ def _link(index: int, half: str) -> str:
     raise AssertionError("no link found")
 
 
-def _write(data: Path) -> None:
+FRESH = [
+    # (title, description, label, half, quoted)
+    ("Japan Gets Its First Female Leader, a Conservative Who Favors a Stronger Military", "", 1, "heldout", True),
+    ("Hedge fund Millennium valued at $14bn in minority stake sale talks",
+     "It opens up to external investors for the first time Markets", 0, "heldout", False),  # a prospect
+    ("Swiss inflation turns negative for first time in four years", "", 0, "dev", False),  # old FP
+    ("Apple opens its first retail stores in India", "", 1, "dev", False),
+    ("Britain’s Royals Give Up Their Luxury Train", "", 1, "heldout", False),  # both miss
+]
+
+
+def _rss(items: list[tuple[str, str, str, str | None]]) -> bytes:
+    """A minimal RSS 2.0 feed of (title, description, link, pubDate or None) items."""
+    body = "".join(
+        f"<item><title>{escape(title)}</title><description>{escape(description)}</description>"
+        f"<link>{escape(link)}</link>" + (f"<pubDate>{published}</pubDate>" if published else "") + "</item>"
+        for title, description, link, published in items)
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>{body}'
+            "</channel></rss>").encode()
+
+
+def _snapshots(data: Path) -> None:
+    """Fake daily/ and daily_extra/ snapshots holding the fresh items' text (the pool the bench rebuilds)."""
+    links = [_link(100 + index, half) for index, (_, _, _, half, _) in enumerate(FRESH)]
+    first = [(title, f"<p>{description}</p>", link, "Fri, 16 May 2025 08:00:00 GMT")
+             for (title, description, *_), link in zip(FRESH[:3], links[:3], strict=True)]
+    day = data / "daily" / "2025-05-16" / "output"
+    day.mkdir(parents=True)
+    (day / "ft-home.xml.gz").write_bytes(gzip.compress(_rss(first)))
+    day = data / "daily" / "2025-05-17" / "output"
+    day.mkdir(parents=True)
+    (day / "wsj_world.xml.gz").write_bytes(gzip.compress(_rss([
+        (FRESH[0][0], "repeated link, later snapshot", links[0], None),
+        (FRESH[3][0], FRESH[3][1], links[3], None),
+        (FRESH[2][0].upper(), "same title, other link", "https://example.com/same-title", None),
+        ("Central bank holds rates steady", "word " * 100, "https://example.com/other", None)])))
+    (data / "daily_extra").mkdir()
+    (data / "daily_extra" / "bbc_2024-08-08.xml").write_bytes(_rss([(FRESH[4][0], FRESH[4][1], links[4], None)]))
+
+
+def _write(data: Path, snapshots: bool = True) -> Path:
+    if snapshots:
+        _snapshots(data)
     folder = data / "first_events"
     folder.mkdir(parents=True)
     with (folder / "labels.jsonl").open("w", encoding="utf-8") as file:
@@ -40,6 +86,13 @@ def _write(data: Path) -> None:
                    "published": "2025-05-16", "source": "ft-home", "label": label, "kind": kind,
                    "note": f"note {index}", "sample": sample}
             file.write(json.dumps(row) + "\n")
+    fresh = data / "fresh.jsonl"
+    with fresh.open("w", encoding="utf-8") as file:
+        for index, (_, _, label, half, quoted) in enumerate(FRESH):
+            row = {"link": _link(100 + index, half), "label": label, "kind": "", "note": "", "sample": "cue",
+                   "quoted": quoted}  # our fields only: the text comes from the snapshots
+            file.write(json.dumps(row) + "\n")
+    return fresh
 
 
 def _counts(block: dict[str, Any]) -> tuple[int, int, int, int]:
@@ -48,8 +101,8 @@ def _counts(block: dict[str, Any]) -> tuple[int, int, int, int]:
 
 def test_first_events_counts_halves_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data, out = tmp_path / "data", tmp_path / "out"
-    _write(data)
-    assert main(["first-events", "--data", str(data), "--out", str(out)]) == 0
+    fresh = _write(data)
+    assert main(["first-events", "--data", str(data), "--out", str(out), "--fresh", str(fresh)]) == 0
     printed = capsys.readouterr().out
     assert "6 labelled items, 2 positive" in printed
     assert "dev: 3 items" in printed and "heldout: 3 items" in printed
@@ -57,7 +110,7 @@ def test_first_events_counts_halves_and_errors(tmp_path: Path, capsys: pytest.Ca
     document = json.loads((out / "first-events.json").read_text())
     assert document["task"] == "first-events"
     assert document["command"].startswith("python -m bench first-events")
-    assert document["split"]["measured_on"] == "heldout" and document["split"]["dev"] == 3
+    assert document["split"]["measured_on"] == "fresh heldout" and document["split"]["dev"] == 3
     metrics = document["metrics"]
     assert _counts(metrics["new"]["all"]["all"]) == (1, 0, 1, 4)
     assert _counts(metrics["old"]["all"]["all"]) == (1, 3, 1, 1)
@@ -73,7 +126,21 @@ def test_first_events_counts_halves_and_errors(tmp_path: Path, capsys: pytest.Ca
     assert estimate["precision"] == 1.0
     assert estimate["recall"] == pytest.approx((390 / 4) / (390 / 4 + 6089 / 2))
 
-    errors = document["errors"]
+    # the fresh set: counts per half and by quoted/unquoted; the target is read on its held-out half
+    assert document["fresh"]["items"] == 5 and document["fresh"]["positives"] == 3
+    fresh_metrics = document["fresh"]["metrics"]
+    assert _counts(fresh_metrics["new"]["heldout"]["all"]) == (1, 0, 1, 1)
+    assert _counts(fresh_metrics["new"]["dev"]["all"]) == (1, 0, 0, 1)
+    assert _counts(fresh_metrics["old"]["dev"]["all"]) == (1, 1, 0, 0)
+    assert _counts(fresh_metrics["new"]["all"]["quoted"]) == (1, 0, 0, 0)
+    assert _counts(fresh_metrics["new"]["all"]["unquoted"]) == (1, 0, 1, 2)
+    assert document["target"]["on"] == "fresh heldout" and document["target"]["met"] is False
+    assert "fresh held-out half (cue stratum only): missed (TP 1, FP 0, FN 1" in printed
+    # the title-only ablation misses a cue told in the description
+    assert _counts(metrics["new-title"]["all"]["all"])[0] == 1
+    assert [e["title"] for e in document["errors"]["fresh"]["new"]["false_negatives"]] == [FRESH[4][0]]
+
+    errors = document["errors"]["labels"]
     assert [e["title"] for e in errors["new"]["false_negatives"]] == [ROWS[4][0]]
     assert errors["new"]["false_positives"] == []
     assert {e["title"] for e in errors["old"]["false_positives"]} == {ROWS[1][0], ROWS[2][0], ROWS[3][0]}
@@ -90,3 +157,68 @@ def test_first_events_without_data_is_one_line_exit_2(tmp_path: Path, capsys: py
     printed = capsys.readouterr().out.strip()
     assert "first_events/labels.jsonl" in printed and "\n" not in printed
     assert not (tmp_path / "out").exists()
+
+
+def test_first_events_hide_heldout_prints_no_heldout_item(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    fresh = _write(data)
+    assert main(["first-events", "--data", str(data), "--out", str(out), "--fresh", str(fresh),
+                 "--hide-heldout"]) == 0
+    printed = capsys.readouterr().out
+    assert "heldout " not in printed.split("halves by")[1].split("\n", 2)[2]  # no held-out row after the header
+    # held-out errors are not listed
+    assert FRESH[4][0] not in printed and ROWS[2][0] not in printed and ROWS[4][0] not in printed
+    assert "target" not in printed
+    document = json.loads((out / "first-events.json").read_text())
+    assert set(document["fresh"]["metrics"]["new"]) == {"dev"}
+
+
+def test_fresh_text_comes_from_the_pool(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _write(data)
+    pool = build_pool(data)
+    by_link = {item["link"]: item for item in pool}
+    first = by_link[_link(100, FRESH[0][3])]  # first appearance kept; a repeated link later is dropped
+    assert first == {"title": FRESH[0][0], "description": "", "link": _link(100, FRESH[0][3]),
+                     "published": "2025-05-16", "source": "ft-home"}
+    assert by_link[_link(103, FRESH[3][3])]["published"] == "2025-05-17"  # no pubDate: the snapshot date
+    assert by_link[_link(104, FRESH[4][3])]["source"] == "bbc_2024-08-08"
+    assert by_link[_link(104, FRESH[4][3])]["published"] == "2024-08-08"
+    assert by_link[_link(101, FRESH[1][3])]["description"] == FRESH[1][1]  # HTML stripped
+    assert "https://example.com/same-title" not in by_link  # the same title (any case) later is dropped
+    assert len(by_link["https://example.com/other"]["description"]) == 300
+    assert len(pool) == 6
+    # the unlabelled cue items: every fresh item but "Britain's Royals..." (no cue word); not the rates story
+    assert [item["title"] for item in unlabelled_cue(data, pool)] == [row[0] for row in FRESH[:4]]
+
+
+def test_fresh_without_snapshots_is_skipped_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    fresh = _write(data, snapshots=False)
+    assert main(["first-events", "--data", str(data), "--out", str(out), "--fresh", str(fresh)]) == 0
+    printed = capsys.readouterr().out
+    skipped = [line for line in printed.splitlines() if "fresh set skipped" in line]
+    assert skipped == [f"fresh set skipped: feed snapshot folder not found: {data / 'daily'} "
+                       "(pass --data DIR or set BRIEFING_DATA)"]
+    assert "target" not in printed
+    document = json.loads((out / "first-events.json").read_text())
+    assert document["fresh"]["items"] == 0 and document["fresh"]["skipped"].startswith("feed snapshot folder")
+
+
+def test_fresh_link_not_in_pool_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data, out = tmp_path / "data", tmp_path / "out"
+    fresh = _write(data)
+    with fresh.open("a", encoding="utf-8") as file:
+        file.write(json.dumps({"link": "https://example.com/gone", "label": 0, "sample": "cue"}) + "\n")
+    assert main(["first-events", "--data", str(data), "--out", str(out), "--fresh", str(fresh)]) == 2
+    printed = capsys.readouterr().out.strip()
+    assert "\n" not in printed and printed.startswith("bench first-events: labelled link not in the pool")
+    assert "https://example.com/gone" in printed and str(fresh) in printed
+    assert not out.exists()
+
+
+def test_repo_fresh_file_holds_only_our_fields() -> None:
+    rows = [json.loads(line) for line in FRESH_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) == 240 and len({row["link"] for row in rows}) == 240
+    assert {key for row in rows for key in row} <= {"link", "label", "kind", "note", "sample", "quoted"}
+    assert sum(row["label"] for row in rows) == 14 and sum(row["quoted"] for row in rows) == 30

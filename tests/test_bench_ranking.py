@@ -226,7 +226,7 @@ def test_missing_data_exits_2_with_one_line(tmp_path: Path) -> None:
 
 
 def test_config_overrides_read_json_values_and_reject_malformed_settings() -> None:
-    from bench.ranking import config_overrides
+    from bench.common import config_overrides
 
     assert config_overrides(["rank.weights.coverage=0.8", "briefing.separate_kinds=[]", "summarize.backend=lead"]) == [
         ("rank.weights", "coverage", 0.8), ("briefing", "separate_kinds", []), ("summarize", "backend", "lead")]

@@ -130,3 +130,23 @@ def test_bare_headlines_of_one_publisher_are_left_to_the_fade() -> None:
     vecs = np.stack([unit(1, 0.5, 0), unit(1, 0.9, 0)])
     assert len(cluster_articles(arts, vecs, threshold=0.62, title_only_threshold=0.3,
                                 same_publisher_threshold=0.99)) == 1
+
+
+def test_a_bare_headline_joins_another_outlets_article_when_their_headlines_match() -> None:
+    lead = "The Swiss National Bank said consumer prices fell 0.1 percent in May from a year earlier. " * 2
+    bare = article(1, "Swiss inflation turns negative for first time in four years", "", outlet="FT")
+    told = article(2, "Switzerland Records Deflation for First Time in Four Years", lead, outlet="WSJ")
+    other = article(3, "Bank of Japan holds rates", "The central bank held its policy rate. " * 3, outlet="WSJ")
+    vectors = np.stack([unit(1, 0, 0), unit(1, 1, 0), unit(0, 0, 1)])  # headline alone vs title + lead: 0.71
+    headlines = np.stack([unit(1, 0, 0), unit(1, 0.3, 0), unit(0, 0.2, 1)])  # the two headlines: 0.96
+    assert len(cluster_articles([bare, told, other], vectors, threshold=0.8)) == 3
+    stories = cluster_articles([bare, told, other], vectors, threshold=0.8, headlines=headlines)
+    assert sorted(sorted(a.id for a in s.articles) for s in stories) == [[1, 2], [3]]
+
+
+def test_headlines_change_nothing_between_two_articles_with_text_or_two_bare_headlines() -> None:
+    text = "Officials gave details of the plan on Tuesday morning. " * 2
+    vectors = np.stack([unit(1, 0, 0), unit(1, 1, 0)])
+    headlines = np.stack([unit(1, 0, 0), unit(1, 0.01, 0)])
+    for pair in ([article(1, "a", text), article(2, "b", text)], [article(1, "a", ""), article(2, "b", "")]):
+        assert len(cluster_articles(pair, vectors, threshold=0.8, headlines=headlines)) == 2

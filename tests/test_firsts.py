@@ -91,6 +91,12 @@ NOT_EVENTS = [
     ("Saba Capital to launch UK’s first ETF targeting investment trusts", ""),
     ("Will Jamie Dimon build the first trillion-dollar bank?", "We interview JPMorgan Chase’s boss"),
     ("Possible dissents this week would mark the first time in three decades that two governors dissented", ""),
+    # a first told only in the description of a headline that reports talks or a plan
+    ("Hedge fund Millennium valued at $14bn in minority stake sale talks",
+     "Izzy Englander’s group working with Petershill Partners as it opens up to external investors for the first "
+     "time Markets"),
+    ("White House Weighs Giving Ukraine Another Patriot Air-Defense System",
+     "The move would mark the first time Trump has approved providing a major weapons system to Kyiv."),
     # debuts, obituaries, profiles, follow-ups
     ("Trading platform eToro surges on New York debut after upsized offering", ""),
     ("Jerome Cohen, the First American to Practice Law in China, Dies at 95", ""),
@@ -120,6 +126,18 @@ def test_title_is_read_before_text() -> None:
     event = first_event("NATO jets engage Russian drones for the first time",
                         "It is the first time in the alliance’s 76-year history that it has fired.")
     assert event == FirstEvent(event.phrase, "title")
+
+
+def test_prospect_headline_blocks_only_a_description_cue() -> None:
+    # The same description under a headline that reports the deal done, and under one that reports talks.
+    text = "Izzy Englander’s group opens up to external investors for the first time Markets"
+    done = first_event("Hedge fund Millennium sells minority stake at $14bn valuation", text)
+    assert done is not None and done.where == "text" and "first time" in done.phrase
+    assert first_event("Hedge fund Millennium valued at $14bn in minority stake sale talks", text) is None
+    # A cue in the headline itself is read as before, talks or not.
+    held = first_event("Russia, Ukraine Begin First Direct Peace Talks in Three Years",
+                       "Negotiators are in talks in Istanbul.")
+    assert held is not None and held.where == "title"
 
 
 def test_empty_input() -> None:

@@ -211,3 +211,24 @@ def test_a_standfirst_in_the_first_person_is_opinion(text: str, kind: str) -> No
 ])
 def test_a_conversation_or_interview_is_media(text: str, kind: str) -> None:
     assert kind_of("Martin Wolf on the economics of populism", "https://www.ft.com/content/1", text=text) == kind
+
+
+@pytest.mark.parametrize(("title", "kind"), [
+    # FT and Atlantic headlines of the 2025 season, labelled news by their feeds
+    ("Stablecoins should be treated as currency", "opinion"),
+    ("The EU needs to step up its challenge to the dollar", "opinion"),
+    ("US clean energy rollback would be a strategic blunder", "opinion"),
+    ("Universal basic credit would create a fair AI economy", "opinion"),
+    ("A Loophole That Would Swallow the Constitution", "opinion"),
+    ("Investors must not let the tariff drama cloud their judgment", "opinion"),
+    # news that "would" or "should": a bill's projected effect, a forecast, someone quoted, a long WSJ summary
+    ("House Policy Bill Would Add $3.4 Trillion to Debt, Swamping Economic Gains", "news"),
+    ("Higher Tariffs Would Likely Spur ECB to Further Cut Rates", "news"),
+    ("Bank of England Should Slow Interest-Rate Cuts, Pill Says", "news"),
+    ("Fed’s Waller Says Central Bank Should Cut Rates in July", "news"),
+    ("The Trump administration is preparing a report that would lay out alleged shortcomings at the Federal "
+     "Reserve, officials said", "news"),
+    ("Donald Trump’s steel tariffs prompt anger and warnings of ‘catastrophic’ job cuts", "news"),
+])
+def test_a_headline_that_prescribes_in_its_own_voice_is_opinion(title: str, kind: str) -> None:
+    assert kind_of(title, "https://www.ft.com/content/0") == kind

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from briefing.config import Config, load_config
@@ -130,6 +132,26 @@ def test_rerun_same_day_uses_the_caches_and_loads_no_model(demo: tuple[Config, d
     with Store(config.store_path) as store:
         assert {row["last_status"] for row in store.feed_report()} == {"not-modified"}
     assert again["stats"]["fetched"] == briefings[DAYS[2]]["stats"]["fetched"] == result.fetched["entries"] > 0
+
+
+def test_headline_vectors_are_cached_and_a_bare_headline_shares_its_articles(
+        demo: tuple[Config, dict[date, dict]], encoder: Encoder) -> None:
+    config, _ = demo
+    pipeline = Pipeline(config, encoder=encoder)
+    try:
+        first = pipeline.headline_vectors(["Opinion | Valdoria recalls its ambassador"])
+        bare = pipeline.vectors([replace(pipeline.store.articles_between(*briefing_window(DAYS[0], config))[0],
+                                         title="Valdoria recalls its ambassador", text="")])
+    finally:
+        pipeline.close()
+    np.testing.assert_array_equal(first, bare)  # the section label goes, as for the article vector
+    cold = Encoder()
+    again = Pipeline(config, encoder=cold)
+    try:
+        np.testing.assert_array_equal(again.headline_vectors(["Opinion | Valdoria recalls its ambassador"]), first)
+    finally:
+        again.close()
+    assert not cold.loaded
 
 
 def test_no_fetch_builds_from_the_store_only(demo: tuple[Config, dict[date, dict]], tmp_path: Path) -> None:

@@ -235,3 +235,69 @@ def test_a_story_back_after_two_weeks_fades_towards_news() -> None:
     [faded] = rank_stories([back], history, {}, NOW, RankConfig(history_fade=0.7))
     assert default.status == "update" and faded.status == "new"
     assert faded.novelty > default.novelty
+
+
+def headline_table(vectors: dict[str, tuple[float, ...]]):
+    """A headline encoder for the ranker: each title's vector from a table, and a log of what was asked."""
+    asked: list[str] = []
+
+    def encode(titles):
+        asked.extend(titles)
+        return np.asarray([vectors[t] for t in titles], dtype=np.float32)
+
+    return encode, asked
+
+
+def test_a_story_close_to_its_subject_but_with_an_event_no_past_headline_reported_is_new() -> None:
+    history = [past(1, "Russia launches its largest drone attack on Kyiv", unit(1, 0, 0)),
+               past(2, "Peace talks stall in Istanbul", unit(0, 0, 1), days_ago=3)]
+    strike = story(1, "Ukraine says it destroyed dozens of warplanes deep inside Russia", unit(1, 0.7, 0),
+                   text="Drones hidden in lorries struck four air bases, Kyiv said on Sunday. " * 3)
+    follow = story(2, "Russia's drone attack on Kyiv kills 12", unit(1, 0.6, 0.1),
+                   text="The overnight attack on the capital killed 12 people, officials said. " * 3)
+    encode, asked = headline_table({
+        strike.lead.title: unit(0.3, 0, 1), follow.lead.title: unit(1, 0.1, 0.2),
+        "Russia launches its largest drone attack on Kyiv": unit(1, 0, 0),
+    })
+    ranked = {r.story.lead.title: r for r in rank_stories([strike, follow], history, {}, NOW, RankConfig(),
+                                                          headline_vectors=encode)}
+    first = ranked[strike.lead.title]
+    assert first.status == "new"
+    assert first.novelty < 1  # its text is close to the war's coverage: the headline tells the event apart
+    assert first.reasons[0] == ("new: no earlier headline reported this (Ukraine, destroyed, dozens, warplanes); "
+                                "related: 'Russia launches its largest drone attack on Kyiv'")
+    assert ranked[follow.lead.title].status in ("update", "repeat")
+    assert "Peace talks stall in Istanbul" not in asked  # only related past headlines are compared
+    top = rank_stories([strike, follow], history, {}, NOW, RankConfig(), headline_vectors=encode)[0]
+    assert top.story.lead.title == strike.lead.title
+
+
+def test_without_a_headline_encoder_or_with_the_check_off_a_close_story_stays_an_update() -> None:
+    history = [past(1, "Russia launches its largest drone attack on Kyiv", unit(1, 0, 0))]
+    strike = story(1, "Ukraine says it destroyed dozens of warplanes deep inside Russia", unit(1, 0.9, 0))
+    encode, asked = headline_table({strike.lead.title: unit(0, 0, 1), history[0].title: unit(1, 0, 0)})
+    assert rank_stories([strike], history, {}, NOW, RankConfig())[0].status == "update"
+    off = RankConfig(same_event_above=0)
+    assert rank_stories([strike], history, {}, NOW, off, headline_vectors=encode)[0].status == "update"
+    assert asked == []
+
+
+def test_what_an_earlier_headline_announced_happening_is_a_development_not_a_repeat() -> None:
+    history = [past(1, "Hamas to Release Last Living U.S. Hostage From Gaza on Monday", unit(1, 0, 0)),
+               past(2, "Markets slip as tariffs bite", unit(0, 1, 0))]
+    released = story(1, "Hamas Releases Last Living U.S. Hostage From Gaza", unit(1, 0.2, 0))
+    markets = story(2, "Markets slip further as tariffs bite harder", unit(0.1, 1, 0), outlets=3)
+    ranked = rank_stories([released, markets], history, {}, NOW, RankConfig())
+    assert ranked[0].story.lead.title == released.lead.title
+    assert ranked[0].status == "development"
+    assert ranked[0].reasons[0] == ("new development: what 'Hamas to Release Last Living U.S. Hostage From Gaza…' "
+                                    "announced has happened")
+    again = story(3, "Hamas Agrees to Release Last Living U.S. Hostage", unit(1, 0.2, 0))
+    assert rank_stories([again], history, {}, NOW, RankConfig())[0].status != "development"
+
+
+def test_an_act_already_reported_done_is_no_development_the_next_day() -> None:
+    history = [past(1, "Hamas to Release Last Living U.S. Hostage From Gaza on Monday", unit(1, 0, 0), days_ago=2),
+               past(2, "Hamas Releases Last Living U.S. Hostage From Gaza", unit(1, 0.1, 0))]
+    follow = story(1, "Freed Hostage Released by Hamas Reunites With Family", unit(1, 0.2, 0))
+    assert rank_stories([follow], history, {}, NOW, RankConfig())[0].status != "development"

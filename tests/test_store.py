@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefing import store as store_module
 from briefing.errors import StoreError
 from briefing.models import Entry, Feed, FetchResult, Summary
-from briefing.store import Store, content_hash, normalize_url
+from briefing.store import BriefingStore, Store, content_hash, normalize_url, open_store
+from briefing.store import sqlite as store_module
 
 SEEN = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -32,13 +32,14 @@ def entry(title: str = "Storm hits coast", text: str = "The storm reached the co
                  published=published)
 
 
-def everything(store: Store):
+def everything(store: BriefingStore):
     return store.articles_between(datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 @pytest.fixture
-def store() -> Iterator[Store]:
-    with Store(":memory:") as db:
+def store(store_url: str) -> Iterator[BriefingStore]:
+    """Each test taking ``store`` runs on both stores: SQLite and PostgreSQL."""
+    with open_store(store_url) as db:
         yield db
 
 
@@ -108,13 +109,17 @@ def test_migration_3_gives_existing_copies_their_keys(tmp_path: Path) -> None:
     assert user_version(path) == len(store_module.MIGRATIONS)
 
 
-def test_migration_5_remembers_what_the_store_held_as_first_revisions_and_copies(tmp_path: Path) -> None:
+def test_migration_5_remembers_what_the_store_held_as_first_revisions_and_copies(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "v4.db"
-    with Store(path) as db:  # a store as the previous version left it: one item in two feeds, one old run
-        db.upsert_entries([entry("Storm", "Rain.", feed=FEED_A, url="https://a.example/storm"),
-                           entry("Storm", "Rain.", feed=FEED_B, url="https://b.example/storm")], SEEN)
-        run = db.start_run(date(2026, 11, 26), SEEN)
-        db.finish_run(run, SEEN, "ok", {}, [])
+    with monkeypatch.context() as patch:  # a store as the fifth version left it, stripped to the fourth
+        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:5])
+        with Store(path) as db:  # one item in two feeds, one old run
+            db.upsert_entries([entry("Storm", "Rain.", feed=FEED_A, url="https://a.example/storm"),
+                               entry("Storm", "Rain.", feed=FEED_B, url="https://b.example/storm")], SEEN)
+            db._db.execute("INSERT INTO runs (date, started, finished, status) VALUES (?, ?, ?, 'ok')",
+                           ("2026-11-26", store_module.iso(SEEN), store_module.iso(SEEN)))
+            db._db.commit()
     with sqlite3.connect(path) as conn:
         conn.executescript("""DROP TABLE revisions; DROP TABLE copies; DROP TABLE listings; DROP TABLE pruned_keys;
                               DROP TABLE meta; ALTER TABLE items DROP COLUMN history_only;
@@ -133,7 +138,33 @@ def test_migration_5_remembers_what_the_store_held_as_first_revisions_and_copies
         [record] = db.runs()
         assert (record.rule, record.horizon) == (None, None)  # regenerated as before: by publication, as is
         assert db.listings_before(None, date(2026, 11, 27)) == {}
-    assert user_version(path) == len(store_module.MIGRATIONS) == 5
+    assert user_version(path) == len(store_module.MIGRATIONS) == 6
+
+
+def test_migration_6_gives_what_was_there_to_the_default_briefing(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "v5.db"
+    day = date(2026, 11, 26)
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:5])
+        with Store(path) as db:
+            [item] = db.upsert_entries([entry(url="https://a.example/1")], SEEN).new_ids
+            db._db.executescript(f"""
+                INSERT INTO runs (id, date, started, finished, status) VALUES (7, '{day}', '{store_module.iso(SEEN)}',
+                                                                             '{store_module.iso(SEEN)}', 'ok');
+                INSERT INTO listings (item_id, date, run_id, revision_id, status)
+                    VALUES ({item}, '{day}', 7, 1, 'listed');
+                INSERT INTO deliveries (date, recipient, status, attempts, sent_at, message_id)
+                    VALUES ('{day}', 'ann@example.com', 'sent', 1, '{store_module.iso(SEEN)}', '<m@x>');
+            """)
+    with Store(path) as db:
+        assert [r.id for r in db.runs()] == [7] and db.last_briefing_run(day) is not None
+        assert db.listings_before(None, day + timedelta(days=1))[item].run_id == 7
+        assert db.deliveries(day)["ann@example.com"].message_id == "<m@x>"
+    with Store(path, briefing="other") as other:
+        assert (other.runs(), other.deliveries(day), other.listings_by_item()) == ([], {}, {})
+        assert other.count_items() == 1
+    assert user_version(path) == 6
 
 
 def test_migration_4_keeps_data_and_backfills_publishers_and_kinds(tmp_path: Path) -> None:
@@ -174,7 +205,7 @@ def test_migration_4_keeps_data_and_backfills_publishers_and_kinds(tmp_path: Pat
     assert user_version(path) == len(store_module.MIGRATIONS)
 
 
-def test_publisher_and_kind_are_stored_and_read_back(store: Store) -> None:
+def test_publisher_and_kind_are_stored_and_read_back(store: BriefingStore) -> None:
     url = "https://archive.is/newest/https://www.wsj.com/world/x-1"
     store.upsert_entries([
         replace(entry("Ukraine’s Stunning Assault", feed=FEED_A, outlet="WSJ.com: World News", url=url),
@@ -191,7 +222,7 @@ def test_publisher_and_kind_are_stored_and_read_back(store: Store) -> None:
     assert local.sources[0].publisher == "bbc.co.uk"  # worked out from the link when the entry had none
 
 
-def test_kind_follows_the_owning_feed(store: Store) -> None:
+def test_kind_follows_the_owning_feed(store: BriefingStore) -> None:
     first = replace(entry("A column", "It is bad.", url="https://a.example/1"), kind="news")
     store.upsert_entries([first], SEEN)
     # Another feed calling it opinion does not relabel it; the owner does, with or without new words.
@@ -302,7 +333,7 @@ def test_normalize_url_is_idempotent_for_ipv6_hosts() -> None:
     assert normalize_url(once) == once
 
 
-def test_one_link_with_a_bad_port_does_not_sink_the_batch(store: Store) -> None:
+def test_one_link_with_a_bad_port_does_not_sink_the_batch(store: BriefingStore) -> None:
     stats = store.upsert_entries(
         [entry("Good one", "first text", url="https://a.example/good"),
          entry("Bad port", "second text", url="https://a.example:99999/bad")],
@@ -342,7 +373,7 @@ def test_content_hash_folds_case_fully() -> None:
 # dedup -------------------------------------------------------------------------
 
 
-def test_same_article_in_two_feeds_is_one_item_with_two_sources(store: Store) -> None:
+def test_same_article_in_two_feeds_is_one_item_with_two_sources(store: BriefingStore) -> None:
     first = store.upsert_entries(
         [entry("Storm hits coast", "Report from A.", feed=FEED_A,
                url="https://www.example.com/news/storm/?utm_source=rss&utm_medium=feed#comments")], SEEN)
@@ -360,7 +391,7 @@ def test_same_article_in_two_feeds_is_one_item_with_two_sources(store: Store) ->
     ]
 
 
-def test_different_articles_stay_apart(store: Store) -> None:
+def test_different_articles_stay_apart(store: BriefingStore) -> None:
     stats = store.upsert_entries(
         [entry("One", "first", url="https://example.com/1"), entry("Two", "second", url="https://example.com/2")],
         SEEN,
@@ -369,7 +400,7 @@ def test_different_articles_stay_apart(store: Store) -> None:
     assert store.count_items() == 2
 
 
-def test_url_like_guid_is_global(store: Store) -> None:
+def test_url_like_guid_is_global(store: BriefingStore) -> None:
     guid = "https://example.com/?p=123"
     store.upsert_entries([entry("Title A", "Text A", feed=FEED_A, url="https://a.example/x", guid=guid)], SEEN)
     stats = store.upsert_entries(
@@ -379,7 +410,7 @@ def test_url_like_guid_is_global(store: Store) -> None:
     assert {s.feed_url for s in article.sources} == {FEED_A, FEED_B}
 
 
-def test_plain_guid_is_scoped_to_its_feed(store: Store) -> None:
+def test_plain_guid_is_scoped_to_its_feed(store: BriefingStore) -> None:
     stats = store.upsert_entries(
         [entry("First post", "Hello from A", feed=FEED_A, guid="1"),
          entry("First post here", "Hello from B", feed=FEED_B, guid="1")],
@@ -391,7 +422,7 @@ def test_plain_guid_is_scoped_to_its_feed(store: Store) -> None:
     assert all(len(a.sources) == 1 for a in articles)
 
 
-def test_plain_guid_matches_within_its_feed(store: Store) -> None:
+def test_plain_guid_matches_within_its_feed(store: BriefingStore) -> None:
     store.upsert_entries([entry("Post", "Version one", feed=FEED_A, guid="42")], SEEN)
     stats = store.upsert_entries([entry("Post", "Version two", feed=FEED_A, guid="42")], SEEN)
     assert (stats.new, stats.updated) == (0, 1)
@@ -399,7 +430,7 @@ def test_plain_guid_matches_within_its_feed(store: Store) -> None:
     assert article.text == "Version two"
 
 
-def test_same_words_under_different_urls_is_one_item(store: Store) -> None:
+def test_same_words_under_different_urls_is_one_item(store: BriefingStore) -> None:
     store.upsert_entries(
         [entry("Storm Hits Coast", "The storm  reached\nthe coast.", feed=FEED_A, url="https://a.example/1")], SEEN)
     stats = store.upsert_entries(
@@ -409,7 +440,7 @@ def test_same_words_under_different_urls_is_one_item(store: Store) -> None:
     assert [s.url for s in article.sources] == ["https://a.example/1", "https://b.example/9"]
 
 
-def test_owning_feed_updates_text_other_feed_does_not(store: Store) -> None:
+def test_owning_feed_updates_text_other_feed_does_not(store: BriefingStore) -> None:
     url = "https://example.com/story"
     store.upsert_entries([entry("Story", "Original text.", feed=FEED_A, url=url)], SEEN)
     [before] = everything(store)
@@ -428,7 +459,7 @@ def test_owning_feed_updates_text_other_feed_does_not(store: Store) -> None:
     assert len(after.sources) == 2
 
 
-def test_same_entry_again_is_unchanged(store: Store) -> None:
+def test_same_entry_again_is_unchanged(store: BriefingStore) -> None:
     batch = [entry(url="https://example.com/1", guid="g1")]
     store.upsert_entries(batch, SEEN)
     stats = store.upsert_entries(batch, SEEN + timedelta(hours=1))
@@ -437,14 +468,14 @@ def test_same_entry_again_is_unchanged(store: Store) -> None:
     assert len(article.sources) == 1
 
 
-def test_entry_without_date_is_published_when_first_seen(store: Store) -> None:
+def test_entry_without_date_is_published_when_first_seen(store: BriefingStore) -> None:
     store.upsert_entries([entry(url="https://example.com/undated", published=None)], SEEN)
     [article] = everything(store)
     assert article.published == SEEN
     assert article.sources[0].published is None
 
 
-def test_dates_are_stored_as_utc(store: Store) -> None:
+def test_dates_are_stored_as_utc(store: BriefingStore) -> None:
     berlin = timezone(timedelta(hours=1))
     store.upsert_entries([entry(url="https://example.com/x", published=datetime(2026, 11, 25, 13, tzinfo=berlin))],
                          SEEN)
@@ -491,7 +522,7 @@ def test_upserting_a_batch_twice_adds_no_items(batch: list[Entry]) -> None:
         assert db.count_items() == count
 
 
-def test_refetching_attaches_each_copy_to_one_article(store: Store) -> None:
+def test_refetching_attaches_each_copy_to_one_article(store: BriefingStore) -> None:
     batch = [
         entry("Storm", "", feed=FEED_A),
         entry("Storm", "", feed=FEED_B, url="https://example.com/1"),
@@ -504,7 +535,7 @@ def test_refetching_attaches_each_copy_to_one_article(store: Store) -> None:
     assert [[s.feed_url for s in a.sources] for a in everything(store)] == before
 
 
-def test_refetching_after_a_guid_update_adds_no_item(store: Store) -> None:
+def test_refetching_after_a_guid_update_adds_no_item(store: BriefingStore) -> None:
     batch = [
         entry("Storm", "", feed=FEED_A, guid="1"),
         entry("Storm", "Full text.", feed=FEED_A, guid="1", url="https://example.com/1"),
@@ -520,7 +551,7 @@ def test_refetching_after_a_guid_update_adds_no_item(store: Store) -> None:
 # window ------------------------------------------------------------------------
 
 
-def test_articles_between_is_half_open_oldest_first_with_sources(store: Store) -> None:
+def test_articles_between_is_half_open_oldest_first_with_sources(store: BriefingStore) -> None:
     start = datetime(2026, 11, 25, 6, tzinfo=UTC)
     end = start + timedelta(days=1)
     times = {
@@ -542,7 +573,7 @@ def test_articles_between_is_half_open_oldest_first_with_sources(store: Store) -
     assert found[0].sources[0].published == start
 
 
-def test_articles_between_accepts_other_timezones(store: Store) -> None:
+def test_articles_between_accepts_other_timezones(store: BriefingStore) -> None:
     store.upsert_entries([entry(url="https://a.example/1", published=NOON)], SEEN)
     tokyo = timezone(timedelta(hours=9))
     assert len(store.articles_between(datetime(2026, 11, 25, 21, tzinfo=tokyo),
@@ -554,7 +585,7 @@ def test_articles_between_accepts_other_timezones(store: Store) -> None:
 # caches ------------------------------------------------------------------------
 
 
-def test_summaries_round_trip_per_backend_and_params(store: Store) -> None:
+def test_summaries_round_trip_per_backend_and_params(store: BriefingStore) -> None:
     one = Summary(content_hash="h1", text="One. Two.", backend="extractive", sentences=("One.", "Two."))
     two = Summary(content_hash="h2", text="Lead.", backend="extractive", sentences=("Lead.",), note="fallback")
     store.save_summaries([one, two], params="n=3", now=SEEN)
@@ -568,7 +599,7 @@ def test_summaries_round_trip_per_backend_and_params(store: Store) -> None:
     assert store.cached_summaries(["h1"], "extractive", "n=3") == {"h1": newer}
 
 
-def test_vectors_round_trip_exactly_as_float32(store: Store) -> None:
+def test_vectors_round_trip_exactly_as_float32(store: BriefingStore) -> None:
     rng = np.random.default_rng(7)
     vectors = {"k1": rng.standard_normal(384).astype(np.float32), "k2": np.array([1e-38, -0.0, 3.4e38], np.float32)}
     store.save_vectors(vectors, "model-a")
@@ -581,7 +612,7 @@ def test_vectors_round_trip_exactly_as_float32(store: Store) -> None:
     assert store.cached_vectors(["k1"], "model-b") == {}
 
 
-def test_float64_vectors_are_stored_as_float32(store: Store) -> None:
+def test_float64_vectors_are_stored_as_float32(store: BriefingStore) -> None:
     vec = np.array([0.1, 0.2, 0.3])
     store.save_vectors({"k": vec}, "m")
     np.testing.assert_array_equal(store.cached_vectors(["k"], "m")["k"], vec.astype(np.float32))
@@ -590,7 +621,7 @@ def test_float64_vectors_are_stored_as_float32(store: Store) -> None:
 # feed state --------------------------------------------------------------------
 
 
-def test_record_fetch_keeps_validators_from_last_good_fetch(store: Store) -> None:
+def test_record_fetch_keeps_validators_from_last_good_fetch(store: BriefingStore) -> None:
     feed = Feed(url=FEED_A)
     ok = FetchResult(feed=feed, entries=(entry(), entry("Two", "t")), etag='"v1"', last_modified="Tue, 24 Nov 2026",
                      status_code=200, feed_title="A News")
@@ -615,7 +646,7 @@ def test_record_fetch_keeps_validators_from_last_good_fetch(store: Store) -> Non
     assert (row["last_status"], row["entries"], row["title"]) == ("ok", 1, "A News")
 
 
-def test_record_fetch_keeps_feeds_apart(store: Store) -> None:
+def test_record_fetch_keeps_feeds_apart(store: BriefingStore) -> None:
     store.record_fetch(FetchResult(feed=Feed(FEED_A), etag="a"), SEEN)
     store.record_fetch(FetchResult(feed=Feed(FEED_B), error="timeout", warning=None), SEEN)
     assert store.feed_states() == {FEED_A: ("a", None), FEED_B: (None, None)}
@@ -625,7 +656,7 @@ def test_record_fetch_keeps_feeds_apart(store: Store) -> None:
 # runs --------------------------------------------------------------------------
 
 
-def test_runs_start_finish_and_history_newest_first(store: Store) -> None:
+def test_runs_start_finish_and_history_newest_first(store: BriefingStore) -> None:
     first = store.start_run(date(2026, 11, 24), datetime(2026, 11, 24, 6, tzinfo=UTC))
     second = store.start_run(date(2026, 11, 25), datetime(2026, 11, 25, 6, tzinfo=UTC))
     assert first != second
@@ -646,7 +677,7 @@ def test_runs_start_finish_and_history_newest_first(store: Store) -> None:
     assert [r.id for r in store.runs(since=date(2026, 11, 25))] == [second]
 
 
-def test_runs_started_together_are_ordered_by_id(store: Store) -> None:
+def test_runs_started_together_are_ordered_by_id(store: BriefingStore) -> None:
     ids = [store.start_run(date(2026, 11, 25), SEEN) for _ in range(3)]
     assert [r.id for r in store.runs()] == ids[::-1]
 
@@ -675,9 +706,9 @@ def test_prune_deletes_old_items_their_sources_and_orphan_summaries(tmp_path: Pa
     raw.close()
 
 
-def test_revision_ids_freed_by_pruning_are_never_given_again(tmp_path: Path) -> None:
+def test_revision_ids_freed_by_pruning_are_never_given_again(store: BriefingStore) -> None:
     cutoff = datetime(2026, 11, 1, tzinfo=UTC)
-    with Store(tmp_path / "b.db") as db:
+    with store as db:
         db.upsert_entries([entry("Kept", "kept", url="https://a.example/kept", published=cutoff)], SEEN)
         db.upsert_entries([entry("Ancient", "bogus date", url="https://a.example/ancient",
                                  published=datetime(1999, 1, 1, tzinfo=UTC))], SEEN)
@@ -689,3 +720,50 @@ def test_revision_ids_freed_by_pruning_are_never_given_again(tmp_path: Path) -> 
         db.upsert_entries([entry("Ancient", "bogus date", url="https://a.example/ancient",
                                  published=datetime(1999, 1, 1, tzinfo=UTC))], SEEN)
         assert [s.history_only for s in db.sightings()] == [False, False, True]
+
+
+def test_each_store_is_a_briefing_store_of_every_concern(store: BriefingStore) -> None:
+    from briefing.store import protocol
+
+    assert isinstance(store, protocol.BriefingStore)
+    for concern in (protocol.FeedStates, protocol.Items, protocol.History, protocol.Listings, protocol.Caches,
+                    protocol.Runs, protocol.Deliveries):
+        missing = [name for name in dir(concern) if not name.startswith("_") and not hasattr(store, name)]
+        assert missing == [], concern.__name__
+
+
+# several briefings, one store ---------------------------------------------------
+
+
+def test_briefings_sharing_a_store_share_items_and_caches_but_not_runs_listings_or_deliveries(store_url: str) -> None:
+    day = date(2026, 11, 26)
+    with open_store(store_url, briefing="politics") as one, open_store(store_url, briefing="markets") as two:
+        assert (one.briefing, two.briefing) == ("politics", "markets")
+        [item] = one.upsert_entries([entry(url="https://a.example/1")], SEEN).new_ids
+        assert two.upsert_entries([entry(url="https://a.example/1")], SEEN).new == 0  # fetched once, stored once
+        assert [a.id for a in everything(two)] == [item]
+        chash = everything(two)[0].content_hash
+        one.save_summaries([Summary(content_hash=chash, text="Storm.", backend="lead")], "p", SEEN)
+        one.save_vectors({chash: np.ones(3, dtype=np.float32)}, "m")
+        assert two.cached_summaries([chash], "lead", "p")[chash].text == "Storm."
+        assert two.cached_vectors([chash], "m")[chash].tolist() == [1.0, 1.0, 1.0]
+
+        run = one.start_run(day, SEEN)
+        horizon = one.horizon()
+        one.record_view(run, rule="arrival", as_of=SEEN, horizon=horizon)
+        one.record_listings(run, day, [(item, horizon.revision, "listed")])
+        one.finish_run(run, SEEN, "ok", {}, [])
+        one.record_delivery(day, "ann@example.com", "sent", attempts=1, sent_at=SEEN)
+
+        assert [r.id for r in one.runs()] == [run] and one.last_briefing_run(day) is not None
+        assert one.latest_briefing_date() == day and one.previous_view(None) == horizon
+        assert set(one.listings_before(None, day + timedelta(days=1))) == {item}
+        assert set(one.listings_by_item()) == {item}
+        # The other briefing has listed nothing yet: the same article is news to it.
+        assert (two.runs(), two.last_briefing_run(day), two.latest_briefing_date(), two.previous_view(None)) == \
+            ([], None, None, None)
+        assert (two.listings_before(None, day + timedelta(days=1)), two.listings_by_item()) == ({}, {})
+        assert two.deliveries(day) == {}
+        two.mark_sending(day, "ann@example.com", "<two@x>", SEEN)
+        assert [d.message_id for d in two.unfinished_sends()] == ["<two@x>"]
+        assert one.unfinished_sends() == [] and one.deliveries(day)["ann@example.com"].status == "sent"

@@ -22,7 +22,7 @@ from .sentences import split_sentences
 
 if TYPE_CHECKING:
     from ..config import SummarizeConfig
-    from ..store import Store
+    from ..store import Caches
 
 STORY_BACKENDS = ("instruct",)
 """Backends that write one brief per story (the others summarize each article)."""
@@ -101,7 +101,7 @@ def _lead(ranked: RankedStory) -> Article:
 
 
 def brief_stories(ranked: Sequence[RankedStory], summaries: dict[str, Summary], *, writer: Writer, guard: Guard,
-                  config: SummarizeConfig, store: Store | None = None, now: datetime | None = None,
+                  config: SummarizeConfig, store: Caches | None = None, now: datetime | None = None,
                   progress: Callable[[int], None] | None = None) -> tuple[list[RankedStory], BriefReport]:
     """``ranked`` with briefs for its first ``config.instruct.max_stories`` stories that are not repeats.
 

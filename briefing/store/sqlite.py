@@ -1,116 +1,41 @@
-"""The SQLite store: feeds, deduplicated items, caches, runs.
+"""The SQLite store: feeds, deduplicated items, caches, runs, in one file.
 
-Nothing else in briefing sees ``sqlite3``. The schema version lives in
-``PRAGMA user_version``; each step is one ``_migrate_N`` function.
+Nothing else in briefing sees ``sqlite3`` (the search index over written briefings aside). The schema
+version lives in ``PRAGMA user_version``; each step is one ``_migrate_N`` function.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
-from .errors import StoreError
-from .kinds import kind_of
-from .models import Article, Entry, FetchResult, Source, Summary
-from .publishers import publisher_for
-
-TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "cmpid", "ocid", "smid", "cid", "ref", "ref_src",
-     "src", "at_medium", "at_campaign", "guccounter", "igshid", "yclid", "_ga", "sr_share"}
+from ..errors import StoreError
+from ..kinds import kind_of
+from ..models import Article, Entry, FetchResult, Source, Summary
+from ..publishers import publisher_for
+from .records import (
+    DEFAULT_BRIEFING,
+    DeliveryRecord,
+    Horizon,
+    ItemSighting,
+    Listing,
+    RunRecord,
+    UpsertStats,
+    content_hash,
+    iso,
+    normalize_url,
+    parse_iso,
 )
+from .records import upto as _upto
 
-
-def normalize_url(url: str) -> str:
-    """A URL reduced to what identifies the article: no tracking params, fragment, ``www.`` or trailing slash."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    while host.startswith("www."):
-        host = host.removeprefix("www.")
-    if ":" in host:
-        host = f"[{host}]"  # IPv6
-    try:
-        port = parts.port if parts.port not in (None, 80, 443) else None
-    except ValueError:  # a port out of range or not a number: keep the URL as written
-        return url.strip()
-    netloc = f"{host}:{port}" if port else host
-    query = sorted(
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
-    )
-    path = parts.path.rstrip("/") or ""
-    return urlunsplit(("https" if parts.scheme in ("http", "https") else parts.scheme, netloc, path,
-                       urlencode(query), ""))
-
-
-def content_hash(title: str, text: str) -> str:
-    """A hash of the article's words, blind to case and spacing."""
-    normal = " ".join(f"{title}\n{text}".casefold().split())
-    return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
-
-
-def iso(moment: datetime) -> str:
-    """UTC, seconds precision: sorts as text."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime")
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
-
-
-def parse_iso(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def _upto(last_id: int | None) -> int:
-    """An id bound for ``id <= ?``: everything when None."""
-    return last_id if last_id is not None else 2**62
-
-
-@dataclass(frozen=True)
-class UpsertStats:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    new_ids: tuple[int, ...] = ()
-    updated_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    id: int
-    date: date
-    started: datetime
-    finished: datetime | None
-    status: str
-    stats: dict[str, Any]
-    failed_feeds: list[dict[str, str]]
-    email_status: str | None
-    rule: str | None = None  # "arrival" or "publication"; None for runs recorded before the store kept it
-    as_of: datetime | None = None
-    horizon: Horizon | None = None  # what the store held when the briefing was built
-
-
-@dataclass(frozen=True)
-class DeliveryRecord:
-    """What was sent to one recipient for one date; ``sent_at`` stays set once it went out."""
-
-    date: date
-    recipient: str
-    status: str
-    attempts: int
-    last_error: str | None
-    sent_at: datetime | None
-    message_id: str | None = None  # of the last message handed to the server
-    sending_since: datetime | None = None  # set while "sending": the outcome of that attempt is not known
+__all__ = ["MIGRATIONS", "SQLiteStore", "Store"]
 
 
 def _migrate_1(db: sqlite3.Connection) -> None:
@@ -308,39 +233,40 @@ def _migrate_5(db: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_6(db: sqlite3.Connection) -> None:
+    # Several briefings (configs) can share one store: feeds, items, their revisions and copies, summaries and
+    # vectors are shared; runs, listings and deliveries belong to one briefing, named by ``store.briefing``.
+    # What was there belongs to "default". Deliveries are keyed by briefing too: a table rebuild in SQLite.
+    db.executescript(
+        f"""
+        BEGIN;
+        ALTER TABLE runs ADD COLUMN briefing TEXT NOT NULL DEFAULT '{DEFAULT_BRIEFING}';
+        ALTER TABLE listings ADD COLUMN briefing TEXT NOT NULL DEFAULT '{DEFAULT_BRIEFING}';
+        CREATE INDEX runs_briefing ON runs(briefing, date);
+        CREATE INDEX listings_briefing ON listings(briefing, date, run_id);
+        CREATE TABLE deliveries_6 (
+            briefing TEXT NOT NULL,
+            date TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_at TEXT,
+            message_id TEXT,
+            sending_since TEXT,
+            PRIMARY KEY (briefing, date, recipient)
+        );
+        INSERT INTO deliveries_6 SELECT '{DEFAULT_BRIEFING}', date, recipient, status, attempts, last_error, sent_at,
+                                        message_id, sending_since FROM deliveries;
+        DROP TABLE deliveries;
+        ALTER TABLE deliveries_6 RENAME TO deliveries;
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
-    _migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5,
+    _migrate_1, _migrate_2, _migrate_3, _migrate_4, _migrate_5, _migrate_6,
 )
-
-
-@dataclass(frozen=True)
-class Horizon:
-    """What the store held at one moment: the last revision and feed-copy ids then (a run's view)."""
-
-    revision: int
-    copy: int
-
-
-@dataclass(frozen=True)
-class ItemSighting:
-    """When an item was first seen and when it says it was published; ``history_only`` for a pruned one back."""
-
-    id: int
-    published: datetime
-    first_seen: datetime
-    history_only: bool
-
-
-@dataclass(frozen=True)
-class Listing:
-    """An item's place in one briefing: the date, the run that wrote it, the revision shown."""
-
-    item_id: int
-    date: date
-    run_id: int
-    revision_id: int
-    status: str  # "listed", or "cut" (ranked below the briefing's cap)
-
 
 
 def _source(row: sqlite3.Row) -> Source:
@@ -348,15 +274,18 @@ def _source(row: sqlite3.Row) -> Source:
     return Source(outlet=row["outlet"], title=row["title"], url=row["url"], published=parse_iso(row["published"]),
                   feed_url=row["feed_url"], publisher=row["publisher"] or "")
 
-class Store:
+class SQLiteStore:
     """Typed access to the briefing database.
 
     Args:
         path: the SQLite file (created with its folder), or ``":memory:"``.
+        briefing: the briefing whose runs, listings and deliveries this store reads and writes (several
+            briefings may share one store; everything else is shared).
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, briefing: str = DEFAULT_BRIEFING) -> None:
         self.path = path
+        self.briefing = briefing
         try:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -371,10 +300,15 @@ class Store:
         except OSError as exc:
             raise StoreError(f"{path}: cannot create the store's folder: {exc.strerror}") from exc
 
+    @property
+    def location(self) -> str:
+        """The file, for messages."""
+        return str(self.path)
+
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> SQLiteStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -651,8 +585,8 @@ class Store:
         """What the store held when the last successful run before ``run_id`` built its briefing."""
         row = self._db.execute(
             """SELECT max_revision, max_copy FROM runs WHERE id < ? AND status = 'ok' AND max_revision IS NOT NULL
-               ORDER BY id DESC LIMIT 1""",
-            (_upto(run_id),),
+                 AND briefing = ? ORDER BY id DESC LIMIT 1""",
+            (_upto(run_id), self.briefing),
         ).fetchone()
         return Horizon(revision=row[0], copy=row[1]) if row else None
 
@@ -728,8 +662,9 @@ class Store:
         """Remember what the run's briefing dated ``day`` holds: (item id, revision id, "listed" or "cut")."""
         with self._tx() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO listings (item_id, date, run_id, revision_id, status) VALUES (?, ?, ?, ?, ?)",
-                [(item, day.isoformat(), run_id, revision, status) for item, revision, status in listed],
+                """INSERT OR REPLACE INTO listings (item_id, date, run_id, revision_id, status, briefing)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                [(item, day.isoformat(), run_id, revision, status, self.briefing) for item, revision, status in listed],
             )
 
     def listings_before(self, run_id: int | None, day: date) -> dict[int, Listing]:
@@ -737,10 +672,11 @@ class Store:
         ``run_id`` (for each date, the last run that wrote it); all runs when ``run_id`` is None."""
         rows = self._db.execute(
             """SELECT l.* FROM listings l
-               WHERE l.date != ? AND l.run_id < ?
-                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.date = l.date AND m.run_id < ?)
+               WHERE l.briefing = ? AND l.date != ? AND l.run_id < ?
+                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.briefing = l.briefing AND m.date = l.date
+                                 AND m.run_id < ?)
                ORDER BY l.run_id, l.item_id""",
-            (day.isoformat(), _upto(run_id), _upto(run_id)),
+            (self.briefing, day.isoformat(), _upto(run_id), _upto(run_id)),
         ).fetchall()
         return {row["item_id"]: Listing(item_id=row["item_id"], date=date.fromisoformat(row["date"]),
                                         run_id=row["run_id"], revision_id=row["revision_id"], status=row["status"])
@@ -750,8 +686,10 @@ class Store:
         """Per item, its places in the briefings as they stand (each date's last run), oldest run first."""
         rows = self._db.execute(
             """SELECT * FROM listings l
-               WHERE l.run_id = (SELECT max(run_id) FROM listings m WHERE m.date = l.date)
-               ORDER BY l.run_id"""
+               WHERE l.briefing = ?
+                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.briefing = l.briefing AND m.date = l.date)
+               ORDER BY l.run_id""",
+            (self.briefing,),
         ).fetchall()
         found: dict[int, list[Listing]] = {}
         for row in rows:
@@ -869,7 +807,8 @@ class Store:
     def start_run(self, day: date, started: datetime) -> int:
         with self._tx() as db:
             cursor = db.execute(
-                "INSERT INTO runs (date, started, status) VALUES (?, ?, 'running')", (day.isoformat(), iso(started))
+                "INSERT INTO runs (briefing, date, started, status) VALUES (?, ?, ?, 'running')",
+                (self.briefing, day.isoformat(), iso(started)),
             )
         return int(cursor.lastrowid or 0)
 
@@ -889,7 +828,8 @@ class Store:
 
     def latest_briefing_date(self) -> date | None:
         """The newest date any run wrote a briefing for."""
-        row = self._db.execute("SELECT max(date) FROM runs WHERE status = 'ok'").fetchone()
+        row = self._db.execute("SELECT max(date) FROM runs WHERE status = 'ok' AND briefing = ?",
+                               (self.briefing,)).fetchone()
         return date.fromisoformat(row[0]) if row and row[0] else None
 
     def set_email_status(self, run_id: int, status: str) -> None:
@@ -897,19 +837,20 @@ class Store:
             db.execute("UPDATE runs SET email_status = ? WHERE id = ?", (status, run_id))
 
     def runs(self, since: date | None = None) -> list[RunRecord]:
-        query = "SELECT * FROM runs"
-        args: tuple[str, ...] = ()
+        query = "SELECT * FROM runs WHERE briefing = ?"
+        args: tuple[str, ...] = (self.briefing,)
         if since:
-            query += " WHERE date >= ?"
-            args = (since.isoformat(),)
+            query += " AND date >= ?"
+            args = (self.briefing, since.isoformat())
         rows = self._db.execute(query + " ORDER BY started DESC, id DESC", args).fetchall()
         return [self._run_record(row) for row in rows]
 
     def last_briefing_run(self, day: date) -> RunRecord | None:
         """The latest run that wrote the briefing dated ``day`` (what ``regenerate`` reproduces)."""
         row = self._db.execute(
-            "SELECT * FROM runs WHERE date = ? AND status = 'ok' ORDER BY started DESC, id DESC LIMIT 1",
-            (day.isoformat(),),
+            """SELECT * FROM runs WHERE briefing = ? AND date = ? AND status = 'ok'
+               ORDER BY started DESC, id DESC LIMIT 1""",
+            (self.briefing, day.isoformat()),
         ).fetchone()
         return self._run_record(row) if row else None
 
@@ -927,7 +868,8 @@ class Store:
 
     def deliveries(self, day: date) -> dict[str, DeliveryRecord]:
         """What was sent for the briefing dated ``day``, by recipient."""
-        rows = self._db.execute("SELECT * FROM deliveries WHERE date = ?", (day.isoformat(),)).fetchall()
+        rows = self._db.execute("SELECT * FROM deliveries WHERE briefing = ? AND date = ?",
+                                (self.briefing, day.isoformat())).fetchall()
         return {
             row["recipient"]: DeliveryRecord(date=day, recipient=row["recipient"], status=row["status"],
                                              attempts=row["attempts"], last_error=row["last_error"],
@@ -939,7 +881,8 @@ class Store:
     def unfinished_sends(self) -> list[DeliveryRecord]:
         """Deliveries left "sending": the process stopped between handing a message to the server and
         recording the outcome. The next run of that date sends again under the same Message-ID."""
-        rows = self._db.execute("SELECT date FROM deliveries WHERE status = 'sending' ORDER BY date").fetchall()
+        rows = self._db.execute("SELECT date FROM deliveries WHERE briefing = ? AND status = 'sending' ORDER BY date",
+                                (self.briefing,)).fetchall()
         found: list[DeliveryRecord] = []
         for day in dict.fromkeys(date.fromisoformat(row[0]) for row in rows):
             found.extend(r for r in self.deliveries(day).values() if r.status == "sending")
@@ -950,12 +893,12 @@ class Store:
         with self._tx() as db:
             db.execute(
                 """
-                INSERT INTO deliveries (date, recipient, status, attempts, message_id, sending_since)
-                VALUES (?, ?, 'sending', 0, ?, ?)
-                ON CONFLICT(date, recipient) DO UPDATE SET
+                INSERT INTO deliveries (briefing, date, recipient, status, attempts, message_id, sending_since)
+                VALUES (?, ?, ?, 'sending', 0, ?, ?)
+                ON CONFLICT(briefing, date, recipient) DO UPDATE SET
                     status = 'sending', message_id = excluded.message_id, sending_since = excluded.sending_since
                 """,
-                (day.isoformat(), recipient, message_id, iso(since)),
+                (self.briefing, day.isoformat(), recipient, message_id, iso(since)),
             )
 
     def record_delivery(self, day: date, recipient: str, status: str, *, attempts: int, error: str | None = None,
@@ -964,14 +907,17 @@ class Store:
         with self._tx() as db:
             db.execute(
                 """
-                INSERT INTO deliveries (date, recipient, status, attempts, last_error, sent_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(date, recipient) DO UPDATE SET
+                INSERT INTO deliveries (briefing, date, recipient, status, attempts, last_error, sent_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(briefing, date, recipient) DO UPDATE SET
                     status = excluded.status,
                     attempts = attempts + excluded.attempts,
                     last_error = excluded.last_error,
                     sent_at = COALESCE(excluded.sent_at, sent_at),
                     sending_since = NULL
                 """,
-                (day.isoformat(), recipient, status, attempts, error, iso(sent_at) if sent_at else None),
+                (self.briefing, day.isoformat(), recipient, status, attempts, error, iso(sent_at) if sent_at else None),
             )
+
+
+Store = SQLiteStore  # the name callers have always used

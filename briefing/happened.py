@@ -1,0 +1,75 @@
+"""Did what an earlier headline announced happen? "Hamas to Release Last Living U.S. Hostage" one day,
+"Hamas Releases Last Living U.S. Hostage" the next: nearly the same words, and the news of the week.
+
+Pure string rules on headlines, no model: an earlier headline announces an act when it puts a verb after
+"to", "set to", "poised to", "expected to", "will", "may" and the like; a later headline reports it when
+that verb appears in it in a finite form (releases, released, won, made) and not itself announced.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+_ANNOUNCE = re.compile(r"\b(?:to|will|would|may|might|could|shall)\s+(?:be\s+)?([A-Za-z]+)", re.IGNORECASE)
+"""A verb still to come: "to Release", "poised to Win", "will meet", "could be fixed"."""
+_IRREGULAR = {
+    "begin": ("began", "begun"), "bring": ("brought",), "buy": ("bought",), "choose": ("chose", "chosen"),
+    "fall": ("fell", "fallen"), "fight": ("fought",), "find": ("found",), "give": ("gave", "given"),
+    "go": ("went", "gone"), "hold": ("held",), "keep": ("kept",), "leave": ("left",), "lose": ("lost",),
+    "make": ("made",), "meet": ("met",), "pay": ("paid",), "rise": ("rose", "risen"), "seek": ("sought",),
+    "sell": ("sold",), "send": ("sent",), "shut": ("shut",), "sink": ("sank", "sunk"), "speak": ("spoke",),
+    "strike": ("struck",), "take": ("took", "taken"), "tell": ("told",), "win": ("won",), "withdraw": ("withdrew",),
+    "cut": ("cut",), "hit": ("hit",), "put": ("put",), "quit": ("quit",), "set": ("set",), "split": ("split",),
+    "spend": ("spent",), "build": ("built",), "lead": ("led",), "freeze": ("froze", "frozen"), "break": ("broke",),
+}
+_ACTS = frozenset('''
+accept adopt agree announce appoint approve arrest ban bar begin block call cancel charge close convict cut
+declare default defang delay deploy elect end endorse fine fire fix float free hike hold impose indict invade
+join land launch leave lift list lower meet name nominate open pass pay publish quit raise ratify reach
+receive reject release reopen resign resume return sanction seize sentence settle shut sign split stand
+strike sue suspend unveil veto visit vote win withdraw
+'''.split())
+"""Acts whose happening is news. A closed list, because a Title-Case headline cannot tell the verb in "to Release"
+from the noun in "in Response to Houthi Hit", and a noun's plural looks like a verb's third person. Deals are
+left out: "Facebook to Buy Oculus" is itself the news, and "As Facebook Buys Oculus…" the next day retells it."""
+_WORD = re.compile(r"[A-Za-z]+")
+_BEFORE_A_NOUN = frozenset(
+    "a an the of for to in on at by with from against amid over after before about its their his her our further "
+    "more new first second rate be been being "
+    "interest july june august september october november december january february march april may".split()
+)
+
+
+def announced_acts(headline: str) -> frozenset[str]:
+    """Base verbs a headline announces ("Hamas to Release…" → {"release"}), lower-cased."""
+    return frozenset(m.group(1).lower() for m in _ANNOUNCE.finditer(headline) if m.group(1).lower() in _ACTS)
+
+
+def _forms(verb: str) -> set[str]:
+    stem = verb[:-1] if verb.endswith("e") else verb
+    forms = {verb, verb + "s", verb + "es", stem + "ed", verb + "ed"}  # not -ing: "Meeting", "Ending" are nouns
+    if verb.endswith("y") and len(verb) > 3 and verb[-2] not in "aeiou":
+        forms |= {verb[:-1] + "ies", verb[:-1] + "ied"}
+    if len(verb) <= 4 and verb[-1] not in "aeiouwy" and verb[-2] in "aeiou" and verb[-3] not in "aeiou":
+        forms.add(verb + verb[-1] + "ed")  # stop → stopped
+    return forms | set(_IRREGULAR.get(verb, ()))
+
+
+def has_happened(headline: str, earlier: str) -> str | None:
+    """The act ``earlier`` announced and ``headline`` reports as done, or None.
+
+    ``headline`` must report the act itself, not announce it again: "Hamas Releases Last Living U.S.
+    Hostage" after "Hamas to Release…" gives "release"; "Hamas Agrees to Release…" gives None.
+    """
+    again = announced_acts(headline)
+    words = [w.lower() for w in _WORD.findall(headline)]
+    # As a verb it follows its subject; after an article, a preposition or "rate" it is a noun ("Rate Cuts"),
+    # after "be" a passive still to come ("… Loved Ones to Be Released").
+    acted = {w for before, w in itertools.pairwise(words) if before not in _BEFORE_A_NOUN}
+    for verb in sorted(announced_acts(earlier) - again):
+        # The bare form alone is not enough: "Trump and Netanyahu Meet" reads like "… Meet Demands".
+        done = _forms(verb) - ({verb} - set(_IRREGULAR.get(verb, ())))
+        if done & acted:
+            return verb
+    return None

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from briefing.happened import announced_acts, has_happened
+
+# Real pairs from the season's feeds (WSJ, NYT, FT, 2025): a later headline, the earlier one, the act it reports.
+HAPPENED = [
+    ("Hamas Releases Last Living U.S. Hostage From Gaza", "Hamas Says It Will Release Last U.S. Hostage From Gaza",
+     "release"),
+    ("South Korean Left-Leaning Candidate Wins Presidential Election",
+     "South Korean Left-Leaning Candidate Poised to Win Presidential Election", "win"),
+    ("Trump Visits Federal Reserve as Campaign Against Powell Intensifies",
+     "Trump to Visit Federal Reserve As Campaign Against Powell Intensifies", "visit"),
+    ("Fed Cuts Rates for First Time This Year", "Week Ahead for FX, Bonds: Fed Set to Cut Rates; Policy Decisions Due",
+     "cut"),
+    ("When the Federal Reserve cut interest rates Wednesday, Chair Jerome Powell said",
+     "Week Ahead for FX, Bonds: Fed Set to Cut Rates; Policy Decisions Due", "cut"),
+    ("Bank of Japan Stands Pat on Rates, Plans to Slow Bond-Buying Tapering",
+     "Bank of Japan Likely to Stand Pat Again, Discuss Further Bond Taper", "stand"),
+    ("Philippines’ Leader Meets With Trump to Clinch Trade Deal",
+     "In Search of Trade Deal, Philippines’ Leader Will Meet With Trump", "meet"),
+]
+
+NOT_YET = [
+    # announced again, not done
+    ("Hamas Agrees to Release Gaza Hostages, but Sets Conditions", "Trump Gives Hamas Ultimatum to Release Hostages"),
+    ("For Israel’s Hostage Families, Another Anxious Wait for Their Loved Ones to Be Released",
+     "Trump Gives Hamas Ultimatum to Release Hostages or Face Destruction"),
+    # a noun, not the act: "Rate Cuts", "Meeting", a place after "to"
+    ("Powell Isn’t Trump’s Only Holdout Against Cuts at a Divided Fed",
+     "Will Jay Powell resist pressure from Donald Trump to cut US interest rates?"),
+    ("Bank of England Should Slow Interest-Rate Cuts, Pill Says",
+     "China’s central bank said it would cut interest rates and inject liquidity"),
+    ("Who Was in the Room for Trump-Putin Meeting", "European Leaders Plan to Meet Trump Before Putin Talks"),
+    ("Opinion | Give Ukraine the Tomahawks, Mr. President", "Trump May Send Tomahawks to Ukraine"),
+    ("Israel Expands Gaza Offensive and Strikes Houthis in Yemen",
+     "Israel Strikes Yemeni Port in Response to Houthi Hit on Airport"),
+    # a deal: announcing it is the news, and later headlines retell it (UCI, March 2014)
+    ("As Facebook Buys Oculus, Is A Virtual Reality Social Network Next?",
+     "Facebook to buy virtual reality goggles maker Oculus for $2 billion"),
+    # a different act
+    ("Meta readies $25bn bond sale as soaring AI costs trigger stock sell-off",
+     "Meta to raise $25bn from bond sale amid soaring AI costs"),
+    # nothing was announced
+    ("Israel Launches Attack on Iran’s Nuclear Facilities", "Israeli Strikes Sow Fear and Anxiety in Tehran"),
+]
+
+
+@pytest.mark.parametrize(("headline", "earlier", "act"), HAPPENED)
+def test_a_later_headline_reporting_what_an_earlier_one_announced(headline: str, earlier: str, act: str) -> None:
+    assert has_happened(headline, earlier) == act
+
+
+@pytest.mark.parametrize(("headline", "earlier"), NOT_YET)
+def test_not_happened(headline: str, earlier: str) -> None:
+    assert has_happened(headline, earlier) is None
+
+
+def test_announced_acts_are_the_listed_acts_after_to_will_may() -> None:
+    assert announced_acts("Hamas to Release Last Living U.S. Hostage From Gaza on Monday") == {"release"}
+    assert announced_acts("North Korea Races to Fix Capsized Warship; Kim May Visit") == {"fix", "visit"}
+    assert announced_acts("Trump May Send Tomahawks to Ukraine") == frozenset()  # "send" and "Ukraine": not listed
+
+
+@given(st.text(max_size=120), st.text(max_size=120))
+def test_never_raises(headline: str, earlier: str) -> None:
+    assert has_happened(headline, earlier) in (None, *announced_acts(earlier))
