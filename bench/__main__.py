@@ -23,6 +23,7 @@ TASKS = {
     "briefs": "real season days through the Pipeline with the instruct backend: extractive vs instruct vs guard, "
               "side by side (markdown table)",
     "seq2seq": "CNN/DM: ROUGE of a local BART/T5/PEGASUS (raw, guarded) vs extractive and Lead-3; speed, RSS (--model)",
+    "fingerprint": "briefing JSON, summaries and vectors of the demo, real days and a CNN/DM day; --against compares",
     "first-events": "hand-labelled headlines: first-time-event precision/recall, old cue words vs briefing.firsts",
     "store": "the store alone on a synthetic day, step by step: SQLite, and PostgreSQL with --store URL",
 }

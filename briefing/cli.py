@@ -46,6 +46,8 @@ def _version(value: bool) -> None:
 def _main(version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False) -> None:
     """A local-first daily news briefing: your feeds, summarized and ranked by novelty."""
+ExecutorOption = Annotated[str | None, typer.Option(
+    "--executor", help="Where the model runs: local or ray (default: the config's executor).")]
 WaitOption = Annotated[bool, typer.Option(
     "--wait/--no-wait", help="When another run holds the lock (outputs/.lock): wait for it, or exit 1 at once.")]
 
@@ -160,6 +162,7 @@ def run(
         "--resend", help="Email it again to recipients who already have this date's briefing.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace the date's files even when this build has fewer articles than they do.")] = False,
+    executor: ExecutorOption = None,
 ) -> None:
     """Fetch the feeds and write today's (or --date's) briefing, then email it when configured.
 
@@ -168,7 +171,7 @@ def run(
     from .errors import Interrupted
     from .lock import stop_on_signals
 
-    settings = _config(config)
+    settings = _with_executor(_config(config), executor)
     when = _parse_date(day, settings)
     stop = threading.Event()
     try:
@@ -177,6 +180,15 @@ def run(
                       should_stop=stop.is_set, email=email, resend=resend, force=force)
     except Interrupted as exc:
         typer.echo(f"interrupted: {exc}", err=True)
+
+
+def _with_executor(settings: Config, executor: str | None) -> Config:
+    """``settings`` with ``executor.kind`` set from ``--executor`` (None: as configured)."""
+    if executor is None:
+        return settings
+    if executor not in ("local", "ray"):
+        raise ConfigError(f"--executor: want local or ray, got {executor!r}")
+    return settings.model_copy(update={"executor": settings.executor.model_copy(update={"kind": executor})})
 
 
 def _run_once(settings: Config, when: date | None, *, fetch: bool, progress: _LogProgress | _RichProgress | None,
@@ -257,6 +269,7 @@ def regenerate(
         " and say what changed.")] = False,
     wait: WaitOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    executor: ExecutorOption = None,
 ) -> None:
     """Rebuild a day's briefing from stored items only (no network), as its last run made it.
 
@@ -266,7 +279,7 @@ def regenerate(
     from .lock import run_lock
     from .pipeline import Pipeline
 
-    settings = _config(config)
+    settings = _with_executor(_config(config), executor)
     when = _parse_date(day, settings)
     assert when is not None
     progress = _progress(quiet)  # a model backend (--backend instruct) spends minutes in the brief stage

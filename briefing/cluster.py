@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .models import Article, Story
+from .models import Article, Story, first_words
 
 TITLE_ONLY_WORDS = 12
 """An article whose text has fewer words than this is clustered as a bare headline."""
@@ -16,7 +16,7 @@ FADE_FLOOR = 0.5
 
 def is_bare_headline(article: Article) -> bool:
     """An article whose feed gave (almost) no text: it is compared as a headline alone."""
-    return len(article.text.split()) < TITLE_ONLY_WORDS
+    return len(first_words(article.text, TITLE_ONLY_WORDS)) < TITLE_ONLY_WORDS
 
 
 def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold: float,

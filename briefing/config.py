@@ -169,6 +169,25 @@ class EmbedConfig(_Section):
     (docs/BENCHMARKS.md)."""
 
 
+class ExecutorConfig(_Section):
+    """Where the encoder's batches run: ``local`` (this process) or ``ray`` (an actor pool; ``pip install
+    'briefing[ray]'``). ``executor = "ray"`` at the top of a config is short for ``[executor] kind = "ray"``."""
+
+    kind: Literal["local", "ray"] = "local"
+    address: str | None = None
+    """A running Ray cluster: ``"auto"`` (the one on this machine, or ``$RAY_ADDRESS``), ``"host:6379"`` or
+    ``"ray://host:10001"``. None: start a local Ray for the run, with ``num_cpus``."""
+    num_cpus: int | None = Field(default=None, ge=1)
+    """CPUs a local Ray may use (default: all)."""
+    workers: int = Field(default=2, ge=1)
+    """Actors in the pool; each loads the model once and runs ``worker_threads`` torch threads."""
+    worker_threads: int = Field(default=1, ge=1)
+    batches_per_call: int = Field(default=4, ge=1)
+    """Encoder batches (``embed.batch_size`` texts each) sent to a worker in one call."""
+    retries: int = Field(default=3, ge=0)
+    """A worker that dies (killed, out of memory) is restarted and its call retried this many times."""
+
+
 class ExtractiveConfig(_Section):
     scorer: Literal["learned", "centrality"] = "learned"
     """``learned``: the shipped sentence scorer trained on CNN/DailyMail; ``centrality``: untrained weights below."""
@@ -363,6 +382,7 @@ class Config(_Section):
     store: StoreConfig = StoreConfig()
     fetch: FetchConfig = FetchConfig()
     embed: EmbedConfig = EmbedConfig()
+    executor: ExecutorConfig = ExecutorConfig()
     summarize: SummarizeConfig = SummarizeConfig()
     cluster: ClusterConfig = ClusterConfig()
     rank: RankConfig = RankConfig()
@@ -371,6 +391,11 @@ class Config(_Section):
     filters: FiltersConfig = FiltersConfig()
 
     _source: Path | None = PrivateAttr(default=None)
+
+    @field_validator("executor", mode="before")
+    @classmethod
+    def _executor_shorthand(cls, value: object) -> object:
+        return {"kind": value} if isinstance(value, str) else value
 
     @property
     def source(self) -> Path | None:

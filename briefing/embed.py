@@ -7,8 +7,10 @@ already in the local cache. torch and transformers are imported only when a mode
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import os
+import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -56,6 +58,10 @@ def offline_torch(threads: int) -> Any:
         SummaryError: torch or transformers is not installed (the message says how to install the CPU build).
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # OpenMP threads that wait sleep instead of spinning (read when torch loads): on a machine busy with other
+    # work, spinning threads starved each other and two threads encoded 4x slower than one; the vectors are the
+    # same bits either way (docs/BENCHMARKS.md §3).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import torch
         from transformers.utils import logging as hf_logging
@@ -65,7 +71,37 @@ def offline_torch(threads: int) -> Any:
                            "then `pip install transformers`") from exc
     hf_logging.disable_progress_bar()
     torch.set_num_threads(threads)
+    _one_malloc_arena()
     return torch
+
+
+def _glibc() -> Any:
+    """The C library when it is glibc (Linux), else None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+def _one_malloc_arena() -> None:
+    """One glibc malloc arena for the process: torch's worker threads each grew their own, and the encoder's
+    varying tensor sizes left them fragmented (peak 828 -> 748 MB encoding 1,500 sentences, same speed)."""
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(_M_ARENA_MAX, 1)
+
+
+def release_memory() -> None:
+    """Give the heap's free pages back to the system (glibc), as after a long encode."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+_M_ARENA_MAX = -8
 
 
 class Encoder:
@@ -122,31 +158,46 @@ class Encoder:
         if self.quantize:
             with warnings.catch_warnings():  # torch marks eager-mode quantization for migration to torchao
                 warnings.simplefilter("ignore")
-                self._model = torch.ao.quantization.quantize_dynamic(self._model, {torch.nn.Linear}, dtype=torch.qint8)
+                # In place: the default deep copy of the fp32 model raised the run's peak memory by 136 MB.
+                self._model = torch.ao.quantization.quantize_dynamic(self._model, {torch.nn.Linear}, dtype=torch.qint8,
+                                                                     inplace=True)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts``; returns an array of shape ``(len(texts), dim)`` in input order."""
         if not texts:
             return np.zeros((0, self.dimension if self.loaded else 0), dtype=np.float32)
         self.load()
+        out: list[np.ndarray] = [np.empty(0)] * len(texts)
+        for batch in self.plan(texts):
+            for row, index in zip(self.embed_batch([texts[i] for i in batch]), batch, strict=True):
+                out[index] = row
+        release_memory()  # a scheduled process stays small between runs
+        return np.stack(out)
+
+    def plan(self, texts: Sequence[str]) -> list[list[int]]:
+        """The batches ``encode`` runs, as indices into ``texts``: sorted by length so batches pad little.
+
+        A vector depends on its batch (int8 activations are scaled per batch, padding included), so whoever
+        runs the batches (this process or ``briefing.executor``'s workers) must run exactly these.
+        """
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        return [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """One forward pass over ``texts`` (one batch of ``plan``): L2-normalized mean-pooled float32 rows."""
+        self.load()
         import torch
 
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out: list[np.ndarray] = [np.empty(0)] * len(texts)
         with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start : start + self.batch_size]
-                tokens = self._tokenizer(
-                    [texts[i] or " " for i in batch], padding=True, truncation=True,
-                    max_length=MAX_TOKENS, return_tensors="pt",
-                )
-                hidden = self._model(**tokens).last_hidden_state
-                mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-                for row, index in zip(pooled.numpy(), batch, strict=True):
-                    out[index] = row.astype(np.float32)
-        return np.stack(out)
+            tokens = self._tokenizer(
+                [text or " " for text in texts], padding=True, truncation=True,
+                max_length=MAX_TOKENS, return_tensors="pt",
+            )
+            hidden = self._model(**tokens).last_hidden_state
+            mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+            return pooled.numpy().astype(np.float32)
 
     def vocabulary(self) -> frozenset[str]:
         """The tokenizer's whole words (not ``##`` pieces, not special tokens), lower-cased; loads the model."""

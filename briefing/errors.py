@@ -9,6 +9,7 @@ The tree::
     │   └── ParseError         not a feed, no usable entries
     ├── StoreError             SQLite failed
     ├── SummaryError           a summarizer could not load or run
+    │   └── ExecutorError      the Ray executor could not start, connect or finish
     ├── RenderError            a briefing could not be rendered or written
     ├── DeliveryError          email could not be sent
     ├── LockError              another run holds the lock
@@ -52,6 +53,10 @@ class StoreError(BriefingError):
 
 class SummaryError(BriefingError):
     """A summarizer backend could not be loaded or run."""
+
+
+class ExecutorError(SummaryError):
+    """The model stage's executor (Ray) could not start, reach its cluster, or finish a batch."""
 
 
 class RenderError(BriefingError):

@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+
+def first_words(text: str, count: int) -> list[str]:
+    """The first ``count`` whitespace-separated words of ``text``: ``text.split()[:count]`` without splitting the
+    rest of a long article."""
+    return text.split(None, count)[:count]
+
 Status = Literal["new", "development", "update", "repeat"]
 
 KINDS: tuple[str, ...] = ("news", "opinion", "analysis", "live", "newsletter", "media")

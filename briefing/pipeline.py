@@ -20,8 +20,18 @@ from .config import Config
 from .eligibility import Selection, choose_rule, late_reason, select_articles, update_reason
 from .embed import Encoder
 from .errors import ConfigError, Interrupted, RenderError, StoreError
+from .executor import make_encoder
 from .importance import prior_for
-from .models import Article, Briefing, FeedFailure, FetchResult, HistoryItem, RankedStory, Summary
+from .models import (
+    Article,
+    Briefing,
+    FeedFailure,
+    FetchResult,
+    HistoryItem,
+    RankedStory,
+    Summary,
+    first_words,
+)
 from .rank import content_words, key_terms, rank_stories
 from .store import BriefingStore, Horizon, store_for
 from .summarize import Summarizer, cache_params, make_summarizer
@@ -107,7 +117,7 @@ def embedding_text(article: Article) -> str:
     A section label before the headline ("Opinion | ...") is dropped: shared by unrelated
     pieces, it made two bare opinion headlines look like one story.
     """
-    lead = " ".join(article.text.split()[:50])
+    lead = " ".join(first_words(article.text, 50))
     return f"{headline_text(article.title)} {lead}".strip()
 
 
@@ -118,7 +128,7 @@ def headline_text(title: str) -> str:
 
 def history_item(article: Article, vector: np.ndarray) -> HistoryItem:
     """A past article as the ranker compares against it: vector, names and numbers, content words."""
-    lead = " ".join(article.text.split()[:50])
+    lead = " ".join(first_words(article.text, 50))
     return HistoryItem(article_id=article.id, title=article.title, published=article.published, vector=vector,
                        terms=key_terms(lead, title=article.title), words=content_words(f"{article.title} {lead}"),
                        kind=article.kind)
@@ -155,7 +165,8 @@ class Pipeline:
                  progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> None:
         self.config = config
         self.store = store or store_for(config)
-        self.encoder = encoder or Encoder.from_config(config.embed)
+        self.encoder = encoder or make_encoder(config)
+        self._own_encoder = encoder is None
         self.progress = progress or SilentProgress()
         self.should_stop = should_stop
         self._stop_requested = False
@@ -193,6 +204,10 @@ class Pipeline:
         counts = {"entries": 0, "new": 0, "updated": 0, "pages": 0}
         pages_wanted: dict[int, Article] = {}
         cap = self.config.fetch.max_pages_per_feed
+        # A local file left as it was is not parsed again, but it still gave its items: counted as at the last run.
+        unchanged = [r.feed.url for r in results if r.not_modified and r.status_code is None]
+        held = {row["url"]: row["entries"] or 0 for row in self.store.feed_report()} if unchanged else {}
+        counts["entries"] += sum(held.get(url, 0) for url in unchanged)
         for result in results:
             self.store.record_fetch(result, now)
             if result.entries:
@@ -325,16 +340,23 @@ class Pipeline:
                            run_id=run_id)[0]
 
     def _build(self, day: date, *, generated_at: datetime, failures: Sequence[FeedFailure], rule: str,
-               horizon: Horizon | None, run_id: int | None) -> tuple[Briefing, list[tuple[int, int, str]]]:
-        """The briefing, and its listings: (item id, revision id, "listed" or "cut") per article ranked."""
+               horizon: Horizon | None, run_id: int | None,
+               timings: dict[str, float] | None = None) -> tuple[Briefing, list[tuple[int, int, str]]]:
+        """The briefing, and its listings: (item id, revision id, "listed" or "cut") per article ranked.
+
+        ``timings`` gets the seconds of its stages: select, summarize, embed, rank."""
+        lap = _Laps(timings)
         start, end = briefing_window(day, self.config)
         selection = select_articles(self.store, day, window=(start, end), rule=rule, horizon=horizon,
                                     run_id=run_id, backfill_days=self.config.briefing.backfill_days,
                                     history_days=self.config.rank.history_days)
         articles, history_articles = selection.articles, selection.history
+        lap("select")
         summaries = self.summarize(articles, generated_at) if articles else {}
+        lap("summarize")
         self._checkpoint("summarize")
         vectors = self.vectors([*articles, *history_articles])
+        lap("embed")
         self._checkpoint("embed")
         today_vecs, past_vecs = vectors[: len(articles)], vectors[len(articles) :]
         self.progress.stage("rank", None)
@@ -383,6 +405,7 @@ class Pipeline:
                    **({"cut": len(ranked) - len(kept)} if len(ranked) > len(kept) else {})},
             separate_kinds=tuple(self.config.briefing.separate_kinds),
         )
+        lap("rank")
         return briefing, listings
 
     def run(self, day: date | None = None, *, fetch: bool = True, now: datetime | None = None,
@@ -416,18 +439,22 @@ class Pipeline:
             rule = self.rule_for(day, now)
             horizon = self.store.horizon()
             self.store.record_view(run_id, rule=rule, as_of=now, horizon=horizon)
+            stages: dict[str, float] = {}
             briefing, listings = self._build(day, generated_at=now, failures=failures, rule=rule, horizon=horizon,
-                                             run_id=run_id)
+                                             run_id=run_id, timings=stages)
             briefing = arrange(with_store_stats(briefing, self._store_stats(counts if fetch else None),
                                                 self.config.briefing.timezone), self.config)
             timings["build"] = clock.perf_counter() - started - timings.get("fetch", 0.0)
+            timings.update(stages)
             self._checkpoint("rank")
             self.progress.stage("write", None)
             guarded = None
             if not force:
                 stem, guarded = guard_rebuild(briefing, out_dir or self.config.output_dir, stem)
+            written = clock.perf_counter()
             paths = write_briefing(briefing, out_dir or self.config.output_dir, self.config.output.formats,
                                    title=self.config.briefing.title, stem=stem)
+            timings["write"] = clock.perf_counter() - written
             if guarded:  # written beside the day's briefing: not the day's briefing, nothing taken by it
                 status = "beside"
             else:
@@ -647,6 +674,23 @@ class Pipeline:
 
     def close(self) -> None:
         self.store.close()
+        stop = getattr(self.encoder, "close", None)
+        if self._own_encoder and callable(stop):  # a Ray pool: its workers, and the local Ray it started
+            stop()
+
+
+class _Laps:
+    """Records the seconds since the previous lap under each name, into ``into`` (nothing when None)."""
+
+    def __init__(self, into: dict[str, float] | None) -> None:
+        self.into = into
+        self.last = clock.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = clock.perf_counter()
+        if self.into is not None:
+            self.into[name] = now - self.last
+        self.last = now
 
 
 def story_differences(before: Briefing, after: Briefing) -> list[str]:

@@ -22,7 +22,7 @@ from .cluster import is_bare_headline
 from .config import RankConfig
 from .firsts import FirstEvent, first_event
 from .happened import has_happened
-from .models import HistoryItem, RankedStory, Status, Story
+from .models import HistoryItem, RankedStory, Status, Story, first_words
 
 _TERM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]*[A-Za-z]|[A-Z]{2,}|\d[\d,.]*%?)")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
@@ -206,10 +206,10 @@ def publishers_of(story: Story) -> dict[str, str]:
 
 def _signals(story: Story, names: Mapping[str, str], match: _Match, related: tuple[str, ...],
              importance: float) -> _Signals:
-    lead_text = " ".join(story.lead.text.split()[:60])
+    lead_text = " ".join(first_words(story.lead.text, 60))
     event = None
     for article in story.articles:
-        event = first_event(article.title, " ".join(article.text.split()[:60]))
+        event = first_event(article.title, " ".join(first_words(article.text, 60)))
         if event:
             if event.where == "title":  # the headline says it best, subject included
                 event = replace(event, phrase=_short(article.title.rstrip(" .:"), 16))

@@ -294,3 +294,22 @@ def test_instruct_texts_of_another_run_must_match_the_articles(shared_data: Path
                            "--texts", str(tmp_path / "bad.json"), "--out", str(tmp_path / "out")],
                           cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode != 0 and "not an instruct.json with examples" in proc.stderr
+
+
+def test_fingerprint_compare_sees_one_changed_bit_and_one_changed_byte(tmp_path: Path) -> None:
+    import numpy as np
+
+    from bench.fingerprint import compare
+
+    for name in ("old", "new"):
+        folder = tmp_path / name / "demo"
+        folder.mkdir(parents=True)
+        (folder / "2026-11-26.json").write_text('{"stories": []}\n', encoding="utf-8")
+        np.savez(folder / "vectors.npz", **{"k|m": np.array([0.5, 0.25], dtype=np.float32)})
+    assert compare(tmp_path / "new", tmp_path / "old", ["demo"]) == []
+    changed = np.array([0.5, np.nextafter(np.float32(0.25), np.float32(1))], dtype=np.float32)
+    np.savez(tmp_path / "new" / "demo" / "vectors.npz", **{"k|m": changed})
+    (tmp_path / "new" / "demo" / "2026-11-26.json").write_text('{"stories": [] }\n', encoding="utf-8")
+    problems = compare(tmp_path / "new", tmp_path / "old", ["demo"])
+    assert len(problems) == 2
+    assert problems[0] == "demo/2026-11-26.json: bytes differ" and problems[1].startswith("demo/vectors k|m")

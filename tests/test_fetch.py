@@ -673,7 +673,19 @@ def test_local_path_and_file_url(tmp_path: Path) -> None:
     by_path, by_url = fetch_feeds([Feed(str(path)), Feed(path.as_uri())], FetchConfig())
     assert by_path.ok and by_url.ok
     assert by_path.entries == tuple(dataclasses.replace(e, feed_url=str(path)) for e in by_url.entries)
-    assert by_path.status_code is None and by_path.etag is None
+    assert by_path.status_code is None and by_path.etag == by_url.etag and by_path.etag.startswith("file-sha256:")
+
+
+def test_unchanged_local_file_is_not_parsed_again_and_a_changed_one_is(tmp_path: Path) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(RSS)
+    (first,) = fetch_feeds([Feed(str(path))], FetchConfig())
+    (again,) = fetch_feeds([Feed(str(path))], FetchConfig(), {str(path): (first.etag, None)})
+    assert again.not_modified and not again.entries and again.etag == first.etag and not again.error
+    path.write_bytes(RSS.replace(b"</channel>", b"<item><title>One more</title><guid>x9</guid></item></channel>"))
+    (changed,) = fetch_feeds([Feed(str(path))], FetchConfig(), {str(path): (first.etag, None)})
+    assert not changed.not_modified and len(changed.entries) == len(first.entries) + 1
+    assert changed.etag != first.etag
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -128,6 +128,10 @@ def test_rerun_same_day_uses_the_caches_and_loads_no_model(demo: tuple[Config, d
     assert result.fetched["new"] == 0
     again = json.loads((config.output_dir / f"{DAYS[2]}.json").read_text())
     assert titles(again) == titles(briefings[DAYS[2]])
+    # The sample files are unchanged: not parsed again, but their items still count as fetched, as before.
+    with Store(config.store_path) as store:
+        assert {row["last_status"] for row in store.feed_report()} == {"not-modified"}
+    assert again["stats"]["fetched"] == briefings[DAYS[2]]["stats"]["fetched"] == result.fetched["entries"] > 0
 
 
 def test_headline_vectors_are_cached_and_a_bare_headline_shares_its_articles(

@@ -760,12 +760,16 @@ class SQLiteStore:
 
     def cached_summaries(self, hashes: Iterable[str], backend: str, params: str) -> dict[str, Summary]:
         found: dict[str, Summary] = {}
-        for chash in set(hashes):
-            row = self._db.execute(
-                "SELECT * FROM summaries WHERE content_hash = ? AND backend = ? AND params = ?",
-                (chash, backend, params),
-            ).fetchone()
-            if row:
+        wanted = sorted(set(hashes))
+        for chunk_start in range(0, len(wanted), 500):  # one query per 500 keys, not one per key
+            chunk = wanted[chunk_start : chunk_start + 500]
+            rows = self._db.execute(
+                f"SELECT * FROM summaries WHERE backend = ? AND params = ? "
+                f"AND content_hash IN ({','.join('?' * len(chunk))})",
+                (backend, params, *chunk),
+            ).fetchall()
+            for row in rows:
+                chash = row["content_hash"]
                 found[chash] = Summary(content_hash=chash, text=row["text"], backend=backend,
                                        sentences=tuple(json.loads(row["sentences"])), note=row["note"])
         return found
@@ -780,12 +784,15 @@ class SQLiteStore:
 
     def cached_vectors(self, keys: Iterable[str], model: str) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
-        for key in set(keys):
-            row = self._db.execute(
-                "SELECT vector FROM embeddings WHERE key = ? AND model = ?", (key, model)
-            ).fetchone()
-            if row:
-                found[key] = np.frombuffer(row["vector"], dtype=np.float32)
+        wanted = sorted(set(keys))
+        for chunk_start in range(0, len(wanted), 500):  # one query per 500 keys, not one per key
+            chunk = wanted[chunk_start : chunk_start + 500]
+            rows = self._db.execute(
+                f"SELECT key, vector FROM embeddings WHERE model = ? AND key IN ({','.join('?' * len(chunk))})",
+                (model, *chunk),
+            ).fetchall()
+            for row in rows:
+                found[row["key"]] = np.frombuffer(row["vector"], dtype=np.float32)
         return found
 
     def save_vectors(self, vectors: dict[str, np.ndarray], model: str) -> None:
