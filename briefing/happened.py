@@ -8,7 +8,6 @@ that verb appears in it in a finite form (releases, released, won, made) and not
 
 from __future__ import annotations
 
-import itertools
 import re
 
 _ANNOUNCE = re.compile(
@@ -36,6 +35,7 @@ strike sue suspend unveil veto visit vote win withdraw
 from the noun in "in Response to Houthi Hit", and a noun's plural looks like a verb's third person. Deals are
 left out: "Facebook to Buy Oculus" is itself the news, and "As Facebook Buys Oculus…" the next day retells it."""
 _WORD = re.compile(r"[A-Za-z]+")
+_FIGURATIVE_NEXT = frozenset({"at", "back", "off"})
 _BEFORE_A_NOUN = frozenset(
     "a an the of for to in on at by with from against amid over after before about its their his her our further "
     "more new first second rate be been being "
@@ -68,7 +68,9 @@ def has_happened(headline: str, earlier: str) -> str | None:
     words = [w.lower() for w in _WORD.findall(headline)]
     # As a verb it follows its subject; after an article, a preposition or "rate" it is a noun ("Rate Cuts"),
     # after "be" a passive still to come ("… Loved Ones to Be Released").
-    acted = {w for before, w in itertools.pairwise(words) if before not in _BEFORE_A_NOUN}
+    # "Trump fires at the Fed" is a figure of speech, not the firing announced earlier.
+    acted = {w for before, w, after in zip(words, words[1:], [*words[2:], ""], strict=False)
+             if before not in _BEFORE_A_NOUN and after not in _FIGURATIVE_NEXT}
     for verb in sorted(announced_acts(earlier) - again):
         # The bare form alone is not enough: "Trump and Netanyahu Meet" reads like "… Meet Demands".
         done = _forms(verb) - ({verb} - set(_IRREGULAR.get(verb, ())))

@@ -40,6 +40,9 @@ NOT_YET = [
      "Israel Strikes Yemeni Port in Response to Houthi Hit on Airport"),
     # "forced to", "had to": done already (UCI, April 2014)
     ("Miley Cyrus Hospitalised, Cancels Concert", "Miley Cyrus Forced To Cancel Charlotte 'Bangerz' Concert"),
+    # a figure of speech
+    ("Trump fires at the Fed. America’s economy is collateral damage",
+     "President Trump is threatening to fire Federal Reserve Chair Jerome Powell unless he cuts interest rates"),
     # a deal: announcing it is the news, and later headlines retell it (UCI, March 2014)
     ("As Facebook Buys Oculus, Is A Virtual Reality Social Network Next?",
      "Facebook to buy virtual reality goggles maker Oculus for $2 billion"),
