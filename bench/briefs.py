@@ -16,7 +16,6 @@ markdown table, for docs/BENCHMARKS.md) and ``briefs.json`` in ``--out``.
 from __future__ import annotations
 
 import argparse
-import gzip
 import shutil
 import tempfile
 import time
@@ -29,7 +28,7 @@ from typing import Any
 
 from .common import write_config, write_result
 from .generated import peak_rss_mb
-from .season import snapshots
+from .season import replay, snapshots
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -150,19 +149,12 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     brief_seconds = 0.0
     try:
-        for index, snapshot_day in enumerate(days):
-            for feed, (path, _) in by_day[snapshot_day].items():
-                with gzip.open(path, "rb") as source, open(workdir / "feeds" / f"{feed}.xml", "wb") as target:
-                    shutil.copyfileobj(source, target)
-            if index == 0:
-                continue
-            briefing_day = days[index - 1]
+        for index, briefing_day, now in replay(days, by_day, workdir / "feeds"):
             asked = 0 if index <= args.warmup else min(args.per_day, args.stories - len(capture.rows))
             summarize = pipeline.config.summarize
             pipeline.config = pipeline.config.model_copy(update={"summarize": summarize.model_copy(
                 update={"instruct": summarize.instruct.model_copy(update={"max_stories": asked})})})
             capture.day = briefing_day.isoformat()
-            now = max(taken for _, taken in by_day[snapshot_day].values())
             t = time.perf_counter()
             pipeline.run(briefing_day, now=now, email=False)
             if asked:

@@ -45,6 +45,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,18 @@ def snapshots(data: Path) -> dict[date, dict[str, tuple[Path, datetime]]]:
     return dict(sorted(days.items()))
 
 
+def replay(days: Sequence[date], by_day: Mapping[date, Mapping[str, tuple[Path, datetime]]],
+           feeds_dir: Path) -> Iterator[tuple[int, date, datetime]]:
+    """Each snapshot day's files written over the feed files; then (index, the day to build, when) from the second
+    day on: the briefing of a day is built on the next day's snapshot, at the time the last feed was taken."""
+    for index, snapshot_day in enumerate(days):
+        for feed, (path, _) in by_day[snapshot_day].items():
+            with gzip.open(path, "rb") as source, open(feeds_dir / f"{feed}.xml", "wb") as target:
+                shutil.copyfileobj(source, target)
+        if index:
+            yield index, days[index - 1], max(taken for _, taken in by_day[snapshot_day].values())
+
+
 def season_config(workdir: Path, feeds: list[str], args: argparse.Namespace) -> Path:
     cluster = {key: value for key, value in (("title_only_threshold", args.title_only_threshold),
                                              ("headline_hours", args.headline_hours)) if value is not None}
@@ -117,14 +130,7 @@ def run(args: argparse.Namespace) -> int:
     once: dict[str, Any] = {}
     started = time.perf_counter()
     try:
-        for index, snapshot_day in enumerate(days):
-            for feed, (path, _) in by_day[snapshot_day].items():
-                with gzip.open(path, "rb") as source, open(workdir / "feeds" / f"{feed}.xml", "wb") as target:
-                    shutil.copyfileobj(source, target)
-            if index == 0:
-                continue
-            now = max(taken for _, taken in by_day[snapshot_day].values())
-            briefing_day = days[index - 1]
+        for _, briefing_day, now in replay(days, by_day, workdir / "feeds"):
             t = time.perf_counter()
             result = pipeline.run(briefing_day, now=now, email=False)
             seconds = time.perf_counter() - t
