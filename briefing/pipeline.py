@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import re
@@ -209,9 +210,14 @@ class Pipeline:
         held = {row["url"]: row["entries"] or 0 for row in self.store.feed_report()} if unchanged else {}
         counts["entries"] += sum(held.get(url, 0) for url in unchanged)
         for result in results:
-            self.store.record_fetch(result, now)
             if result.entries:
-                stats = self.store.upsert_entries(result.entries, seen_at=now)
+                try:
+                    stats = self.store.upsert_entries(result.entries, seen_at=now)
+                except Exception as exc:
+                    # Not stored, so no new validator: recorded as failed, the feed keeps its last good one and
+                    # the next run fetches it in full again rather than being told "not modified".
+                    self._record_unstored(result, exc, now)
+                    raise
                 counts["entries"] += len(result.entries)
                 counts["new"] += stats.new
                 counts["updated"] += stats.updated
@@ -220,11 +226,22 @@ class Pipeline:
                     fresh = self.store.items_needing_page_text([*stats.new_ids, *stats.updated_ids])
                     fresh.sort(key=lambda a: a.published, reverse=True)
                     pages_wanted.update((a.id, a) for a in fresh[:cap])
+            # The validator (ETag, Last-Modified, a local file's hash) only once the feed's entries are in the
+            # store: a run that dies before this point leaves the old one, and the next run refetches the feed.
+            self.store.record_fetch(result, now)
             if result.error:
                 self.progress.log(f"feed failed: {result.feed.name or result.feed.url}: {result.error}")
         if pages_wanted:
             counts["pages"] = self.fetch_full_text(list(pages_wanted.values()), transport, seen_at=now)
         return results, counts
+
+    def _record_unstored(self, result: FetchResult, exc: Exception, now: datetime) -> None:
+        """Record a fetch whose entries could not be stored as failed, with no validators; best effort only, as
+        the store may be what failed (the caller re-raises the first error)."""
+        unstored = dataclasses.replace(result, entries=(), etag=None, last_modified=None, not_modified=False,
+                                       error=f"entries not stored: {exc}".splitlines()[0])
+        with contextlib.suppress(Exception):  # the store error being raised says more than this one
+            self.store.record_fetch(unstored, now)
 
     def fetch_full_text(self, articles: Sequence[Article], transport: object | None = None,
                         seen_at: datetime | None = None) -> int:
