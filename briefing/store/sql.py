@@ -1,0 +1,347 @@
+"""What the SQLite and PostgreSQL stores share: the queries whose SQL is the same in both dialects.
+
+Queries here are written once with ``?`` placeholders; ``_sql`` turns them into the subclass's
+placeholder style. A subclass supplies the connection (``_db``), ``_tx`` (one transaction), ``_rows``
+and ``_value`` (a query in its own placeholder style), and what only its dialect can say: migrations,
+upserts of items, ``RETURNING`` or ``lastrowid``, the caches, pruning and the order of feed copies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import Any, Self
+
+from ..models import Article, FetchResult, Source
+from .records import DEFAULT_BRIEFING, DeliveryRecord, Horizon, ItemSighting, Listing, RunRecord, iso, parse_iso
+from .records import upto as _upto
+
+__all__ = ["SQLStore"]
+
+
+def source_from_row(row: Any) -> Source:
+    """One feed's copy of an item, from a ``sources`` or ``copies`` row."""
+    return Source(outlet=row["outlet"], title=row["title"], url=row["url"], published=parse_iso(row["published"]),
+                  feed_url=row["feed_url"], publisher=row["publisher"] or "")
+
+
+def run_record(row: Any) -> RunRecord:
+    """A ``runs`` row."""
+    return RunRecord(id=row["id"], date=date.fromisoformat(row["date"]),
+                     started=datetime.fromisoformat(row["started"]), finished=parse_iso(row["finished"]),
+                     status=row["status"], stats=json.loads(row["stats"]),
+                     failed_feeds=json.loads(row["failed_feeds"]), email_status=row["email_status"],
+                     rule=row["rule"], as_of=parse_iso(row["as_of"]),
+                     horizon=Horizon(revision=row["max_revision"], copy=row["max_copy"])
+                     if row["max_revision"] is not None else None)
+
+
+def listing(row: Any) -> Listing:
+    """A ``listings`` row."""
+    return Listing(item_id=row["item_id"], date=date.fromisoformat(row["date"]), run_id=row["run_id"],
+                   revision_id=row["revision_id"], status=row["status"])
+
+
+class SQLStore:
+    """The queries both stores run alike; see the module's docstring for what a subclass supplies."""
+
+    briefing: str = DEFAULT_BRIEFING
+    _db: Any
+
+    _LISTINGS_ORDER = "l.run_id, l.item_id"
+    """How ``listings_by_item`` orders the rows it reads."""
+
+    _TEXT_BYTES = "octet_length({column})"
+    """The bytes a text column holds, ``{column}`` standing for its name."""
+
+    # what a subclass supplies -------------------------------------------
+
+    def _sql(self, query: str) -> str:
+        """A query written with ``?`` placeholders, in this store's placeholder style."""
+        return query
+
+    def _tx(self) -> AbstractContextManager[Any]:
+        """One transaction; yields something with ``execute(query, args)``."""
+        raise NotImplementedError
+
+    def _rows(self, query: str, args: Sequence[Any] = ()) -> list[Any]:
+        """All rows of a query in this store's own placeholder style (rows indexable by column name)."""
+        raise NotImplementedError
+
+    def _value(self, query: str, args: Sequence[Any] = ()) -> Any:
+        """The first column of a query's first row (None for no row), in this store's own placeholder style."""
+        raise NotImplementedError
+
+    def _articles(self, rows: Sequence[Any]) -> list[Article]:
+        raise NotImplementedError
+
+    def _articles_from_revisions(self, rows: Sequence[Any], horizon: Horizon | None) -> list[Article]:
+        raise NotImplementedError
+
+    # helpers -------------------------------------------------------------
+
+    def _all(self, query: str, args: Sequence[Any] = ()) -> list[Any]:
+        return self._rows(self._sql(query), args)
+
+    def _one(self, query: str, args: Sequence[Any] = ()) -> Any:
+        return self._value(self._sql(query), args)
+
+    def _write(self, query: str, args: Sequence[Any] = ()) -> None:
+        with self._tx() as db:
+            db.execute(self._sql(query), args)
+
+    # the connection ------------------------------------------------------
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # feeds -------------------------------------------------------------
+
+    def feed_states(self) -> dict[str, tuple[str | None, str | None]]:
+        """ETag and Last-Modified per feed URL, for conditional GET."""
+        rows = self._all("SELECT url, etag, last_modified FROM feeds")
+        return {row["url"]: (row["etag"], row["last_modified"]) for row in rows}
+
+    def record_fetch(self, result: FetchResult, fetched_at: datetime) -> None:
+        """Remember how fetching a feed went; validators are kept from the last good fetch."""
+        status = "error" if result.error else ("not-modified" if result.not_modified else "ok")
+        self._write(
+            """
+            INSERT INTO feeds (url, title, etag, last_modified, last_fetched, last_status, last_error, entries)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (url) DO UPDATE SET
+                title = COALESCE(excluded.title, feeds.title),
+                etag = CASE WHEN excluded.last_status = 'ok' THEN excluded.etag ELSE feeds.etag END,
+                last_modified = CASE WHEN excluded.last_status = 'ok'
+                                     THEN excluded.last_modified ELSE feeds.last_modified END,
+                last_fetched = excluded.last_fetched,
+                last_status = excluded.last_status,
+                last_error = excluded.last_error,
+                entries = CASE WHEN excluded.last_status = 'not-modified' THEN feeds.entries
+                               ELSE excluded.entries END
+            """,
+            (result.feed.url, result.feed_title, result.etag, result.last_modified, iso(fetched_at),
+             status, result.error or result.warning, len(result.entries)),
+        )
+
+    def feed_report(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._all(
+            """SELECT url, title, etag, last_modified, last_fetched, last_status, last_error, entries
+               FROM feeds ORDER BY url""")]
+
+    # items -------------------------------------------------------------
+
+    def articles_between(self, start: datetime, end: datetime) -> list[Article]:
+        """Articles published in ``[start, end)``, oldest first, with their sources."""
+        rows = self._all("SELECT * FROM items WHERE published >= ? AND published < ? ORDER BY published, id",
+                         (iso(start), iso(end)))
+        return self._articles(rows)
+
+    # as of a moment ----------------------------------------------------
+
+    def horizon(self) -> Horizon:
+        """What the store holds now: a run records it and is built, and rebuilt, from what lies within it."""
+        row = self._all("""SELECT (SELECT COALESCE(max(id), 0) FROM revisions) AS revision,
+                                  (SELECT COALESCE(max(id), 0) FROM copies) AS copy""")[0]
+        return Horizon(revision=int(row["revision"]), copy=int(row["copy"]))
+
+    def sightings(self, horizon: Horizon | None = None) -> list[ItemSighting]:
+        """Every item the store held at ``horizon`` (default: now), oldest first."""
+        rows = self._all(
+            """SELECT id, published, first_seen, history_only FROM items i
+               WHERE EXISTS (SELECT 1 FROM revisions r WHERE r.item_id = i.id AND r.id <= ?)
+               ORDER BY id""",
+            (_upto(horizon and horizon.revision),),
+        )
+        return [ItemSighting(id=row["id"], published=datetime.fromisoformat(row["published"]),
+                             first_seen=datetime.fromisoformat(row["first_seen"]),
+                             history_only=bool(row["history_only"])) for row in rows]
+
+    def revised_between(self, after: Horizon | None, upto: Horizon | None) -> set[int]:
+        """Items that gained a revision after ``after`` (None: ever) and up to ``upto`` (None: now)."""
+        rows = self._all("SELECT DISTINCT item_id FROM revisions WHERE id > ? AND id <= ?",
+                         (after.revision if after else 0, _upto(upto and upto.revision)))
+        return {int(row["item_id"]) for row in rows}
+
+    def previous_view(self, run_id: int | None) -> Horizon | None:
+        """What the store held when the last successful run before ``run_id`` built its briefing."""
+        rows = self._all(
+            """SELECT max_revision, max_copy FROM runs WHERE id < ? AND status = 'ok' AND max_revision IS NOT NULL
+                 AND briefing = ? ORDER BY id DESC LIMIT 1""",
+            (_upto(run_id), self.briefing),
+        )
+        return Horizon(revision=rows[0]["max_revision"], copy=rows[0]["max_copy"]) if rows else None
+
+    def published_as_of(self, start: datetime, end: datetime, horizon: Horizon | None = None) -> list[Article]:
+        """Articles published in ``[start, end)`` as the store held them at ``horizon``, oldest first."""
+        rows = self._revision_rows("i.published >= ? AND i.published < ?", [iso(start), iso(end)], horizon,
+                                   order="i.published, i.id")
+        return self._articles_from_revisions(rows, horizon)
+
+    def revision_as_article(self, item_id: int, revision_id: int, horizon: Horizon | None = None) -> Article | None:
+        """One item as it read in one revision (what a briefing showed), with its feed copies at ``horizon``."""
+        rows = self._all(
+            """SELECT i.id, i.published, i.first_seen, r.id AS revision, r.title, r.text, r.url, r.content_hash,
+                      r.kind FROM items i JOIN revisions r ON r.item_id = i.id WHERE i.id = ? AND r.id = ?""",
+            (item_id, revision_id),
+        )
+        articles = self._articles_from_revisions(rows, horizon)
+        return articles[0] if articles else None
+
+    def _revision_rows(self, where: str, args: Sequence[object], horizon: Horizon | None,
+                       order: str = "i.id") -> list[Any]:
+        """Items matching ``where`` (``?`` placeholders, bound to ``args``) as of ``horizon``."""
+        return self._all(
+            f"""SELECT i.id, i.published, i.first_seen, r.id AS revision, r.title, r.text, r.url, r.content_hash,
+                       r.kind
+                FROM items i JOIN revisions r
+                  ON r.id = (SELECT max(id) FROM revisions WHERE item_id = i.id AND id <= ?)
+                WHERE {where} ORDER BY {order}""",
+            (_upto(horizon and horizon.revision), *args),
+        )
+
+    # listings ----------------------------------------------------------
+
+    def listings_before(self, run_id: int | None, day: date) -> dict[int, Listing]:
+        """Each item's latest place in the briefings of other dates than ``day`` as they stood before run
+        ``run_id`` (for each date, the last run that wrote it); all runs when ``run_id`` is None."""
+        rows = self._all(
+            """SELECT l.* FROM listings l
+               WHERE l.briefing = ? AND l.date != ? AND l.run_id < ?
+                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.briefing = l.briefing AND m.date = l.date
+                                 AND m.run_id < ?)
+               ORDER BY l.run_id, l.item_id""",
+            (self.briefing, day.isoformat(), _upto(run_id), _upto(run_id)),
+        )
+        return {row["item_id"]: listing(row) for row in rows}
+
+    def listings_by_item(self) -> dict[int, list[Listing]]:
+        """Per item, its places in the briefings as they stand (each date's last run), oldest run first."""
+        rows = self._all(
+            f"""SELECT * FROM listings l
+                WHERE l.briefing = ?
+                  AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.briefing = l.briefing AND m.date = l.date)
+                ORDER BY {self._LISTINGS_ORDER}""",
+            (self.briefing,),
+        )
+        found: dict[int, list[Listing]] = {}
+        for row in rows:
+            found.setdefault(row["item_id"], []).append(listing(row))
+        return found
+
+    def pruned_before(self) -> datetime | None:
+        """The cutoff of the latest prune: items older than it by both publication and first sight are gone."""
+        return parse_iso(self._one("SELECT value FROM meta WHERE name = 'pruned_before'"))
+
+    def size_report(self) -> dict[str, int]:
+        """Rows per table and the text bytes kept in item revisions (for the cost of keeping them)."""
+        counts = {table: int(self._one(f"SELECT count(*) FROM {table}"))
+                  for table in ("items", "revisions", "copies", "listings", "sources")}
+        size = " + ".join(self._TEXT_BYTES.format(column=column) for column in ("title", "text"))
+        for name, table in (("revision_bytes", "revisions"), ("item_bytes", "items")):
+            counts[name] = int(self._one(f"SELECT COALESCE(sum({size}), 0) FROM {table}"))
+        return counts
+
+    def count_items(self) -> int:
+        return int(self._one("SELECT count(*) FROM items"))
+
+    def newest_published(self) -> datetime | None:
+        """When the newest stored item was published (None for an empty store): what an empty briefing cites."""
+        return parse_iso(self._one("SELECT max(published) FROM items"))
+
+    # runs --------------------------------------------------------------
+
+    def finish_run(self, run_id: int, finished: datetime, status: str, stats: dict[str, Any],
+                   failed_feeds: list[dict[str, str]]) -> None:
+        self._write("UPDATE runs SET finished = ?, status = ?, stats = ?, failed_feeds = ? WHERE id = ?",
+                    (iso(finished), status, json.dumps(stats, sort_keys=True), json.dumps(failed_feeds), run_id))
+
+    def record_view(self, run_id: int, *, rule: str, as_of: datetime, horizon: Horizon) -> None:
+        """Remember how the run's briefing chose its articles and what the store held when it was built."""
+        self._write("UPDATE runs SET rule = ?, as_of = ?, max_revision = ?, max_copy = ? WHERE id = ?",
+                    (rule, iso(as_of), horizon.revision, horizon.copy, run_id))
+
+    def latest_briefing_date(self) -> date | None:
+        """The newest date any run wrote a briefing for."""
+        value = self._one("SELECT max(date) FROM runs WHERE status = 'ok' AND briefing = ?", (self.briefing,))
+        return date.fromisoformat(value) if value else None
+
+    def set_email_status(self, run_id: int, status: str) -> None:
+        self._write("UPDATE runs SET email_status = ? WHERE id = ?", (status, run_id))
+
+    def runs(self, since: date | None = None) -> list[RunRecord]:
+        query = "SELECT * FROM runs WHERE briefing = ?"
+        args: tuple[str, ...] = (self.briefing,)
+        if since:
+            query += " AND date >= ?"
+            args = (self.briefing, since.isoformat())
+        return [run_record(row) for row in self._all(query + " ORDER BY started DESC, id DESC", args)]
+
+    def last_briefing_run(self, day: date) -> RunRecord | None:
+        """The latest run that wrote the briefing dated ``day`` (what ``regenerate`` reproduces)."""
+        rows = self._all(
+            """SELECT * FROM runs WHERE briefing = ? AND date = ? AND status = 'ok'
+               ORDER BY started DESC, id DESC LIMIT 1""",
+            (self.briefing, day.isoformat()),
+        )
+        return run_record(rows[0]) if rows else None
+
+    # deliveries --------------------------------------------------------
+
+    def deliveries(self, day: date) -> dict[str, DeliveryRecord]:
+        """What was sent for the briefing dated ``day``, by recipient."""
+        rows = self._all("SELECT * FROM deliveries WHERE briefing = ? AND date = ?", (self.briefing, day.isoformat()))
+        return {
+            row["recipient"]: DeliveryRecord(date=day, recipient=row["recipient"], status=row["status"],
+                                             attempts=row["attempts"], last_error=row["last_error"],
+                                             sent_at=parse_iso(row["sent_at"]), message_id=row["message_id"],
+                                             sending_since=parse_iso(row["sending_since"]))
+            for row in rows
+        }
+
+    def unfinished_sends(self) -> list[DeliveryRecord]:
+        """Deliveries left "sending": the process stopped between handing a message to the server and
+        recording the outcome. The next run of that date sends again under the same Message-ID."""
+        rows = self._all("SELECT date FROM deliveries WHERE briefing = ? AND status = 'sending' ORDER BY date",
+                         (self.briefing,))
+        found: list[DeliveryRecord] = []
+        for day in dict.fromkeys(date.fromisoformat(row["date"]) for row in rows):
+            found.extend(r for r in self.deliveries(day).values() if r.status == "sending")
+        return found
+
+    def mark_sending(self, day: date, recipient: str, message_id: str, since: datetime) -> None:
+        """Record, before the SMTP conversation, that this message is about to be handed over."""
+        self._write(
+            """
+            INSERT INTO deliveries (briefing, date, recipient, status, attempts, message_id, sending_since)
+            VALUES (?, ?, ?, 'sending', 0, ?, ?)
+            ON CONFLICT (briefing, date, recipient) DO UPDATE SET
+                status = 'sending', message_id = excluded.message_id, sending_since = excluded.sending_since
+            """,
+            (self.briefing, day.isoformat(), recipient, message_id, iso(since)),
+        )
+
+    def record_delivery(self, day: date, recipient: str, status: str, *, attempts: int, error: str | None = None,
+                        sent_at: datetime | None = None) -> None:
+        """Add one run's attempts for (``day``, ``recipient``); a ``sent_at`` once set is kept."""
+        self._write(
+            """
+            INSERT INTO deliveries (briefing, date, recipient, status, attempts, last_error, sent_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (briefing, date, recipient) DO UPDATE SET
+                status = excluded.status,
+                attempts = deliveries.attempts + excluded.attempts,
+                last_error = excluded.last_error,
+                sent_at = COALESCE(excluded.sent_at, deliveries.sent_at),
+                sending_since = NULL
+            """,
+            (self.briefing, day.isoformat(), recipient, status, attempts, error, iso(sent_at) if sent_at else None),
+        )
