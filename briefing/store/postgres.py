@@ -18,26 +18,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
-from datetime import UTC, date, datetime
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 
 from ..errors import StoreError
-from ..models import Article, Entry, Source, Summary
-from ..publishers import publisher_for
+from ..models import Entry, Summary
 from .factory import redact
 from .records import (
     DEFAULT_BRIEFING,
-    Horizon,
     UpsertStats,
-    content_hash,
     iso,
-    normalize_url,
 )
-from .records import upto as _upto
-from .sql import SQLStore, source_from_row
+from .sql import SQLStore, entry_keys
 
 try:
     import psycopg
@@ -269,6 +264,12 @@ class PostgresStore(SQLStore):
         rows = self._rows(query, args)
         return next(iter(rows[0].values())) if rows else None
 
+    def _in(self, values: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
+        yield "= ANY(?)", [list(values)]
+
+    def _items_tx(self) -> AbstractContextManager[Any]:
+        return self._tx(lock=True)
+
     def _migrate(self) -> None:
         with self._db.transaction():
             self._db.execute(_MIGRATE_LOCK)
@@ -302,15 +303,7 @@ class PostgresStore(SQLStore):
         piped = self._db.pipeline() if psycopg.Pipeline.is_supported() else nullcontext()
         with self._tx(lock=True) as db, piped:
             for entry in entries:
-                norm = normalize_url(entry.url) if entry.url else None
-                guid_key = None
-                if entry.guid:
-                    guid_key = entry.guid if "://" in entry.guid else f"{entry.feed_url}#{entry.guid}"
-                chash = content_hash(entry.title, entry.text)
-                publisher = entry.publisher or publisher_for(item_url=entry.url, feed_url=entry.feed_url,
-                                                             name=entry.outlet)
-                keys = [(column, value) for column, value in
-                        (("norm_url", norm), ("guid_key", guid_key), ("content_hash", chash)) if value is not None]
+                norm, guid_key, chash, publisher, keys = entry_keys(entry)
                 item_id, pruned = self._match(db, entry.feed_url, keys)
                 published = entry.published or seen_at
                 if item_id is None:
@@ -385,15 +378,6 @@ class PostgresStore(SQLStore):
                            new_ids=tuple(new_ids), updated_ids=tuple(updated_ids))
 
     @staticmethod
-    def _add_revision(db: Any, item_id: int, seen_at: datetime) -> None:
-        """Remember the item's text as it now stands, first seen at ``seen_at``."""
-        db.execute(
-            """INSERT INTO revisions (item_id, seen_at, content_hash, title, text, url, kind, text_source)
-               SELECT id, %s, content_hash, title, text, url, kind, text_source FROM items WHERE id = %s""",
-            (iso(seen_at), item_id),
-        )
-
-    @staticmethod
     def _match(db: Any, feed_url: str, keys: list[tuple[str, str]]) -> tuple[int | None, bool]:
         """The item an entry with these keys belongs to (None for a new article), and whether a pruned item had
         one of the keys. One query, in the SQLite store's order of precedence: the keys this feed's copies were
@@ -422,75 +406,7 @@ class PostgresStore(SQLStore):
             return None, True
         return int(row["item_id"]), False
 
-    def items_needing_page_text(self, item_ids: Sequence[int]) -> list[Article]:
-        """Of these items, those still holding feed text with an http(s) URL, in the given order."""
-        ids = list(dict.fromkeys(item_ids))
-        rows = {row["id"]: row for row in self._rows(
-            """SELECT * FROM items WHERE id = ANY(%s) AND text_source = 'feed'
-               AND (url LIKE 'http://%%' OR url LIKE 'https://%%')""",
-            (ids,),
-        )}
-        return self._articles([rows[i] for i in ids if i in rows])
-
-    def set_page_text(self, item_id: int, text: str, seen_at: datetime | None = None) -> None:
-        """Replace an item's text with its article page's (a new revision, first seen at ``seen_at``, default
-        now); its new content hash gets it summarized again."""
-        with self._tx(lock=True) as db:
-            row = db.execute("SELECT title FROM items WHERE id = %s", (item_id,)).fetchone()
-            if row is None:
-                raise StoreError(f"{self._where}: no item {item_id}")
-            db.execute(
-                "UPDATE items SET text = %s, content_hash = %s, text_source = 'page' WHERE id = %s",
-                (text, content_hash(row["title"], text), item_id),
-            )
-            self._add_revision(db, item_id, seen_at or datetime.now(UTC))
-
-    def _articles(self, rows: Sequence[dict[str, Any]]) -> list[Article]:
-        if not rows:
-            return []
-        ids = [row["id"] for row in rows]
-        sources: dict[int, list[Source]] = {i: [] for i in ids}
-        for src in self._rows("SELECT * FROM sources WHERE item_id = ANY(%s) ORDER BY item_id, seq", (ids,)):
-            sources[src["item_id"]].append(source_from_row(src))
-        return [
-            Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
-                    published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
-                    sources=tuple(sources[row["id"]]), kind=row["kind"])
-            for row in rows
-        ]
-
     # as of a moment ----------------------------------------------------
-
-    def articles_as_of(self, item_ids: Sequence[int], horizon: Horizon | None = None) -> list[Article]:
-        """These items as the store held them at ``horizon`` (their revision and feed copies then), in the given
-        order; items not yet seen then are left out."""
-        ids = list(dict.fromkeys(item_ids))
-        rows = {row["id"]: row for row in self._revision_rows("i.id = ANY(?)", [ids], horizon)}
-        return self._articles_from_revisions([rows[i] for i in ids if i in rows], horizon)
-
-    def _articles_from_revisions(self, rows: Sequence[dict[str, Any]], horizon: Horizon | None) -> list[Article]:
-        if not rows:
-            return []
-        ids = list(dict.fromkeys(row["id"] for row in rows))
-        sources: dict[int, list[Source]] = {i: [] for i in ids}
-        # Each feed's copy as it stood, in the order the feeds first carried the item.
-        for src in self._rows(
-            """SELECT c.*, (SELECT min(id) FROM copies f WHERE f.item_id = c.item_id
-                            AND f.feed_url = c.feed_url) AS first
-               FROM copies c WHERE c.item_id = ANY(%s)
-                 AND c.id = (SELECT max(id) FROM copies l WHERE l.item_id = c.item_id
-                             AND l.feed_url = c.feed_url AND l.id <= %s)
-               ORDER BY c.item_id, first""",
-            (ids, _upto(horizon and horizon.copy)),
-        ):
-            sources[src["item_id"]].append(source_from_row(src))
-        return [
-            Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
-                    published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
-                    sources=tuple(sources[row["id"]]), kind=row["kind"],
-                    first_seen=datetime.fromisoformat(row["first_seen"]), revision=row["revision"])
-            for row in rows
-        ]
 
     # listings ----------------------------------------------------------
 
@@ -540,16 +456,6 @@ class PostgresStore(SQLStore):
 
     # caches ------------------------------------------------------------
 
-    def cached_summaries(self, hashes: Iterable[str], backend: str, params: str) -> dict[str, Summary]:
-        rows = self._rows(
-            """SELECT content_hash, text, sentences, note FROM summaries
-               WHERE content_hash = ANY(%s) AND backend = %s AND params = %s""",
-            (sorted(set(hashes)), backend, params),
-        )
-        return {row["content_hash"]: Summary(content_hash=row["content_hash"], text=row["text"], backend=backend,
-                                             sentences=tuple(json.loads(row["sentences"])), note=row["note"])
-                for row in rows}
-
     def save_summaries(self, summaries: Iterable[Summary], params: str, now: datetime) -> None:
         # Sorted by key, and one row per key: two runs saving the same summaries never deadlock.
         rows = {(s.content_hash, s.backend): (s.content_hash, s.backend, params, s.text,
@@ -563,11 +469,6 @@ class PostgresStore(SQLStore):
                        created = excluded.created""",
                 [rows[key] for key in sorted(rows)],
             )
-
-    def cached_vectors(self, keys: Iterable[str], model: str) -> dict[str, np.ndarray]:
-        rows = self._rows("SELECT key, vector FROM embeddings WHERE key = ANY(%s) AND model = %s",
-                          (sorted(set(keys)), model))
-        return {row["key"]: np.frombuffer(bytes(row["vector"]), dtype=np.float32) for row in rows}
 
     def save_vectors(self, vectors: dict[str, np.ndarray], model: str) -> None:
         with self._tx() as db, db.cursor() as cursor:

@@ -9,13 +9,27 @@ upserts of items, ``RETURNING`` or ``lastrowid``, the caches, pruning and the or
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime
-from typing import Any, Self
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple, Self
 
-from ..models import Article, FetchResult, Source
-from .records import DEFAULT_BRIEFING, DeliveryRecord, Horizon, ItemSighting, Listing, RunRecord, iso, parse_iso
+import numpy as np
+
+from ..errors import StoreError
+from ..models import Article, Entry, FetchResult, Source, Summary
+from ..publishers import publisher_for
+from .records import (
+    DeliveryRecord,
+    Horizon,
+    ItemSighting,
+    Listing,
+    RunRecord,
+    content_hash,
+    iso,
+    normalize_url,
+    parse_iso,
+)
 from .records import upto as _upto
 
 __all__ = ["SQLStore"]
@@ -44,10 +58,35 @@ def listing(row: Any) -> Listing:
                    revision_id=row["revision_id"], status=row["status"])
 
 
+class EntryKeys(NamedTuple):
+    """What an entry is stored and matched under."""
+
+    norm_url: str | None
+    guid_key: str | None
+    content_hash: str
+    publisher: str
+    keys: list[tuple[str, str]]
+    """(column, value) of the keys it has, in the order they are looked up: URL, GUID, content hash."""
+
+
+def entry_keys(entry: Entry) -> EntryKeys:
+    """The keys of a parsed entry: its normalized URL, its GUID (global when it is a URL, else per feed), its
+    content hash, and its publisher."""
+    norm = normalize_url(entry.url) if entry.url else None
+    guid_key = None
+    if entry.guid:
+        guid_key = entry.guid if "://" in entry.guid else f"{entry.feed_url}#{entry.guid}"
+    chash = content_hash(entry.title, entry.text)
+    publisher = entry.publisher or publisher_for(item_url=entry.url, feed_url=entry.feed_url, name=entry.outlet)
+    keys = [(column, value) for column, value in
+            (("norm_url", norm), ("guid_key", guid_key), ("content_hash", chash)) if value is not None]
+    return EntryKeys(norm, guid_key, chash, publisher, keys)
+
+
 class SQLStore:
     """The queries both stores run alike; see the module's docstring for what a subclass supplies."""
 
-    briefing: str = DEFAULT_BRIEFING
+    briefing: str
     _db: Any
 
     _LISTINGS_ORDER = "l.run_id, l.item_id"
@@ -55,6 +94,9 @@ class SQLStore:
 
     _TEXT_BYTES = "octet_length({column})"
     """The bytes a text column holds, ``{column}`` standing for its name."""
+
+    _SOURCES_ORDER = "seq"
+    """The column that orders an item's feed copies in ``sources`` as they were first stored."""
 
     # what a subclass supplies -------------------------------------------
 
@@ -74,10 +116,17 @@ class SQLStore:
         """The first column of a query's first row (None for no row), in this store's own placeholder style."""
         raise NotImplementedError
 
-    def _articles(self, rows: Sequence[Any]) -> list[Article]:
+    def _in(self, values: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
+        """``IN`` tests of a column against ``values``: (SQL after the column, with ``?`` placeholders, and its
+        arguments), one query's worth each."""
         raise NotImplementedError
 
-    def _articles_from_revisions(self, rows: Sequence[Any], horizon: Horizon | None) -> list[Article]:
+    def _items_tx(self) -> AbstractContextManager[Any]:
+        """One transaction that adds or rewrites items or their revisions."""
+        return self._tx()
+
+    @property
+    def location(self) -> str:
         raise NotImplementedError
 
     # helpers -------------------------------------------------------------
@@ -139,11 +188,62 @@ class SQLStore:
 
     # items -------------------------------------------------------------
 
+    def _add_revision(self, db: Any, item_id: int, seen_at: datetime) -> None:
+        """Remember the item's text as it now stands, first seen at ``seen_at``."""
+        db.execute(
+            self._sql("""INSERT INTO revisions (item_id, seen_at, content_hash, title, text, url, kind, text_source)
+                         SELECT id, ?, content_hash, title, text, url, kind, text_source FROM items WHERE id = ?"""),
+            (iso(seen_at), item_id),
+        )
+
+    def items_needing_page_text(self, item_ids: Sequence[int]) -> list[Article]:
+        """Of these items, those still holding feed text with an http(s) URL, in the given order."""
+        ids = list(dict.fromkeys(item_ids))
+        rows: dict[int, Any] = {}
+        for where, args in self._in(ids):
+            for row in self._all(
+                f"""SELECT * FROM items WHERE id {where} AND text_source = 'feed'
+                    AND (url LIKE 'http://%' OR url LIKE 'https://%')""",
+                args,
+            ):
+                rows[row["id"]] = row
+        return self._articles([rows[i] for i in ids if i in rows])
+
+    def set_page_text(self, item_id: int, text: str, seen_at: datetime | None = None) -> None:
+        """Replace an item's text with its article page's (a new revision, first seen at ``seen_at``, default
+        now); its new content hash gets it summarized again."""
+        with self._items_tx() as db:
+            row = db.execute(self._sql("SELECT title FROM items WHERE id = ?"), (item_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"{self.location}: no item {item_id}")
+            db.execute(
+                self._sql("UPDATE items SET text = ?, content_hash = ?, text_source = 'page' WHERE id = ?"),
+                (text, content_hash(row["title"], text), item_id),
+            )
+            self._add_revision(db, item_id, seen_at or datetime.now(UTC))
+
     def articles_between(self, start: datetime, end: datetime) -> list[Article]:
         """Articles published in ``[start, end)``, oldest first, with their sources."""
         rows = self._all("SELECT * FROM items WHERE published >= ? AND published < ? ORDER BY published, id",
                          (iso(start), iso(end)))
         return self._articles(rows)
+
+    def _articles(self, rows: Sequence[Any]) -> list[Article]:
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        sources: dict[int, list[Source]] = {i: [] for i in ids}
+        for where, args in self._in(ids):
+            for src in self._all(
+                f"SELECT * FROM sources WHERE item_id {where} ORDER BY item_id, {self._SOURCES_ORDER}", args
+            ):
+                sources[src["item_id"]].append(source_from_row(src))
+        return [
+            Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
+                    published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
+                    sources=tuple(sources[row["id"]]), kind=row["kind"])
+            for row in rows
+        ]
 
     # as of a moment ----------------------------------------------------
 
@@ -180,6 +280,16 @@ class SQLStore:
         )
         return Horizon(revision=rows[0]["max_revision"], copy=rows[0]["max_copy"]) if rows else None
 
+    def articles_as_of(self, item_ids: Sequence[int], horizon: Horizon | None = None) -> list[Article]:
+        """These items as the store held them at ``horizon`` (their revision and feed copies then), in the given
+        order; items not yet seen then are left out."""
+        ids = list(dict.fromkeys(item_ids))
+        rows: dict[int, Any] = {}
+        for where, args in self._in(ids):
+            for row in self._revision_rows(f"i.id {where}", args, horizon):
+                rows[row["id"]] = row
+        return self._articles_from_revisions([rows[i] for i in ids if i in rows], horizon)
+
     def published_as_of(self, start: datetime, end: datetime, horizon: Horizon | None = None) -> list[Article]:
         """Articles published in ``[start, end)`` as the store held them at ``horizon``, oldest first."""
         rows = self._revision_rows("i.published >= ? AND i.published < ?", [iso(start), iso(end)], horizon,
@@ -207,6 +317,32 @@ class SQLStore:
                 WHERE {where} ORDER BY {order}""",
             (_upto(horizon and horizon.revision), *args),
         )
+
+    def _articles_from_revisions(self, rows: Sequence[Any], horizon: Horizon | None) -> list[Article]:
+        if not rows:
+            return []
+        ids = list(dict.fromkeys(row["id"] for row in rows))
+        sources: dict[int, list[Source]] = {i: [] for i in ids}
+        upto = _upto(horizon and horizon.copy)
+        for where, args in self._in(ids):
+            # Each feed's copy as it stood, in the order the feeds first carried the item.
+            for src in self._all(
+                f"""SELECT c.*, (SELECT min(id) FROM copies f WHERE f.item_id = c.item_id
+                                 AND f.feed_url = c.feed_url) AS first
+                    FROM copies c WHERE c.item_id {where}
+                      AND c.id = (SELECT max(id) FROM copies l WHERE l.item_id = c.item_id
+                                  AND l.feed_url = c.feed_url AND l.id <= ?)
+                    ORDER BY c.item_id, first""",
+                (*args, upto),
+            ):
+                sources[src["item_id"]].append(source_from_row(src))
+        return [
+            Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
+                    published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
+                    sources=tuple(sources[row["id"]]), kind=row["kind"],
+                    first_seen=datetime.fromisoformat(row["first_seen"]), revision=row["revision"])
+            for row in rows
+        ]
 
     # listings ----------------------------------------------------------
 
@@ -256,6 +392,29 @@ class SQLStore:
     def newest_published(self) -> datetime | None:
         """When the newest stored item was published (None for an empty store): what an empty briefing cites."""
         return parse_iso(self._one("SELECT max(published) FROM items"))
+
+    # caches ------------------------------------------------------------
+
+    def cached_summaries(self, hashes: Iterable[str], backend: str, params: str) -> dict[str, Summary]:
+        found: dict[str, Summary] = {}
+        for where, args in self._in(sorted(set(hashes))):
+            for row in self._all(
+                f"""SELECT content_hash, text, sentences, note FROM summaries
+                    WHERE backend = ? AND params = ? AND content_hash {where}""",
+                (backend, params, *args),
+            ):
+                chash = row["content_hash"]
+                found[chash] = Summary(content_hash=chash, text=row["text"], backend=backend,
+                                       sentences=tuple(json.loads(row["sentences"])), note=row["note"])
+        return found
+
+    def cached_vectors(self, keys: Iterable[str], model: str) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for where, args in self._in(sorted(set(keys))):
+            for row in self._all(f"SELECT key, vector FROM embeddings WHERE model = ? AND key {where}",
+                                 (model, *args)):
+                found[row["key"]] = np.frombuffer(bytes(row["vector"]), dtype=np.float32)
+        return found
 
     # runs --------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +18,15 @@ import numpy as np
 
 from ..errors import StoreError
 from ..kinds import kind_of
-from ..models import Article, Entry, Source, Summary
+from ..models import Entry, Summary
 from ..publishers import publisher_for
 from .records import (
     DEFAULT_BRIEFING,
-    Horizon,
     UpsertStats,
-    content_hash,
     iso,
     normalize_url,
 )
-from .records import upto as _upto
-from .sql import SQLStore, source_from_row
+from .sql import SQLStore, entry_keys
 
 __all__ = ["MIGRATIONS", "SQLiteStore", "Store"]
 
@@ -276,6 +273,7 @@ class SQLiteStore(SQLStore):
 
     _LISTINGS_ORDER = "l.run_id"
     _TEXT_BYTES = "length(CAST({column} AS BLOB))"
+    _SOURCES_ORDER = "rowid"
 
     def __init__(self, path: Path | str, briefing: str = DEFAULT_BRIEFING) -> None:
         self.path = path
@@ -323,6 +321,11 @@ class SQLiteStore(SQLStore):
         row = self._db.execute(query, args).fetchone()
         return row[0] if row else None
 
+    def _in(self, values: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
+        for start in range(0, len(values), 500):  # one query per 500 keys, not one per key
+            chunk = list(values[start : start + 500])
+            yield f"IN ({','.join('?' * len(chunk))})", chunk
+
     # items -------------------------------------------------------------
 
     def upsert_entries(self, entries: Iterable[Entry], seen_at: datetime) -> UpsertStats:
@@ -343,15 +346,7 @@ class SQLiteStore(SQLStore):
         unchanged = 0
         with self._tx() as db:
             for entry in entries:
-                norm = normalize_url(entry.url) if entry.url else None
-                guid_key = None
-                if entry.guid:
-                    guid_key = entry.guid if "://" in entry.guid else f"{entry.feed_url}#{entry.guid}"
-                chash = content_hash(entry.title, entry.text)
-                publisher = entry.publisher or publisher_for(item_url=entry.url, feed_url=entry.feed_url,
-                                                             name=entry.outlet)
-                keys = [(column, value) for column, value in
-                        (("norm_url", norm), ("guid_key", guid_key), ("content_hash", chash)) if value is not None]
+                norm, guid_key, chash, publisher, keys = entry_keys(entry)
                 item_id = self._match(db, entry.feed_url, keys)
                 published = entry.published or seen_at
                 if item_id is None:
@@ -418,15 +413,6 @@ class SQLiteStore(SQLStore):
                            new_ids=tuple(new_ids), updated_ids=tuple(updated_ids))
 
     @staticmethod
-    def _add_revision(db: sqlite3.Connection, item_id: int, seen_at: datetime) -> None:
-        """Remember the item's text as it now stands, first seen at ``seen_at``."""
-        db.execute(
-            """INSERT INTO revisions (item_id, seen_at, content_hash, title, text, url, kind, text_source)
-               SELECT id, ?, content_hash, title, text, url, kind, text_source FROM items WHERE id = ?""",
-            (iso(seen_at), item_id),
-        )
-
-    @staticmethod
     def _match(db: sqlite3.Connection, feed_url: str, keys: list[tuple[str, str]]) -> int | None:
         """The item an entry with these keys belongs to, or None for a new article."""
         for column, value in keys:
@@ -459,93 +445,7 @@ class SQLiteStore(SQLStore):
         ).fetchone()
         return first is None or first["feed_url"] == feed_url
 
-    def items_needing_page_text(self, item_ids: Sequence[int]) -> list[Article]:
-        """Of these items, those still holding feed text with an http(s) URL, in the given order."""
-        rows: dict[int, sqlite3.Row] = {}
-        ids = list(dict.fromkeys(item_ids))
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(
-                f"""SELECT * FROM items WHERE id IN ({marks}) AND text_source = 'feed'
-                    AND (url LIKE 'http://%' OR url LIKE 'https://%')""",
-                chunk,
-            ):
-                rows[row["id"]] = row
-        return self._articles([rows[i] for i in ids if i in rows])
-
-    def set_page_text(self, item_id: int, text: str, seen_at: datetime | None = None) -> None:
-        """Replace an item's text with its article page's (a new revision, first seen at ``seen_at``, default
-        now); its new content hash gets it summarized again."""
-        with self._tx() as db:
-            row = db.execute("SELECT title FROM items WHERE id = ?", (item_id,)).fetchone()
-            if row is None:
-                raise StoreError(f"{self.path}: no item {item_id}")
-            db.execute(
-                "UPDATE items SET text = ?, content_hash = ?, text_source = 'page' WHERE id = ?",
-                (text, content_hash(row["title"], text), item_id),
-            )
-            self._add_revision(db, item_id, seen_at or datetime.now(UTC))
-
-    def _articles(self, rows: Sequence[sqlite3.Row]) -> list[Article]:
-        if not rows:
-            return []
-        ids = [row["id"] for row in rows]
-        sources: dict[int, list[Source]] = {i: [] for i in ids}
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            marks = ",".join("?" * len(chunk))
-            for src in self._db.execute(
-                f"SELECT * FROM sources WHERE item_id IN ({marks}) ORDER BY item_id, rowid", chunk
-            ):
-                sources[src["item_id"]].append(source_from_row(src))
-        return [
-            Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
-                    published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
-                    sources=tuple(sources[row["id"]]), kind=row["kind"])
-            for row in rows
-        ]
-
     # as of a moment ----------------------------------------------------
-
-    def articles_as_of(self, item_ids: Sequence[int], horizon: Horizon | None = None) -> list[Article]:
-        """These items as the store held them at ``horizon`` (their revision and feed copies then), in the given
-        order; items not yet seen then are left out."""
-        ids = list(dict.fromkeys(item_ids))
-        rows: dict[int, sqlite3.Row] = {}
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            for row in self._revision_rows(f"i.id IN ({','.join('?' * len(chunk))})", chunk, horizon):
-                rows[row["id"]] = row
-        return self._articles_from_revisions([rows[i] for i in ids if i in rows], horizon)
-
-    def _articles_from_revisions(self, rows: Sequence[sqlite3.Row], horizon: Horizon | None) -> list[Article]:
-        if not rows:
-            return []
-        ids = list(dict.fromkeys(row["id"] for row in rows))
-        sources: dict[int, list[Source]] = {i: [] for i in ids}
-        upto = _upto(horizon and horizon.copy)
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            marks = ",".join("?" * len(chunk))
-            # Each feed's copy as it stood, in the order the feeds first carried the item.
-            for src in self._db.execute(
-                f"""SELECT c.*, (SELECT min(id) FROM copies f WHERE f.item_id = c.item_id
-                                 AND f.feed_url = c.feed_url) AS first
-                    FROM copies c WHERE c.item_id IN ({marks})
-                      AND c.id = (SELECT max(id) FROM copies l WHERE l.item_id = c.item_id
-                                  AND l.feed_url = c.feed_url AND l.id <= ?)
-                    ORDER BY c.item_id, first""",
-                (*chunk, upto),
-            ):
-                sources[src["item_id"]].append(source_from_row(src))
-        return [
-            Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
-                    published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
-                    sources=tuple(sources[row["id"]]), kind=row["kind"],
-                    first_seen=datetime.fromisoformat(row["first_seen"]), revision=row["revision"])
-            for row in rows
-        ]
 
     # listings ----------------------------------------------------------
 
@@ -593,22 +493,6 @@ class SQLiteStore(SQLStore):
 
     # caches ------------------------------------------------------------
 
-    def cached_summaries(self, hashes: Iterable[str], backend: str, params: str) -> dict[str, Summary]:
-        found: dict[str, Summary] = {}
-        wanted = sorted(set(hashes))
-        for chunk_start in range(0, len(wanted), 500):  # one query per 500 keys, not one per key
-            chunk = wanted[chunk_start : chunk_start + 500]
-            rows = self._db.execute(
-                f"SELECT * FROM summaries WHERE backend = ? AND params = ? "
-                f"AND content_hash IN ({','.join('?' * len(chunk))})",
-                (backend, params, *chunk),
-            ).fetchall()
-            for row in rows:
-                chash = row["content_hash"]
-                found[chash] = Summary(content_hash=chash, text=row["text"], backend=backend,
-                                       sentences=tuple(json.loads(row["sentences"])), note=row["note"])
-        return found
-
     def save_summaries(self, summaries: Iterable[Summary], params: str, now: datetime) -> None:
         with self._tx() as db:
             db.executemany(
@@ -616,19 +500,6 @@ class SQLiteStore(SQLStore):
                 [(s.content_hash, s.backend, params, s.text, json.dumps(list(s.sentences)), s.note, iso(now))
                  for s in summaries],
             )
-
-    def cached_vectors(self, keys: Iterable[str], model: str) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        wanted = sorted(set(keys))
-        for chunk_start in range(0, len(wanted), 500):  # one query per 500 keys, not one per key
-            chunk = wanted[chunk_start : chunk_start + 500]
-            rows = self._db.execute(
-                f"SELECT key, vector FROM embeddings WHERE model = ? AND key IN ({','.join('?' * len(chunk))})",
-                (model, *chunk),
-            ).fetchall()
-            for row in rows:
-                found[row["key"]] = np.frombuffer(row["vector"], dtype=np.float32)
-        return found
 
     def save_vectors(self, vectors: dict[str, np.ndarray], model: str) -> None:
         with self._tx() as db:
