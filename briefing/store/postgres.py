@@ -32,7 +32,7 @@ from .records import (
     UpsertStats,
     iso,
 )
-from .sql import SQLStore, entry_keys
+from .sql import SQLStore, entry_keys, pruned_keys_of
 
 try:
     import psycopg
@@ -406,8 +406,6 @@ class PostgresStore(SQLStore):
             return None, True
         return int(row["item_id"]), False
 
-    # as of a moment ----------------------------------------------------
-
     # listings ----------------------------------------------------------
 
     def record_listings(self, run_id: int, day: date, listed: Iterable[tuple[int, int, str]]) -> None:
@@ -432,15 +430,7 @@ class PostgresStore(SQLStore):
         args = {"cutoff": cutoff, "backfill": seconds}
         with self._tx(lock=True) as db:
             db.execute(
-                f"""INSERT INTO pruned_keys (key)
-                    SELECT 'norm_url:' || norm_url FROM items WHERE id IN ({doomed}) AND norm_url IS NOT NULL
-                    UNION SELECT 'guid_key:' || guid_key FROM items WHERE id IN ({doomed}) AND guid_key IS NOT NULL
-                    UNION SELECT 'content_hash:' || content_hash FROM revisions WHERE item_id IN ({doomed})
-                    UNION SELECT 'norm_url:' || norm_url FROM sources WHERE item_id IN ({doomed})
-                          AND norm_url IS NOT NULL
-                    UNION SELECT 'guid_key:' || guid_key FROM sources WHERE item_id IN ({doomed})
-                          AND guid_key IS NOT NULL
-                    ON CONFLICT (key) DO NOTHING""",
+                f"INSERT INTO pruned_keys (key) {pruned_keys_of(doomed)} ON CONFLICT (key) DO NOTHING",
                 args,
             )
             deleted = db.execute(f"DELETE FROM items WHERE id IN ({doomed})", args).rowcount

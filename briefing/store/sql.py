@@ -83,6 +83,18 @@ def entry_keys(entry: Entry) -> EntryKeys:
     return EntryKeys(norm, guid_key, chash, publisher, keys)
 
 
+def pruned_keys_of(doomed: str) -> str:
+    """A query for the keys (``column:value``) of the items that the query ``doomed`` selects the ids of: what
+    ``prune`` keeps of them, so that a feed still carrying one brings it back as history, not news."""
+    return f"""SELECT 'norm_url:' || norm_url FROM items WHERE id IN ({doomed}) AND norm_url IS NOT NULL
+               UNION SELECT 'guid_key:' || guid_key FROM items WHERE id IN ({doomed}) AND guid_key IS NOT NULL
+               UNION SELECT 'content_hash:' || content_hash FROM revisions WHERE item_id IN ({doomed})
+               UNION SELECT 'norm_url:' || norm_url FROM sources WHERE item_id IN ({doomed})
+                     AND norm_url IS NOT NULL
+               UNION SELECT 'guid_key:' || guid_key FROM sources WHERE item_id IN ({doomed})
+                     AND guid_key IS NOT NULL"""
+
+
 class SQLStore:
     """The queries both stores run alike; see the module's docstring for what a subclass supplies."""
 

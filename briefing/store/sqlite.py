@@ -26,7 +26,7 @@ from .records import (
     iso,
     normalize_url,
 )
-from .sql import SQLStore, entry_keys
+from .sql import SQLStore, entry_keys, pruned_keys_of
 
 __all__ = ["MIGRATIONS", "SQLiteStore", "Store"]
 
@@ -445,8 +445,6 @@ class SQLiteStore(SQLStore):
         ).fetchone()
         return first is None or first["feed_url"] == feed_url
 
-    # as of a moment ----------------------------------------------------
-
     # listings ----------------------------------------------------------
 
     def record_listings(self, run_id: int, day: date, listed: Iterable[tuple[int, int, str]]) -> None:
@@ -471,14 +469,7 @@ class SQLiteStore(SQLStore):
             doomed = ("SELECT id FROM items WHERE published < ? AND (first_seen < ? "
                       f"OR julianday(published) < julianday(first_seen) - {float(backfill_days)!r})")
             db.execute(
-                f"""INSERT OR IGNORE INTO pruned_keys (key)
-                    SELECT 'norm_url:' || norm_url FROM items WHERE id IN ({doomed}) AND norm_url IS NOT NULL
-                    UNION SELECT 'guid_key:' || guid_key FROM items WHERE id IN ({doomed}) AND guid_key IS NOT NULL
-                    UNION SELECT 'content_hash:' || content_hash FROM revisions WHERE item_id IN ({doomed})
-                    UNION SELECT 'norm_url:' || norm_url FROM sources WHERE item_id IN ({doomed})
-                          AND norm_url IS NOT NULL
-                    UNION SELECT 'guid_key:' || guid_key FROM sources WHERE item_id IN ({doomed})
-                          AND guid_key IS NOT NULL""",
+                f"INSERT OR IGNORE INTO pruned_keys (key) {pruned_keys_of(doomed)}",
                 (cutoff,) * 10,
             )
             deleted = db.execute(f"DELETE FROM items WHERE id IN ({doomed})", (cutoff, cutoff)).rowcount
