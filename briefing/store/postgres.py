@@ -264,6 +264,11 @@ class PostgresStore(SQLStore):
         rows = self._rows(query, args)
         return next(iter(rows[0].values())) if rows else None
 
+    def _insert(self, query: str, args: Sequence[Any]) -> int:
+        with self._tx() as db:
+            row = db.execute(self._sql(query) + " RETURNING id", args).fetchone()
+        return int(row["id"])
+
     def _in(self, values: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
         yield "= ANY(?)", [list(values)]
 
@@ -467,13 +472,3 @@ class PostgresStore(SQLStore):
                    ON CONFLICT (key, model) DO UPDATE SET vector = excluded.vector""",
                 [(key, model, np.asarray(vectors[key], dtype=np.float32).tobytes()) for key in sorted(vectors)],
             )
-
-    # runs --------------------------------------------------------------
-
-    def start_run(self, day: date, started: datetime) -> int:
-        with self._tx() as db:
-            row = db.execute(
-                "INSERT INTO runs (briefing, date, started, status) VALUES (%s, %s, %s, 'running') RETURNING id",
-                (self.briefing, day.isoformat(), iso(started)),
-            ).fetchone()
-        return int(row["id"])

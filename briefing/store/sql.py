@@ -128,6 +128,10 @@ class SQLStore:
         """The first column of a query's first row (None for no row), in this store's own placeholder style."""
         raise NotImplementedError
 
+    def _insert(self, query: str, args: Sequence[Any]) -> int:
+        """Run an ``INSERT`` (``?`` placeholders) of one row in a transaction of its own; returns the row's id."""
+        raise NotImplementedError
+
     def _in(self, values: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
         """``IN`` tests of a column against ``values``: (SQL after the column, with ``?`` placeholders, and its
         arguments), one query's worth each."""
@@ -429,6 +433,10 @@ class SQLStore:
         return found
 
     # runs --------------------------------------------------------------
+
+    def start_run(self, day: date, started: datetime) -> int:
+        return self._insert("INSERT INTO runs (briefing, date, started, status) VALUES (?, ?, ?, 'running')",
+                            (self.briefing, day.isoformat(), iso(started)))
 
     def finish_run(self, run_id: int, finished: datetime, status: str, stats: dict[str, Any],
                    failed_feeds: list[dict[str, str]]) -> None:

@@ -321,6 +321,11 @@ class SQLiteStore(SQLStore):
         row = self._db.execute(query, args).fetchone()
         return row[0] if row else None
 
+    def _insert(self, query: str, args: Sequence[Any]) -> int:
+        with self._tx() as db:
+            cursor = db.execute(query, args)
+        return int(cursor.lastrowid or 0)
+
     def _in(self, values: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
         for start in range(0, len(values), 500):  # one query per 500 keys, not one per key
             chunk = list(values[start : start + 500])
@@ -498,16 +503,6 @@ class SQLiteStore(SQLStore):
                 "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
                 [(key, model, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in vectors.items()],
             )
-
-    # runs --------------------------------------------------------------
-
-    def start_run(self, day: date, started: datetime) -> int:
-        with self._tx() as db:
-            cursor = db.execute(
-                "INSERT INTO runs (briefing, date, started, status) VALUES (?, ?, ?, 'running')",
-                (self.briefing, day.isoformat(), iso(started)),
-            )
-        return int(cursor.lastrowid or 0)
 
 
 Store = SQLiteStore  # the name callers have always used
