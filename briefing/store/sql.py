@@ -2,8 +2,9 @@
 
 Queries here are written once with ``?`` placeholders; ``_sql`` turns them into the subclass's
 placeholder style. A subclass supplies the connection (``_db``), ``_tx`` (one transaction), ``_rows``
-and ``_value`` (a query in its own placeholder style), and what only its dialect can say: migrations,
-upserts of items, ``RETURNING`` or ``lastrowid``, the caches, pruning and the order of feed copies.
+and ``_value`` (a query in its own placeholder style), ``_insert`` (``lastrowid`` or ``RETURNING id``),
+``_in`` (a column against many values: chunks of ``IN (?, …)`` or one ``= ANY(?)``), and what only its
+dialect can say: migrations, the writes of items, listings and caches (upserts), and pruning.
 """
 
 from __future__ import annotations
