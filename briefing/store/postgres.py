@@ -18,30 +18,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
-from datetime import UTC, date, datetime
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 
 from ..errors import StoreError
-from ..models import Article, Entry, FetchResult, Source, Summary
-from ..publishers import publisher_for
+from ..models import Entry, Summary
 from .factory import redact
 from .records import (
     DEFAULT_BRIEFING,
-    DeliveryRecord,
-    Horizon,
-    ItemSighting,
-    Listing,
-    RunRecord,
     UpsertStats,
-    content_hash,
     iso,
-    normalize_url,
-    parse_iso,
 )
-from .records import upto as _upto
+from .sql import SQLStore, entry_keys, pruned_keys_of
 
 try:
     import psycopg
@@ -206,28 +197,12 @@ def _migrate_2(db: Any) -> None:
 MIGRATIONS = (_migrate_1, _migrate_2)
 
 
-def _source(row: dict[str, Any]) -> Source:
-    """One feed's copy of an item, from a ``sources`` or ``copies`` row."""
-    return Source(outlet=row["outlet"], title=row["title"], url=row["url"], published=parse_iso(row["published"]),
-                  feed_url=row["feed_url"], publisher=row["publisher"] or "")
-
-
-def _run_record(row: dict[str, Any]) -> RunRecord:
-    return RunRecord(id=row["id"], date=date.fromisoformat(row["date"]),
-                     started=datetime.fromisoformat(row["started"]), finished=parse_iso(row["finished"]),
-                     status=row["status"], stats=json.loads(row["stats"]),
-                     failed_feeds=json.loads(row["failed_feeds"]), email_status=row["email_status"],
-                     rule=row["rule"], as_of=parse_iso(row["as_of"]),
-                     horizon=Horizon(revision=row["max_revision"], copy=row["max_copy"])
-                     if row["max_revision"] is not None else None)
-
-
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
 
 
-class PostgresStore:
+class PostgresStore(SQLStore):
     """Typed access to a briefing store on a PostgreSQL server.
 
     Args:
@@ -264,15 +239,6 @@ class PostgresStore:
         """The URL without its password, for messages."""
         return self._where
 
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> PostgresStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     @contextmanager
     def _tx(self, *, lock: bool = False) -> Iterator[Any]:
         """One transaction; with ``lock``, serialized with every other writer of items on this schema."""
@@ -284,6 +250,10 @@ class PostgresStore:
         except psycopg.Error as exc:
             raise StoreError(f"{self._where}: {_one_line(exc)}") from exc
 
+    def _sql(self, query: str) -> str:
+        """``?`` placeholders as psycopg's ``%s`` (a literal ``%`` doubled)."""
+        return query.replace("%", "%%").replace("?", "%s")
+
     def _rows(self, query: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
         try:
             return self._db.execute(query, args).fetchall()
@@ -293,6 +263,17 @@ class PostgresStore:
     def _value(self, query: str, args: Sequence[Any] = ()) -> Any:
         rows = self._rows(query, args)
         return next(iter(rows[0].values())) if rows else None
+
+    def _insert(self, query: str, args: Sequence[Any]) -> int:
+        with self._tx() as db:
+            row = db.execute(self._sql(query) + " RETURNING id", args).fetchone()
+        return int(row["id"])
+
+    def _in(self, values: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
+        yield "= ANY(?)", [list(values)]
+
+    def _items_tx(self) -> AbstractContextManager[Any]:
+        return self._tx(lock=True)
 
     def _migrate(self) -> None:
         with self._db.transaction():
@@ -309,40 +290,6 @@ class PostgresStore:
 
     def schema_version(self) -> int:
         return int(self._value("SELECT max(version) FROM briefing_schema") or 0)
-
-    # feeds -------------------------------------------------------------
-
-    def feed_states(self) -> dict[str, tuple[str | None, str | None]]:
-        """ETag and Last-Modified per feed URL, for conditional GET."""
-        rows = self._rows("SELECT url, etag, last_modified FROM feeds")
-        return {row["url"]: (row["etag"], row["last_modified"]) for row in rows}
-
-    def record_fetch(self, result: FetchResult, fetched_at: datetime) -> None:
-        """Remember how fetching a feed went; validators are kept from the last good fetch."""
-        status = "error" if result.error else ("not-modified" if result.not_modified else "ok")
-        with self._tx() as db:
-            db.execute(
-                """
-                INSERT INTO feeds (url, title, etag, last_modified, last_fetched, last_status, last_error, entries)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-                ON CONFLICT (url) DO UPDATE SET
-                    title = COALESCE(excluded.title, feeds.title),
-                    etag = CASE WHEN excluded.last_status = 'ok' THEN excluded.etag ELSE feeds.etag END,
-                    last_modified = CASE WHEN excluded.last_status = 'ok'
-                                         THEN excluded.last_modified ELSE feeds.last_modified END,
-                    last_fetched = excluded.last_fetched,
-                    last_status = excluded.last_status,
-                    last_error = excluded.last_error,
-                    entries = CASE WHEN excluded.last_status = 'not-modified' THEN feeds.entries
-                                   ELSE excluded.entries END
-                """,
-                (result.feed.url, result.feed_title, result.etag, result.last_modified, iso(fetched_at),
-                 status, result.error or result.warning, len(result.entries)),
-            )
-
-    def feed_report(self) -> list[dict[str, Any]]:
-        return self._rows("""SELECT url, title, etag, last_modified, last_fetched, last_status, last_error, entries
-                             FROM feeds ORDER BY url""")
 
     # items -------------------------------------------------------------
 
@@ -361,15 +308,7 @@ class PostgresStore:
         piped = self._db.pipeline() if psycopg.Pipeline.is_supported() else nullcontext()
         with self._tx(lock=True) as db, piped:
             for entry in entries:
-                norm = normalize_url(entry.url) if entry.url else None
-                guid_key = None
-                if entry.guid:
-                    guid_key = entry.guid if "://" in entry.guid else f"{entry.feed_url}#{entry.guid}"
-                chash = content_hash(entry.title, entry.text)
-                publisher = entry.publisher or publisher_for(item_url=entry.url, feed_url=entry.feed_url,
-                                                             name=entry.outlet)
-                keys = [(column, value) for column, value in
-                        (("norm_url", norm), ("guid_key", guid_key), ("content_hash", chash)) if value is not None]
+                norm, guid_key, chash, publisher, keys = entry_keys(entry)
                 item_id, pruned = self._match(db, entry.feed_url, keys)
                 published = entry.published or seen_at
                 if item_id is None:
@@ -444,15 +383,6 @@ class PostgresStore:
                            new_ids=tuple(new_ids), updated_ids=tuple(updated_ids))
 
     @staticmethod
-    def _add_revision(db: Any, item_id: int, seen_at: datetime) -> None:
-        """Remember the item's text as it now stands, first seen at ``seen_at``."""
-        db.execute(
-            """INSERT INTO revisions (item_id, seen_at, content_hash, title, text, url, kind, text_source)
-               SELECT id, %s, content_hash, title, text, url, kind, text_source FROM items WHERE id = %s""",
-            (iso(seen_at), item_id),
-        )
-
-    @staticmethod
     def _match(db: Any, feed_url: str, keys: list[tuple[str, str]]) -> tuple[int | None, bool]:
         """The item an entry with these keys belongs to (None for a new article), and whether a pruned item had
         one of the keys. One query, in the SQLite store's order of precedence: the keys this feed's copies were
@@ -481,142 +411,6 @@ class PostgresStore:
             return None, True
         return int(row["item_id"]), False
 
-    def items_needing_page_text(self, item_ids: Sequence[int]) -> list[Article]:
-        """Of these items, those still holding feed text with an http(s) URL, in the given order."""
-        ids = list(dict.fromkeys(item_ids))
-        rows = {row["id"]: row for row in self._rows(
-            """SELECT * FROM items WHERE id = ANY(%s) AND text_source = 'feed'
-               AND (url LIKE 'http://%%' OR url LIKE 'https://%%')""",
-            (ids,),
-        )}
-        return self._articles([rows[i] for i in ids if i in rows])
-
-    def set_page_text(self, item_id: int, text: str, seen_at: datetime | None = None) -> None:
-        """Replace an item's text with its article page's (a new revision, first seen at ``seen_at``, default
-        now); its new content hash gets it summarized again."""
-        with self._tx(lock=True) as db:
-            row = db.execute("SELECT title FROM items WHERE id = %s", (item_id,)).fetchone()
-            if row is None:
-                raise StoreError(f"{self._where}: no item {item_id}")
-            db.execute(
-                "UPDATE items SET text = %s, content_hash = %s, text_source = 'page' WHERE id = %s",
-                (text, content_hash(row["title"], text), item_id),
-            )
-            self._add_revision(db, item_id, seen_at or datetime.now(UTC))
-
-    def articles_between(self, start: datetime, end: datetime) -> list[Article]:
-        """Articles published in ``[start, end)``, oldest first, with their sources."""
-        rows = self._rows("SELECT * FROM items WHERE published >= %s AND published < %s ORDER BY published, id",
-                          (iso(start), iso(end)))
-        return self._articles(rows)
-
-    def _articles(self, rows: Sequence[dict[str, Any]]) -> list[Article]:
-        if not rows:
-            return []
-        ids = [row["id"] for row in rows]
-        sources: dict[int, list[Source]] = {i: [] for i in ids}
-        for src in self._rows("SELECT * FROM sources WHERE item_id = ANY(%s) ORDER BY item_id, seq", (ids,)):
-            sources[src["item_id"]].append(_source(src))
-        return [
-            Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
-                    published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
-                    sources=tuple(sources[row["id"]]), kind=row["kind"])
-            for row in rows
-        ]
-
-    # as of a moment ----------------------------------------------------
-
-    def horizon(self) -> Horizon:
-        """What the store holds now: a run records it and is built, and rebuilt, from what lies within it."""
-        row = self._rows("""SELECT (SELECT COALESCE(max(id), 0) FROM revisions) AS revision,
-                                   (SELECT COALESCE(max(id), 0) FROM copies) AS copy""")[0]
-        return Horizon(revision=int(row["revision"]), copy=int(row["copy"]))
-
-    def sightings(self, horizon: Horizon | None = None) -> list[ItemSighting]:
-        """Every item the store held at ``horizon`` (default: now), oldest first."""
-        rows = self._rows(
-            """SELECT id, published, first_seen, history_only FROM items i
-               WHERE EXISTS (SELECT 1 FROM revisions r WHERE r.item_id = i.id AND r.id <= %s)
-               ORDER BY id""",
-            (_upto(horizon and horizon.revision),),
-        )
-        return [ItemSighting(id=row["id"], published=datetime.fromisoformat(row["published"]),
-                             first_seen=datetime.fromisoformat(row["first_seen"]),
-                             history_only=bool(row["history_only"])) for row in rows]
-
-    def revised_between(self, after: Horizon | None, upto: Horizon | None) -> set[int]:
-        """Items that gained a revision after ``after`` (None: ever) and up to ``upto`` (None: now)."""
-        rows = self._rows("SELECT DISTINCT item_id FROM revisions WHERE id > %s AND id <= %s",
-                          (after.revision if after else 0, _upto(upto and upto.revision)))
-        return {int(row["item_id"]) for row in rows}
-
-    def previous_view(self, run_id: int | None) -> Horizon | None:
-        """What the store held when the last successful run before ``run_id`` built its briefing."""
-        rows = self._rows(
-            """SELECT max_revision, max_copy FROM runs WHERE id < %s AND status = 'ok' AND max_revision IS NOT NULL
-                 AND briefing = %s ORDER BY id DESC LIMIT 1""",
-            (_upto(run_id), self.briefing),
-        )
-        return Horizon(revision=rows[0]["max_revision"], copy=rows[0]["max_copy"]) if rows else None
-
-    def articles_as_of(self, item_ids: Sequence[int], horizon: Horizon | None = None) -> list[Article]:
-        """These items as the store held them at ``horizon`` (their revision and feed copies then), in the given
-        order; items not yet seen then are left out."""
-        ids = list(dict.fromkeys(item_ids))
-        rows = {row["id"]: row for row in self._revision_rows("i.id = ANY(%s)", [ids], horizon)}
-        return self._articles_from_revisions([rows[i] for i in ids if i in rows], horizon)
-
-    def published_as_of(self, start: datetime, end: datetime, horizon: Horizon | None = None) -> list[Article]:
-        """Articles published in ``[start, end)`` as the store held them at ``horizon``, oldest first."""
-        rows = self._revision_rows("i.published >= %s AND i.published < %s", [iso(start), iso(end)], horizon,
-                                   order="i.published, i.id")
-        return self._articles_from_revisions(rows, horizon)
-
-    def revision_as_article(self, item_id: int, revision_id: int, horizon: Horizon | None = None) -> Article | None:
-        """One item as it read in one revision (what a briefing showed), with its feed copies at ``horizon``."""
-        rows = self._rows(
-            """SELECT i.id, i.published, i.first_seen, r.id AS revision, r.title, r.text, r.url, r.content_hash,
-                      r.kind FROM items i JOIN revisions r ON r.item_id = i.id WHERE i.id = %s AND r.id = %s""",
-            (item_id, revision_id),
-        )
-        articles = self._articles_from_revisions(rows, horizon)
-        return articles[0] if articles else None
-
-    def _revision_rows(self, where: str, args: Sequence[object], horizon: Horizon | None,
-                       order: str = "i.id") -> list[dict[str, Any]]:
-        return self._rows(
-            f"""SELECT i.id, i.published, i.first_seen, r.id AS revision, r.title, r.text, r.url, r.content_hash,
-                       r.kind
-                FROM items i JOIN revisions r
-                  ON r.id = (SELECT max(id) FROM revisions WHERE item_id = i.id AND id <= %s)
-                WHERE {where} ORDER BY {order}""",
-            (_upto(horizon and horizon.revision), *args),
-        )
-
-    def _articles_from_revisions(self, rows: Sequence[dict[str, Any]], horizon: Horizon | None) -> list[Article]:
-        if not rows:
-            return []
-        ids = list(dict.fromkeys(row["id"] for row in rows))
-        sources: dict[int, list[Source]] = {i: [] for i in ids}
-        # Each feed's copy as it stood, in the order the feeds first carried the item.
-        for src in self._rows(
-            """SELECT c.*, (SELECT min(id) FROM copies f WHERE f.item_id = c.item_id
-                            AND f.feed_url = c.feed_url) AS first
-               FROM copies c WHERE c.item_id = ANY(%s)
-                 AND c.id = (SELECT max(id) FROM copies l WHERE l.item_id = c.item_id
-                             AND l.feed_url = c.feed_url AND l.id <= %s)
-               ORDER BY c.item_id, first""",
-            (ids, _upto(horizon and horizon.copy)),
-        ):
-            sources[src["item_id"]].append(_source(src))
-        return [
-            Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
-                    published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
-                    sources=tuple(sources[row["id"]]), kind=row["kind"],
-                    first_seen=datetime.fromisoformat(row["first_seen"]), revision=row["revision"])
-            for row in rows
-        ]
-
     # listings ----------------------------------------------------------
 
     def record_listings(self, run_id: int, day: date, listed: Iterable[tuple[int, int, str]]) -> None:
@@ -631,58 +425,6 @@ class PostgresStore:
                 rows,
             )
 
-    @staticmethod
-    def _listing(row: dict[str, Any]) -> Listing:
-        return Listing(item_id=row["item_id"], date=date.fromisoformat(row["date"]), run_id=row["run_id"],
-                       revision_id=row["revision_id"], status=row["status"])
-
-    def listings_before(self, run_id: int | None, day: date) -> dict[int, Listing]:
-        """Each item's latest place in the briefings of other dates than ``day`` as they stood before run
-        ``run_id`` (for each date, the last run that wrote it); all runs when ``run_id`` is None."""
-        rows = self._rows(
-            """SELECT l.* FROM listings l
-               WHERE l.briefing = %s AND l.date != %s AND l.run_id < %s
-                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.briefing = l.briefing AND m.date = l.date
-                                 AND m.run_id < %s)
-               ORDER BY l.run_id, l.item_id""",
-            (self.briefing, day.isoformat(), _upto(run_id), _upto(run_id)),
-        )
-        return {row["item_id"]: self._listing(row) for row in rows}
-
-    def listings_by_item(self) -> dict[int, list[Listing]]:
-        """Per item, its places in the briefings as they stand (each date's last run), oldest run first."""
-        rows = self._rows(
-            """SELECT * FROM listings l
-               WHERE l.briefing = %s
-                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.briefing = l.briefing AND m.date = l.date)
-               ORDER BY l.run_id, l.item_id""",
-            (self.briefing,),
-        )
-        found: dict[int, list[Listing]] = {}
-        for row in rows:
-            found.setdefault(row["item_id"], []).append(self._listing(row))
-        return found
-
-    def pruned_before(self) -> datetime | None:
-        """The cutoff of the latest prune: items older than it by both publication and first sight are gone."""
-        return parse_iso(self._value("SELECT value FROM meta WHERE name = 'pruned_before'"))
-
-    def size_report(self) -> dict[str, int]:
-        """Rows per table and the text bytes kept in item revisions (for the cost of keeping them)."""
-        counts = {table: int(self._value(f"SELECT count(*) FROM {table}"))
-                  for table in ("items", "revisions", "copies", "listings", "sources")}
-        for name, table in (("revision_bytes", "revisions"), ("item_bytes", "items")):
-            counts[name] = int(self._value(
-                f"SELECT COALESCE(sum(octet_length(title) + octet_length(text)), 0) FROM {table}"))
-        return counts
-
-    def count_items(self) -> int:
-        return int(self._value("SELECT count(*) FROM items"))
-
-    def newest_published(self) -> datetime | None:
-        """When the newest stored item was published (None for an empty store): what an empty briefing cites."""
-        return parse_iso(self._value("SELECT max(published) FROM items"))
-
     def prune(self, before: datetime, *, backfill_days: float = 0) -> int:
         """Delete items published before ``before`` (with their revisions, copies and listings) and summaries
         no revision needs; returns items deleted (the rules of the SQLite store)."""
@@ -693,15 +435,7 @@ class PostgresStore:
         args = {"cutoff": cutoff, "backfill": seconds}
         with self._tx(lock=True) as db:
             db.execute(
-                f"""INSERT INTO pruned_keys (key)
-                    SELECT 'norm_url:' || norm_url FROM items WHERE id IN ({doomed}) AND norm_url IS NOT NULL
-                    UNION SELECT 'guid_key:' || guid_key FROM items WHERE id IN ({doomed}) AND guid_key IS NOT NULL
-                    UNION SELECT 'content_hash:' || content_hash FROM revisions WHERE item_id IN ({doomed})
-                    UNION SELECT 'norm_url:' || norm_url FROM sources WHERE item_id IN ({doomed})
-                          AND norm_url IS NOT NULL
-                    UNION SELECT 'guid_key:' || guid_key FROM sources WHERE item_id IN ({doomed})
-                          AND guid_key IS NOT NULL
-                    ON CONFLICT (key) DO NOTHING""",
+                f"INSERT INTO pruned_keys (key) {pruned_keys_of(doomed)} ON CONFLICT (key) DO NOTHING",
                 args,
             )
             deleted = db.execute(f"DELETE FROM items WHERE id IN ({doomed})", args).rowcount
@@ -717,16 +451,6 @@ class PostgresStore:
 
     # caches ------------------------------------------------------------
 
-    def cached_summaries(self, hashes: Iterable[str], backend: str, params: str) -> dict[str, Summary]:
-        rows = self._rows(
-            """SELECT content_hash, text, sentences, note FROM summaries
-               WHERE content_hash = ANY(%s) AND backend = %s AND params = %s""",
-            (sorted(set(hashes)), backend, params),
-        )
-        return {row["content_hash"]: Summary(content_hash=row["content_hash"], text=row["text"], backend=backend,
-                                             sentences=tuple(json.loads(row["sentences"])), note=row["note"])
-                for row in rows}
-
     def save_summaries(self, summaries: Iterable[Summary], params: str, now: datetime) -> None:
         # Sorted by key, and one row per key: two runs saving the same summaries never deadlock.
         rows = {(s.content_hash, s.backend): (s.content_hash, s.backend, params, s.text,
@@ -741,121 +465,10 @@ class PostgresStore:
                 [rows[key] for key in sorted(rows)],
             )
 
-    def cached_vectors(self, keys: Iterable[str], model: str) -> dict[str, np.ndarray]:
-        rows = self._rows("SELECT key, vector FROM embeddings WHERE key = ANY(%s) AND model = %s",
-                          (sorted(set(keys)), model))
-        return {row["key"]: np.frombuffer(bytes(row["vector"]), dtype=np.float32) for row in rows}
-
     def save_vectors(self, vectors: dict[str, np.ndarray], model: str) -> None:
         with self._tx() as db, db.cursor() as cursor:
             cursor.executemany(
                 """INSERT INTO embeddings (key, model, vector) VALUES (%s, %s, %s)
                    ON CONFLICT (key, model) DO UPDATE SET vector = excluded.vector""",
                 [(key, model, np.asarray(vectors[key], dtype=np.float32).tobytes()) for key in sorted(vectors)],
-            )
-
-    # runs --------------------------------------------------------------
-
-    def start_run(self, day: date, started: datetime) -> int:
-        with self._tx() as db:
-            row = db.execute(
-                "INSERT INTO runs (briefing, date, started, status) VALUES (%s, %s, %s, 'running') RETURNING id",
-                (self.briefing, day.isoformat(), iso(started)),
-            ).fetchone()
-        return int(row["id"])
-
-    def finish_run(self, run_id: int, finished: datetime, status: str, stats: dict[str, Any],
-                   failed_feeds: list[dict[str, str]]) -> None:
-        with self._tx() as db:
-            db.execute(
-                "UPDATE runs SET finished = %s, status = %s, stats = %s, failed_feeds = %s WHERE id = %s",
-                (iso(finished), status, json.dumps(stats, sort_keys=True), json.dumps(failed_feeds), run_id),
-            )
-
-    def record_view(self, run_id: int, *, rule: str, as_of: datetime, horizon: Horizon) -> None:
-        """Remember how the run's briefing chose its articles and what the store held when it was built."""
-        with self._tx() as db:
-            db.execute("UPDATE runs SET rule = %s, as_of = %s, max_revision = %s, max_copy = %s WHERE id = %s",
-                       (rule, iso(as_of), horizon.revision, horizon.copy, run_id))
-
-    def latest_briefing_date(self) -> date | None:
-        """The newest date any run wrote a briefing for."""
-        value = self._value("SELECT max(date) FROM runs WHERE status = 'ok' AND briefing = %s", (self.briefing,))
-        return date.fromisoformat(value) if value else None
-
-    def set_email_status(self, run_id: int, status: str) -> None:
-        with self._tx() as db:
-            db.execute("UPDATE runs SET email_status = %s WHERE id = %s", (status, run_id))
-
-    def runs(self, since: date | None = None) -> list[RunRecord]:
-        if since:
-            rows = self._rows("SELECT * FROM runs WHERE briefing = %s AND date >= %s ORDER BY started DESC, id DESC",
-                              (self.briefing, since.isoformat()))
-        else:
-            rows = self._rows("SELECT * FROM runs WHERE briefing = %s ORDER BY started DESC, id DESC",
-                              (self.briefing,))
-        return [_run_record(row) for row in rows]
-
-    def last_briefing_run(self, day: date) -> RunRecord | None:
-        """The latest run that wrote the briefing dated ``day`` (what ``regenerate`` reproduces)."""
-        rows = self._rows(
-            """SELECT * FROM runs WHERE briefing = %s AND date = %s AND status = 'ok'
-               ORDER BY started DESC, id DESC LIMIT 1""",
-            (self.briefing, day.isoformat()),
-        )
-        return _run_record(rows[0]) if rows else None
-
-    # deliveries --------------------------------------------------------
-
-    def deliveries(self, day: date) -> dict[str, DeliveryRecord]:
-        """What was sent for the briefing dated ``day``, by recipient."""
-        rows = self._rows("SELECT * FROM deliveries WHERE briefing = %s AND date = %s",
-                          (self.briefing, day.isoformat()))
-        return {
-            row["recipient"]: DeliveryRecord(date=day, recipient=row["recipient"], status=row["status"],
-                                             attempts=row["attempts"], last_error=row["last_error"],
-                                             sent_at=parse_iso(row["sent_at"]), message_id=row["message_id"],
-                                             sending_since=parse_iso(row["sending_since"]))
-            for row in rows
-        }
-
-    def unfinished_sends(self) -> list[DeliveryRecord]:
-        """Deliveries left "sending": the process stopped between handing a message to the server and
-        recording the outcome. The next run of that date sends again under the same Message-ID."""
-        rows = self._rows("SELECT date FROM deliveries WHERE briefing = %s AND status = 'sending' ORDER BY date",
-                          (self.briefing,))
-        found: list[DeliveryRecord] = []
-        for day in dict.fromkeys(date.fromisoformat(row["date"]) for row in rows):
-            found.extend(r for r in self.deliveries(day).values() if r.status == "sending")
-        return found
-
-    def mark_sending(self, day: date, recipient: str, message_id: str, since: datetime) -> None:
-        """Record, before the SMTP conversation, that this message is about to be handed over."""
-        with self._tx() as db:
-            db.execute(
-                """
-                INSERT INTO deliveries (briefing, date, recipient, status, attempts, message_id, sending_since)
-                VALUES (%s, %s, %s, 'sending', 0, %s, %s)
-                ON CONFLICT (briefing, date, recipient) DO UPDATE SET
-                    status = 'sending', message_id = excluded.message_id, sending_since = excluded.sending_since
-                """,
-                (self.briefing, day.isoformat(), recipient, message_id, iso(since)),
-            )
-
-    def record_delivery(self, day: date, recipient: str, status: str, *, attempts: int, error: str | None = None,
-                        sent_at: datetime | None = None) -> None:
-        """Add one run's attempts for (``day``, ``recipient``); a ``sent_at`` once set is kept."""
-        with self._tx() as db:
-            db.execute(
-                """
-                INSERT INTO deliveries (briefing, date, recipient, status, attempts, last_error, sent_at)
-                VALUES (%s, %s, %s, %s, %s, %s, %s)
-                ON CONFLICT (briefing, date, recipient) DO UPDATE SET
-                    status = excluded.status,
-                    attempts = deliveries.attempts + excluded.attempts,
-                    last_error = excluded.last_error,
-                    sent_at = COALESCE(excluded.sent_at, deliveries.sent_at),
-                    sending_since = NULL
-                """,
-                (self.briefing, day.isoformat(), recipient, status, attempts, error, iso(sent_at) if sent_at else None),
             )

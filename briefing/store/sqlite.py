@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +18,15 @@ import numpy as np
 
 from ..errors import StoreError
 from ..kinds import kind_of
-from ..models import Article, Entry, FetchResult, Source, Summary
+from ..models import Entry, Summary
 from ..publishers import publisher_for
 from .records import (
     DEFAULT_BRIEFING,
-    DeliveryRecord,
-    Horizon,
-    ItemSighting,
-    Listing,
-    RunRecord,
     UpsertStats,
-    content_hash,
     iso,
     normalize_url,
-    parse_iso,
 )
-from .records import upto as _upto
+from .sql import SQLStore, entry_keys, pruned_keys_of
 
 __all__ = ["MIGRATIONS", "SQLiteStore", "Store"]
 
@@ -269,12 +262,7 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
 )
 
 
-def _source(row: sqlite3.Row) -> Source:
-    """One feed's copy of an item, from a ``sources`` or ``copies`` row."""
-    return Source(outlet=row["outlet"], title=row["title"], url=row["url"], published=parse_iso(row["published"]),
-                  feed_url=row["feed_url"], publisher=row["publisher"] or "")
-
-class SQLiteStore:
+class SQLiteStore(SQLStore):
     """Typed access to the briefing database.
 
     Args:
@@ -282,6 +270,10 @@ class SQLiteStore:
         briefing: the briefing whose runs, listings and deliveries this store reads and writes (several
             briefings may share one store; everything else is shared).
     """
+
+    _LISTINGS_ORDER = "l.run_id"
+    _TEXT_BYTES = "length(CAST({column} AS BLOB))"
+    _SOURCES_ORDER = "rowid"
 
     def __init__(self, path: Path | str, briefing: str = DEFAULT_BRIEFING) -> None:
         self.path = path
@@ -305,15 +297,6 @@ class SQLiteStore:
         """The file, for messages."""
         return str(self.path)
 
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> SQLiteStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         try:
@@ -331,39 +314,22 @@ class SQLiteStore:
                 step(self._db)
                 self._db.execute(f"PRAGMA user_version = {number}")
 
-    # feeds -------------------------------------------------------------
+    def _rows(self, query: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self._db.execute(query, args).fetchall()
 
-    def feed_states(self) -> dict[str, tuple[str | None, str | None]]:
-        """ETag and Last-Modified per feed URL, for conditional GET."""
-        rows = self._db.execute("SELECT url, etag, last_modified FROM feeds").fetchall()
-        return {row["url"]: (row["etag"], row["last_modified"]) for row in rows}
+    def _value(self, query: str, args: Sequence[Any] = ()) -> Any:
+        row = self._db.execute(query, args).fetchone()
+        return row[0] if row else None
 
-    def record_fetch(self, result: FetchResult, fetched_at: datetime) -> None:
-        """Remember how fetching a feed went; validators are kept from the last good fetch."""
-        status = "error" if result.error else ("not-modified" if result.not_modified else "ok")
+    def _insert(self, query: str, args: Sequence[Any]) -> int:
         with self._tx() as db:
-            db.execute(
-                """
-                INSERT INTO feeds (url, title, etag, last_modified, last_fetched, last_status, last_error, entries)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(url) DO UPDATE SET
-                    title = COALESCE(excluded.title, title),
-                    etag = CASE WHEN excluded.last_status = 'ok' THEN excluded.etag ELSE etag END,
-                    last_modified = CASE WHEN excluded.last_status = 'ok'
-                                         THEN excluded.last_modified ELSE last_modified END,
-                    last_fetched = excluded.last_fetched,
-                    last_status = excluded.last_status,
-                    last_error = excluded.last_error,
-                    entries = CASE WHEN excluded.last_status = 'not-modified' THEN entries
-                                   ELSE excluded.entries END
-                """,
-                (result.feed.url, result.feed_title, result.etag, result.last_modified, iso(fetched_at),
-                 status, result.error or result.warning, len(result.entries)),
-            )
+            cursor = db.execute(query, args)
+        return int(cursor.lastrowid or 0)
 
-    def feed_report(self) -> list[dict[str, Any]]:
-        rows = self._db.execute("SELECT * FROM feeds ORDER BY url").fetchall()
-        return [dict(row) for row in rows]
+    def _in(self, values: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
+        for start in range(0, len(values), 500):  # one query per 500 keys, not one per key
+            chunk = list(values[start : start + 500])
+            yield f"IN ({','.join('?' * len(chunk))})", chunk
 
     # items -------------------------------------------------------------
 
@@ -385,15 +351,7 @@ class SQLiteStore:
         unchanged = 0
         with self._tx() as db:
             for entry in entries:
-                norm = normalize_url(entry.url) if entry.url else None
-                guid_key = None
-                if entry.guid:
-                    guid_key = entry.guid if "://" in entry.guid else f"{entry.feed_url}#{entry.guid}"
-                chash = content_hash(entry.title, entry.text)
-                publisher = entry.publisher or publisher_for(item_url=entry.url, feed_url=entry.feed_url,
-                                                             name=entry.outlet)
-                keys = [(column, value) for column, value in
-                        (("norm_url", norm), ("guid_key", guid_key), ("content_hash", chash)) if value is not None]
+                norm, guid_key, chash, publisher, keys = entry_keys(entry)
                 item_id = self._match(db, entry.feed_url, keys)
                 published = entry.published or seen_at
                 if item_id is None:
@@ -460,15 +418,6 @@ class SQLiteStore:
                            new_ids=tuple(new_ids), updated_ids=tuple(updated_ids))
 
     @staticmethod
-    def _add_revision(db: sqlite3.Connection, item_id: int, seen_at: datetime) -> None:
-        """Remember the item's text as it now stands, first seen at ``seen_at``."""
-        db.execute(
-            """INSERT INTO revisions (item_id, seen_at, content_hash, title, text, url, kind, text_source)
-               SELECT id, ?, content_hash, title, text, url, kind, text_source FROM items WHERE id = ?""",
-            (iso(seen_at), item_id),
-        )
-
-    @staticmethod
     def _match(db: sqlite3.Connection, feed_url: str, keys: list[tuple[str, str]]) -> int | None:
         """The item an entry with these keys belongs to, or None for a new article."""
         for column, value in keys:
@@ -501,161 +450,6 @@ class SQLiteStore:
         ).fetchone()
         return first is None or first["feed_url"] == feed_url
 
-    def items_needing_page_text(self, item_ids: Sequence[int]) -> list[Article]:
-        """Of these items, those still holding feed text with an http(s) URL, in the given order."""
-        rows: dict[int, sqlite3.Row] = {}
-        ids = list(dict.fromkeys(item_ids))
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(
-                f"""SELECT * FROM items WHERE id IN ({marks}) AND text_source = 'feed'
-                    AND (url LIKE 'http://%' OR url LIKE 'https://%')""",
-                chunk,
-            ):
-                rows[row["id"]] = row
-        return self._articles([rows[i] for i in ids if i in rows])
-
-    def set_page_text(self, item_id: int, text: str, seen_at: datetime | None = None) -> None:
-        """Replace an item's text with its article page's (a new revision, first seen at ``seen_at``, default
-        now); its new content hash gets it summarized again."""
-        with self._tx() as db:
-            row = db.execute("SELECT title FROM items WHERE id = ?", (item_id,)).fetchone()
-            if row is None:
-                raise StoreError(f"{self.path}: no item {item_id}")
-            db.execute(
-                "UPDATE items SET text = ?, content_hash = ?, text_source = 'page' WHERE id = ?",
-                (text, content_hash(row["title"], text), item_id),
-            )
-            self._add_revision(db, item_id, seen_at or datetime.now(UTC))
-
-    def articles_between(self, start: datetime, end: datetime) -> list[Article]:
-        """Articles published in ``[start, end)``, oldest first, with their sources."""
-        rows = self._db.execute(
-            "SELECT * FROM items WHERE published >= ? AND published < ? ORDER BY published, id",
-            (iso(start), iso(end)),
-        ).fetchall()
-        return self._articles(rows)
-
-    def _articles(self, rows: Sequence[sqlite3.Row]) -> list[Article]:
-        if not rows:
-            return []
-        ids = [row["id"] for row in rows]
-        sources: dict[int, list[Source]] = {i: [] for i in ids}
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            marks = ",".join("?" * len(chunk))
-            for src in self._db.execute(
-                f"SELECT * FROM sources WHERE item_id IN ({marks}) ORDER BY item_id, rowid", chunk
-            ):
-                sources[src["item_id"]].append(_source(src))
-        return [
-            Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
-                    published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
-                    sources=tuple(sources[row["id"]]), kind=row["kind"])
-            for row in rows
-        ]
-
-    # as of a moment ----------------------------------------------------
-
-    def horizon(self) -> Horizon:
-        """What the store holds now: a run records it and is built, and rebuilt, from what lies within it."""
-        revision = self._db.execute("SELECT COALESCE(max(id), 0) FROM revisions").fetchone()[0]
-        copy = self._db.execute("SELECT COALESCE(max(id), 0) FROM copies").fetchone()[0]
-        return Horizon(revision=int(revision), copy=int(copy))
-
-    def sightings(self, horizon: Horizon | None = None) -> list[ItemSighting]:
-        """Every item the store held at ``horizon`` (default: now), oldest first."""
-        rows = self._db.execute(
-            """SELECT id, published, first_seen, history_only FROM items i
-               WHERE EXISTS (SELECT 1 FROM revisions r WHERE r.item_id = i.id AND r.id <= ?)
-               ORDER BY id""",
-            (_upto(horizon and horizon.revision),),
-        ).fetchall()
-        return [ItemSighting(id=row[0], published=datetime.fromisoformat(row[1]),
-                             first_seen=datetime.fromisoformat(row[2]), history_only=bool(row[3])) for row in rows]
-
-    def revised_between(self, after: Horizon | None, upto: Horizon | None) -> set[int]:
-        """Items that gained a revision after ``after`` (None: ever) and up to ``upto`` (None: now)."""
-        rows = self._db.execute("SELECT DISTINCT item_id FROM revisions WHERE id > ? AND id <= ?",
-                                (after.revision if after else 0, _upto(upto and upto.revision))).fetchall()
-        return {int(row[0]) for row in rows}
-
-    def previous_view(self, run_id: int | None) -> Horizon | None:
-        """What the store held when the last successful run before ``run_id`` built its briefing."""
-        row = self._db.execute(
-            """SELECT max_revision, max_copy FROM runs WHERE id < ? AND status = 'ok' AND max_revision IS NOT NULL
-                 AND briefing = ? ORDER BY id DESC LIMIT 1""",
-            (_upto(run_id), self.briefing),
-        ).fetchone()
-        return Horizon(revision=row[0], copy=row[1]) if row else None
-
-    def articles_as_of(self, item_ids: Sequence[int], horizon: Horizon | None = None) -> list[Article]:
-        """These items as the store held them at ``horizon`` (their revision and feed copies then), in the given
-        order; items not yet seen then are left out."""
-        ids = list(dict.fromkeys(item_ids))
-        rows: dict[int, sqlite3.Row] = {}
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            for row in self._revision_rows(f"i.id IN ({','.join('?' * len(chunk))})", chunk, horizon):
-                rows[row["id"]] = row
-        return self._articles_from_revisions([rows[i] for i in ids if i in rows], horizon)
-
-    def published_as_of(self, start: datetime, end: datetime, horizon: Horizon | None = None) -> list[Article]:
-        """Articles published in ``[start, end)`` as the store held them at ``horizon``, oldest first."""
-        rows = self._revision_rows("i.published >= ? AND i.published < ?", [iso(start), iso(end)], horizon,
-                                   order="i.published, i.id")
-        return self._articles_from_revisions(rows, horizon)
-
-    def revision_as_article(self, item_id: int, revision_id: int, horizon: Horizon | None = None) -> Article | None:
-        """One item as it read in one revision (what a briefing showed), with its feed copies at ``horizon``."""
-        rows = self._db.execute(
-            """SELECT i.id, i.published, i.first_seen, r.id AS revision, r.title, r.text, r.url, r.content_hash,
-                      r.kind FROM items i JOIN revisions r ON r.item_id = i.id WHERE i.id = ? AND r.id = ?""",
-            (item_id, revision_id),
-        ).fetchall()
-        articles = self._articles_from_revisions(rows, horizon)
-        return articles[0] if articles else None
-
-    def _revision_rows(self, where: str, args: Sequence[object], horizon: Horizon | None,
-                       order: str = "i.id") -> list[sqlite3.Row]:
-        return self._db.execute(
-            f"""SELECT i.id, i.published, i.first_seen, r.id AS revision, r.title, r.text, r.url, r.content_hash,
-                       r.kind
-                FROM items i JOIN revisions r
-                  ON r.id = (SELECT max(id) FROM revisions WHERE item_id = i.id AND id <= ?)
-                WHERE {where} ORDER BY {order}""",
-            (_upto(horizon and horizon.revision), *args),
-        ).fetchall()
-
-    def _articles_from_revisions(self, rows: Sequence[sqlite3.Row], horizon: Horizon | None) -> list[Article]:
-        if not rows:
-            return []
-        ids = list(dict.fromkeys(row["id"] for row in rows))
-        sources: dict[int, list[Source]] = {i: [] for i in ids}
-        upto = _upto(horizon and horizon.copy)
-        for chunk_start in range(0, len(ids), 500):
-            chunk = ids[chunk_start : chunk_start + 500]
-            marks = ",".join("?" * len(chunk))
-            # Each feed's copy as it stood, in the order the feeds first carried the item.
-            for src in self._db.execute(
-                f"""SELECT c.*, (SELECT min(id) FROM copies f WHERE f.item_id = c.item_id
-                                 AND f.feed_url = c.feed_url) AS first
-                    FROM copies c WHERE c.item_id IN ({marks})
-                      AND c.id = (SELECT max(id) FROM copies l WHERE l.item_id = c.item_id
-                                  AND l.feed_url = c.feed_url AND l.id <= ?)
-                    ORDER BY c.item_id, first""",
-                (*chunk, upto),
-            ):
-                sources[src["item_id"]].append(_source(src))
-        return [
-            Article(id=row["id"], title=row["title"], text=row["text"], url=row["url"],
-                    published=datetime.fromisoformat(row["published"]), content_hash=row["content_hash"],
-                    sources=tuple(sources[row["id"]]), kind=row["kind"],
-                    first_seen=datetime.fromisoformat(row["first_seen"]), revision=row["revision"])
-            for row in rows
-        ]
-
     # listings ----------------------------------------------------------
 
     def record_listings(self, run_id: int, day: date, listed: Iterable[tuple[int, int, str]]) -> None:
@@ -666,62 +460,6 @@ class SQLiteStore:
                    VALUES (?, ?, ?, ?, ?, ?)""",
                 [(item, day.isoformat(), run_id, revision, status, self.briefing) for item, revision, status in listed],
             )
-
-    def listings_before(self, run_id: int | None, day: date) -> dict[int, Listing]:
-        """Each item's latest place in the briefings of other dates than ``day`` as they stood before run
-        ``run_id`` (for each date, the last run that wrote it); all runs when ``run_id`` is None."""
-        rows = self._db.execute(
-            """SELECT l.* FROM listings l
-               WHERE l.briefing = ? AND l.date != ? AND l.run_id < ?
-                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.briefing = l.briefing AND m.date = l.date
-                                 AND m.run_id < ?)
-               ORDER BY l.run_id, l.item_id""",
-            (self.briefing, day.isoformat(), _upto(run_id), _upto(run_id)),
-        ).fetchall()
-        return {row["item_id"]: Listing(item_id=row["item_id"], date=date.fromisoformat(row["date"]),
-                                        run_id=row["run_id"], revision_id=row["revision_id"], status=row["status"])
-                for row in rows}
-
-    def listings_by_item(self) -> dict[int, list[Listing]]:
-        """Per item, its places in the briefings as they stand (each date's last run), oldest run first."""
-        rows = self._db.execute(
-            """SELECT * FROM listings l
-               WHERE l.briefing = ?
-                 AND l.run_id = (SELECT max(run_id) FROM listings m WHERE m.briefing = l.briefing AND m.date = l.date)
-               ORDER BY l.run_id""",
-            (self.briefing,),
-        ).fetchall()
-        found: dict[int, list[Listing]] = {}
-        for row in rows:
-            found.setdefault(row["item_id"], []).append(
-                Listing(item_id=row["item_id"], date=date.fromisoformat(row["date"]), run_id=row["run_id"],
-                        revision_id=row["revision_id"], status=row["status"]))
-        return found
-
-    def pruned_before(self) -> datetime | None:
-        """The cutoff of the latest prune: items older than it by both publication and first sight are gone."""
-        row = self._db.execute("SELECT value FROM meta WHERE name = 'pruned_before'").fetchone()
-        return parse_iso(row[0]) if row else None
-
-    def size_report(self) -> dict[str, int]:
-        """Rows per table and the text bytes kept in item revisions (for the cost of keeping them)."""
-        counts = {table: int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-                  for table in ("items", "revisions", "copies", "listings", "sources")}
-        counts["revision_bytes"] = int(self._db.execute(
-            "SELECT COALESCE(sum(length(CAST(title AS BLOB)) + length(CAST(text AS BLOB))), 0) FROM revisions"
-        ).fetchone()[0])
-        counts["item_bytes"] = int(self._db.execute(
-            "SELECT COALESCE(sum(length(CAST(title AS BLOB)) + length(CAST(text AS BLOB))), 0) FROM items"
-        ).fetchone()[0])
-        return counts
-
-    def count_items(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM items").fetchone()[0])
-
-    def newest_published(self) -> datetime | None:
-        """When the newest stored item was published (None for an empty store): what an empty briefing cites."""
-        value = self._db.execute("SELECT max(published) FROM items").fetchone()[0]
-        return datetime.fromisoformat(value) if value else None
 
     def prune(self, before: datetime, *, backfill_days: float = 0) -> int:
         """Delete items published before ``before`` (with their revisions, copies and listings) and summaries
@@ -736,14 +474,7 @@ class SQLiteStore:
             doomed = ("SELECT id FROM items WHERE published < ? AND (first_seen < ? "
                       f"OR julianday(published) < julianday(first_seen) - {float(backfill_days)!r})")
             db.execute(
-                f"""INSERT OR IGNORE INTO pruned_keys (key)
-                    SELECT 'norm_url:' || norm_url FROM items WHERE id IN ({doomed}) AND norm_url IS NOT NULL
-                    UNION SELECT 'guid_key:' || guid_key FROM items WHERE id IN ({doomed}) AND guid_key IS NOT NULL
-                    UNION SELECT 'content_hash:' || content_hash FROM revisions WHERE item_id IN ({doomed})
-                    UNION SELECT 'norm_url:' || norm_url FROM sources WHERE item_id IN ({doomed})
-                          AND norm_url IS NOT NULL
-                    UNION SELECT 'guid_key:' || guid_key FROM sources WHERE item_id IN ({doomed})
-                          AND guid_key IS NOT NULL""",
+                f"INSERT OR IGNORE INTO pruned_keys (key) {pruned_keys_of(doomed)}",
                 (cutoff,) * 10,
             )
             deleted = db.execute(f"DELETE FROM items WHERE id IN ({doomed})", (cutoff, cutoff)).rowcount
@@ -758,22 +489,6 @@ class SQLiteStore:
 
     # caches ------------------------------------------------------------
 
-    def cached_summaries(self, hashes: Iterable[str], backend: str, params: str) -> dict[str, Summary]:
-        found: dict[str, Summary] = {}
-        wanted = sorted(set(hashes))
-        for chunk_start in range(0, len(wanted), 500):  # one query per 500 keys, not one per key
-            chunk = wanted[chunk_start : chunk_start + 500]
-            rows = self._db.execute(
-                f"SELECT * FROM summaries WHERE backend = ? AND params = ? "
-                f"AND content_hash IN ({','.join('?' * len(chunk))})",
-                (backend, params, *chunk),
-            ).fetchall()
-            for row in rows:
-                chash = row["content_hash"]
-                found[chash] = Summary(content_hash=chash, text=row["text"], backend=backend,
-                                       sentences=tuple(json.loads(row["sentences"])), note=row["note"])
-        return found
-
     def save_summaries(self, summaries: Iterable[Summary], params: str, now: datetime) -> None:
         with self._tx() as db:
             db.executemany(
@@ -782,141 +497,11 @@ class SQLiteStore:
                  for s in summaries],
             )
 
-    def cached_vectors(self, keys: Iterable[str], model: str) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        wanted = sorted(set(keys))
-        for chunk_start in range(0, len(wanted), 500):  # one query per 500 keys, not one per key
-            chunk = wanted[chunk_start : chunk_start + 500]
-            rows = self._db.execute(
-                f"SELECT key, vector FROM embeddings WHERE model = ? AND key IN ({','.join('?' * len(chunk))})",
-                (model, *chunk),
-            ).fetchall()
-            for row in rows:
-                found[row["key"]] = np.frombuffer(row["vector"], dtype=np.float32)
-        return found
-
     def save_vectors(self, vectors: dict[str, np.ndarray], model: str) -> None:
         with self._tx() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
                 [(key, model, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in vectors.items()],
-            )
-
-    # runs --------------------------------------------------------------
-
-    def start_run(self, day: date, started: datetime) -> int:
-        with self._tx() as db:
-            cursor = db.execute(
-                "INSERT INTO runs (briefing, date, started, status) VALUES (?, ?, ?, 'running')",
-                (self.briefing, day.isoformat(), iso(started)),
-            )
-        return int(cursor.lastrowid or 0)
-
-    def finish_run(self, run_id: int, finished: datetime, status: str, stats: dict[str, Any],
-                   failed_feeds: list[dict[str, str]]) -> None:
-        with self._tx() as db:
-            db.execute(
-                "UPDATE runs SET finished = ?, status = ?, stats = ?, failed_feeds = ? WHERE id = ?",
-                (iso(finished), status, json.dumps(stats, sort_keys=True), json.dumps(failed_feeds), run_id),
-            )
-
-    def record_view(self, run_id: int, *, rule: str, as_of: datetime, horizon: Horizon) -> None:
-        """Remember how the run's briefing chose its articles and what the store held when it was built."""
-        with self._tx() as db:
-            db.execute("UPDATE runs SET rule = ?, as_of = ?, max_revision = ?, max_copy = ? WHERE id = ?",
-                       (rule, iso(as_of), horizon.revision, horizon.copy, run_id))
-
-    def latest_briefing_date(self) -> date | None:
-        """The newest date any run wrote a briefing for."""
-        row = self._db.execute("SELECT max(date) FROM runs WHERE status = 'ok' AND briefing = ?",
-                               (self.briefing,)).fetchone()
-        return date.fromisoformat(row[0]) if row and row[0] else None
-
-    def set_email_status(self, run_id: int, status: str) -> None:
-        with self._tx() as db:
-            db.execute("UPDATE runs SET email_status = ? WHERE id = ?", (status, run_id))
-
-    def runs(self, since: date | None = None) -> list[RunRecord]:
-        query = "SELECT * FROM runs WHERE briefing = ?"
-        args: tuple[str, ...] = (self.briefing,)
-        if since:
-            query += " AND date >= ?"
-            args = (self.briefing, since.isoformat())
-        rows = self._db.execute(query + " ORDER BY started DESC, id DESC", args).fetchall()
-        return [self._run_record(row) for row in rows]
-
-    def last_briefing_run(self, day: date) -> RunRecord | None:
-        """The latest run that wrote the briefing dated ``day`` (what ``regenerate`` reproduces)."""
-        row = self._db.execute(
-            """SELECT * FROM runs WHERE briefing = ? AND date = ? AND status = 'ok'
-               ORDER BY started DESC, id DESC LIMIT 1""",
-            (self.briefing, day.isoformat()),
-        ).fetchone()
-        return self._run_record(row) if row else None
-
-    @staticmethod
-    def _run_record(row: sqlite3.Row) -> RunRecord:
-        return RunRecord(id=row["id"], date=date.fromisoformat(row["date"]),
-                         started=datetime.fromisoformat(row["started"]), finished=parse_iso(row["finished"]),
-                         status=row["status"], stats=json.loads(row["stats"]),
-                         failed_feeds=json.loads(row["failed_feeds"]), email_status=row["email_status"],
-                         rule=row["rule"], as_of=parse_iso(row["as_of"]),
-                         horizon=Horizon(revision=row["max_revision"], copy=row["max_copy"])
-                         if row["max_revision"] is not None else None)
-
-    # deliveries --------------------------------------------------------
-
-    def deliveries(self, day: date) -> dict[str, DeliveryRecord]:
-        """What was sent for the briefing dated ``day``, by recipient."""
-        rows = self._db.execute("SELECT * FROM deliveries WHERE briefing = ? AND date = ?",
-                                (self.briefing, day.isoformat())).fetchall()
-        return {
-            row["recipient"]: DeliveryRecord(date=day, recipient=row["recipient"], status=row["status"],
-                                             attempts=row["attempts"], last_error=row["last_error"],
-                                             sent_at=parse_iso(row["sent_at"]), message_id=row["message_id"],
-                                             sending_since=parse_iso(row["sending_since"]))
-            for row in rows
-        }
-
-    def unfinished_sends(self) -> list[DeliveryRecord]:
-        """Deliveries left "sending": the process stopped between handing a message to the server and
-        recording the outcome. The next run of that date sends again under the same Message-ID."""
-        rows = self._db.execute("SELECT date FROM deliveries WHERE briefing = ? AND status = 'sending' ORDER BY date",
-                                (self.briefing,)).fetchall()
-        found: list[DeliveryRecord] = []
-        for day in dict.fromkeys(date.fromisoformat(row[0]) for row in rows):
-            found.extend(r for r in self.deliveries(day).values() if r.status == "sending")
-        return found
-
-    def mark_sending(self, day: date, recipient: str, message_id: str, since: datetime) -> None:
-        """Record, before the SMTP conversation, that this message is about to be handed over."""
-        with self._tx() as db:
-            db.execute(
-                """
-                INSERT INTO deliveries (briefing, date, recipient, status, attempts, message_id, sending_since)
-                VALUES (?, ?, ?, 'sending', 0, ?, ?)
-                ON CONFLICT(briefing, date, recipient) DO UPDATE SET
-                    status = 'sending', message_id = excluded.message_id, sending_since = excluded.sending_since
-                """,
-                (self.briefing, day.isoformat(), recipient, message_id, iso(since)),
-            )
-
-    def record_delivery(self, day: date, recipient: str, status: str, *, attempts: int, error: str | None = None,
-                        sent_at: datetime | None = None) -> None:
-        """Add one run's attempts for (``day``, ``recipient``); a ``sent_at`` once set is kept."""
-        with self._tx() as db:
-            db.execute(
-                """
-                INSERT INTO deliveries (briefing, date, recipient, status, attempts, last_error, sent_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(briefing, date, recipient) DO UPDATE SET
-                    status = excluded.status,
-                    attempts = attempts + excluded.attempts,
-                    last_error = excluded.last_error,
-                    sent_at = COALESCE(excluded.sent_at, sent_at),
-                    sending_since = NULL
-                """,
-                (self.briefing, day.isoformat(), recipient, status, attempts, error, iso(sent_at) if sent_at else None),
             )
 
 
