@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -22,7 +22,7 @@ def is_bare_headline(article: Article) -> bool:
 def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold: float,
                      title_only_threshold: float | None = None, headline_hours: float | None = None,
                      same_publisher_threshold: float | None = None,
-                     headlines: np.ndarray | None = None) -> list[Story]:
+                     headline_vectors: Callable[[Sequence[str]], np.ndarray] | None = None) -> list[Story]:
     """Average-link agglomerative clustering on cosine similarity.
 
     Average link (not single link) keeps a chain of loosely related pieces from collapsing
@@ -41,11 +41,11 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
             this alike: an outlet seldom writes twice about one event in a day, so a loosely similar
             pair from it is two events on one subject (the day's routine war report and the first
             foreign troops at the front). None: ``threshold``.
-        headlines: one L2-normalized row per article embedding its headline alone. A bare headline and
-            an article with text are then compared headline to headline as well, and the closer of the two
-            counts: a headline-only feed's item ("Swiss inflation turns negative for first time in four
-            years") is far from another outlet's title + lead on the same event, but close to its headline.
-            None: article vectors only.
+        headline_vectors: embeds headlines (L2-normalized rows). On a day that mixes bare headlines and
+            articles with text, each bare headline and article with text are then compared headline to
+            headline as well, and the closer of the two counts: a headline-only feed's item ("Swiss inflation
+            turns negative for first time in four years") is far from another outlet's title + lead on the
+            same event, but close to its headline. None: article vectors only.
 
     Returns:
         Stories, each with its most central article as lead, largest first.
@@ -57,7 +57,10 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
     apart = None
     if same_publisher_threshold is not None and same_publisher_threshold > threshold:
         apart = _same_publisher_apart(articles, vectors, title_only, same_publisher_threshold)
-    mixed = _mixed_headline_similarity(vectors, headlines, title_only) if headlines is not None else None
+    mixed = None
+    if headline_vectors is not None and title_only.any() and not title_only.all():
+        headlines = np.asarray(headline_vectors([a.title for a in articles]), dtype=np.float32)
+        mixed = _mixed_headline_similarity(headlines, title_only)
     labels = cluster_labels(vectors, threshold, title_only, title_only_threshold, hours, headline_hours, apart, mixed)
     stories: list[Story] = []
     for label in np.unique(labels):
@@ -81,11 +84,9 @@ def _same_publisher_apart(articles: Sequence[Article], vectors: np.ndarray, titl
     return shared & ~title_only[first] & ~title_only[second] & (similarity < above)
 
 
-def _mixed_headline_similarity(vectors: np.ndarray, headlines: np.ndarray, title_only: np.ndarray) -> np.ndarray | None:
+def _mixed_headline_similarity(headlines: np.ndarray, title_only: np.ndarray) -> np.ndarray:
     """Condensed (``pdist`` order): for a bare headline and an article with text, their headlines' cosine; else -1."""
-    if not title_only.any() or title_only.all():
-        return None
-    first, second = np.triu_indices(len(vectors), k=1)
+    first, second = np.triu_indices(len(headlines), k=1)
     mixed = title_only[first] != title_only[second]
     out = np.full(len(first), -1.0)
     out[mixed] = np.einsum("ij,ij->i", headlines[first[mixed]], headlines[second[mixed]])

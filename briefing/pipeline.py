@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from .arrange import arrange
-from .cluster import cluster_articles, is_bare_headline
+from .cluster import cluster_articles
 from .config import Config
 from .eligibility import Selection, choose_rule, late_reason, select_articles, update_reason
 from .embed import Encoder
@@ -378,11 +378,9 @@ class Pipeline:
         today_vecs, past_vecs = vectors[: len(articles)], vectors[len(articles) :]
         self.progress.stage("rank", None)
         clustering = self.config.cluster
-        bare = [is_bare_headline(a) for a in articles]
-        headlines = (self.headline_vectors([a.title for a in articles])
-                     if clustering.compare_headlines and any(bare) and not all(bare) else None)
         stories = cluster_articles(articles, today_vecs, clustering.threshold, clustering.title_only_threshold,
-                                   clustering.headline_hours, clustering.same_publisher_threshold, headlines)
+                                   clustering.headline_hours, clustering.same_publisher_threshold,
+                                   self.headline_vectors if clustering.compare_headlines else None)
         history = [history_item(a, past_vecs[i]) for i, a in enumerate(history_articles)]
         lead_summaries = {s.lead.id: summaries[s.lead.content_hash].text for s in stories
                           if s.lead.content_hash in summaries}

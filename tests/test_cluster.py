@@ -140,7 +140,10 @@ def test_a_bare_headline_joins_another_outlets_article_when_their_headlines_matc
     vectors = np.stack([unit(1, 0, 0), unit(1, 1, 0), unit(0, 0, 1)])  # headline alone vs title + lead: 0.71
     headlines = np.stack([unit(1, 0, 0), unit(1, 0.3, 0), unit(0, 0.2, 1)])  # the two headlines: 0.96
     assert len(cluster_articles([bare, told, other], vectors, threshold=0.8)) == 3
-    stories = cluster_articles([bare, told, other], vectors, threshold=0.8, headlines=headlines)
+    asked: list[str] = []
+    stories = cluster_articles([bare, told, other], vectors, threshold=0.8,
+                               headline_vectors=lambda titles: asked.extend(titles) or headlines)
+    assert asked == [bare.title, told.title, other.title]
     assert sorted(sorted(a.id for a in s.articles) for s in stories) == [[1, 2], [3]]
 
 
@@ -148,5 +151,8 @@ def test_headlines_change_nothing_between_two_articles_with_text_or_two_bare_hea
     text = "Officials gave details of the plan on Tuesday morning. " * 2
     vectors = np.stack([unit(1, 0, 0), unit(1, 1, 0)])
     headlines = np.stack([unit(1, 0, 0), unit(1, 0.01, 0)])
+    asked: list[str] = []
     for pair in ([article(1, "a", text), article(2, "b", text)], [article(1, "a", ""), article(2, "b", "")]):
-        assert len(cluster_articles(pair, vectors, threshold=0.8, headlines=headlines)) == 2
+        assert len(cluster_articles(pair, vectors, threshold=0.8,
+                                    headline_vectors=lambda titles: asked.extend(titles) or headlines)) == 2
+    assert asked == []  # no mixed pair: no headline is embedded
