@@ -138,8 +138,8 @@ def _closest_all(stories: Sequence[Story], history: Sequence[HistoryItem], now: 
     return matches
 
 
-def _compare_headlines(stories: Sequence[Story], matches: Sequence[_Match], config: RankConfig,
-                       encode: Callable[[Sequence[str]], np.ndarray]) -> list[_Match]:
+def _compare_headlines(stories: Sequence[Story], bare: Sequence[bool], matches: Sequence[_Match],
+                       config: RankConfig, encode: Callable[[Sequence[str]], np.ndarray]) -> list[_Match]:
     """For each story that matches past ones: how alike its headlines are to theirs (the best pair).
 
     A story's text can be close to the past coverage of its subject (the same war, the same couple)
@@ -147,7 +147,7 @@ def _compare_headlines(stories: Sequence[Story], matches: Sequence[_Match], conf
     """
     todo = [i for i, match in enumerate(matches)  # a bare headline's match already is a headline's
             if match.item is not None and match.related_titles and match.similarity >= config.new_below
-            and not all(map(is_bare_headline, stories[i].articles))]
+            and not bare[i]]
     if not todo:
         return list(matches)
     titles = sorted({t for i in todo for t in (*(a.title for a in stories[i].articles), *matches[i].related_titles)})
@@ -204,7 +204,7 @@ def publishers_of(story: Story) -> dict[str, str]:
     return names
 
 
-def _signals(story: Story, names: Mapping[str, str], match: _Match, related: tuple[str, ...],
+def _signals(story: Story, bare: bool, names: Mapping[str, str], match: _Match, related: tuple[str, ...],
              importance: float) -> _Signals:
     lead_text = " ".join(first_words(story.lead.text, 60))
     event = None
@@ -216,7 +216,6 @@ def _signals(story: Story, names: Mapping[str, str], match: _Match, related: tup
             break
     if event and match.known_event:
         event = None  # a follow-up of a first-time event reported earlier: reactions, explainers
-    bare = all(map(is_bare_headline, story.articles))
     # Only for stories with text: among a day's dozens of headlines on one celebrity, some headline of the story
     # "reports" what some earlier one announced more often than the act happens (UCI, 2014-04-14: 5 of 12 right).
     announced = None if bare else _announced_now_done(story, match.related_titles)
@@ -374,15 +373,17 @@ def rank_stories(
     # not make Thursday's "Israel Launches Attack on Iran's Nuclear Facilities" an update.
     reports = [item for item in history if item.kind not in VIEWS]
     matches = _closest_all(stories, reports, now, config)
+    bare = [all(map(is_bare_headline, story.articles)) for story in stories]
     if headline_vectors is not None and config.same_event_above > 0:
-        matches = _compare_headlines(stories, matches, config, headline_vectors)
+        matches = _compare_headlines(stories, bare, matches, config, headline_vectors)
     publishers = [publishers_of(story) for story in stories]
     related = _related_publishers(stories, publishers, config.related_above)
     vectors = np.asarray([story.vector for story in stories], dtype=np.float32)
     importance = prior(vectors) if prior is not None and len(stories) else np.zeros(len(stories))
     scored: list[tuple[int, float, RankedStory]] = []
-    for story, names, match, others, expected in zip(stories, publishers, matches, related, importance, strict=True):
-        signals = _signals(story, names, match, others, float(expected))
+    for story, bare_story, names, match, others, expected in zip(stories, bare, publishers, matches, related,
+                                                                   importance, strict=True):
+        signals = _signals(story, bare_story, names, match, others, float(expected))
         status = _status(signals, config)
         score = _score(signals, status, config)
         group = 2 if status == "repeat" else 1 if signals.kind in separate_kinds else 0
