@@ -141,8 +141,6 @@ STORE_STATS = ("stored", "newest_published", "fetched")
 
 def with_store_stats(briefing: Briefing, stats: dict[str, int], timezone: str = "UTC") -> Briefing:
     """``briefing`` with ``stats`` added to its stats, shown in the reader's ``timezone``."""
-    import dataclasses
-
     return dataclasses.replace(briefing, stats={**briefing.stats, **stats}, timezone=timezone)
 
 
