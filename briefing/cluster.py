@@ -11,7 +11,11 @@ from .models import Article, Story, first_words
 TITLE_ONLY_WORDS = 12
 """An article whose text has fewer words than this is clustered as a bare headline."""
 FADE_FLOOR = 0.5
-"""The share of two bare headlines' similarity that survives any time gap (see cluster_labels)."""
+"""The share of two near-identical bare headlines' similarity that survives any time gap (see cluster_labels)."""
+FADE_FLOOR_ABOVE = 0.7
+"""Bare headlines at least this alike are near-identical: the floor above keeps them one story across the day.
+Less alike pairs fade to nothing: kept at half, hours apart, loosely similar headlines still pulled whole stories
+together under average link (UCI, B-cubed F1 0.881 → 0.903 on the tuning week; docs/BENCHMARKS.md §2)."""
 
 
 def is_bare_headline(article: Article) -> bool:
@@ -102,9 +106,9 @@ def cluster_labels(vectors: np.ndarray, threshold: float, title_only: np.ndarray
     Pairs of rows that are both ``title_only`` have their distance rescaled so that
     ``title_only_threshold`` on them means what ``threshold`` means elsewhere. With ``hours``
     (publication times) and ``headline_hours``, such a pair's similarity is also scaled by
-    ``FADE_FLOOR + (1 - FADE_FLOOR) * exp(-gap / headline_hours)``: two loosely similar
-    headlines are one story only when they came out close together, while near-identical
-    ones still join across the day. Articles with text are compared on similarity alone.
+    ``exp(-gap / headline_hours)``: two loosely similar headlines are one story only when they
+    came out close together. Near-identical ones (``FADE_FLOOR_ABOVE``) keep at least
+    ``FADE_FLOOR`` of it, so they still join across the day. Articles with text are compared on similarity alone.
     Pairs marked in ``apart`` (condensed, ``pdist`` order) count as unrelated (cosine 0).
     ``mixed_headlines`` (condensed): a similarity per pair that counts where it is higher (a bare
     headline against another article's headline; -1 elsewhere).
@@ -123,7 +127,9 @@ def cluster_labels(vectors: np.ndarray, threshold: float, title_only: np.ndarray
         both = title_only[first] & title_only[second]
         if hours is not None and headline_hours:
             gap = np.abs(hours[first[both]] - hours[second[both]])
-            fade = FADE_FLOOR + (1.0 - FADE_FLOOR) * np.exp(-gap / headline_hours)
+            fade = np.exp(-gap / headline_hours)
+            near_identical = 1.0 - distances[both] >= FADE_FLOOR_ABOVE
+            fade[near_identical] = FADE_FLOOR + (1.0 - FADE_FLOOR) * fade[near_identical]
             distances[both] = 1.0 - (1.0 - distances[both]) * fade
         if title_only_threshold is not None:
             distances[both] *= (1.0 - threshold) / (1.0 - title_only_threshold)

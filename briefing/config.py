@@ -269,8 +269,8 @@ class ClusterConfig(_Section):
     title_only_threshold: float = Field(default=0.30, gt=0, lt=1)
     """The threshold between two bare headlines (feeds with no text), whose same-story similarities run lower."""
     headline_hours: float = Field(default=2.0, ge=0)
-    """Two bare headlines' similarity fades over this many hours between them, down to half: loosely similar
-    headlines hours apart are usually different events (0: no fading). Tuned on UCI headlines."""
+    """Two bare headlines' similarity fades over this many hours between them (near-identical ones only down to
+    half): loosely similar headlines hours apart are usually different events (0: no fading). Tuned on UCI headlines."""
     same_publisher_threshold: float = Field(default=0.75, gt=0, le=1)
     """Two articles with text from one publisher are one story only this alike (``threshold`` or lower: no such
     rule): an outlet seldom writes twice about one event in a day. Bare headlines are left to the fade above."""

@@ -75,16 +75,30 @@ def test_loosely_similar_headlines_hours_apart_are_different_stories() -> None:
         arts = [article(1, "Storm hits coast", text, when=noon), article(2, "Coast battered", text, when=noon + gap)]
         return len(cluster_articles(arts, vecs, threshold=0.8, title_only_threshold=0.5, headline_hours=hours))
 
-    assert stories(timedelta(minutes=30)) == 1
-    assert stories(timedelta(hours=8)) == 2  # 0.64 fades to about 0.34, under 0.5
+    assert stories(timedelta(minutes=10)) == 1
+    assert stories(timedelta(hours=8)) == 2  # 0.64 fades to about 0.01, under 0.5
     assert stories(timedelta(hours=8), hours=None) == 1  # no fading asked for
     assert stories(timedelta(hours=8), hours=0.0) == 1  # the config's way to say so
     assert stories(timedelta(hours=8), text="word " * 20, hours=2.0) == 2  # with text: 0.64 < 0.8 at any gap
     near_twins = np.stack([a, unit(1, 0.05, 0)])
     arts = [article(1, "Storm hits coast", "", when=noon),
             article(2, "Storm hits the coast", "", when=noon + timedelta(hours=20))]
-    # Near-identical headlines stay one story across the day: the fade never takes more than half.
+    # Near-identical headlines stay one story across the day: the fade takes at most half of theirs.
     assert len(cluster_articles(arts, near_twins, threshold=0.8, title_only_threshold=0.45, headline_hours=2.0)) == 1
+
+
+def test_only_near_identical_headlines_keep_a_floor_across_the_day() -> None:
+    noon = datetime(2026, 11, 26, 12, tzinfo=UTC)
+    loose = np.stack([unit(1, 0, 0), unit(1, 1.2, 0)])  # cosine about 0.64: half of it would still reach 0.3
+    twins = np.stack([unit(1, 0, 0), unit(1, 0.9, 0)])  # about 0.74: near-identical
+
+    def stories(vecs: np.ndarray, gap: timedelta) -> int:
+        arts = [article(1, "Storm hits coast", "", when=noon), article(2, "Coast battered", "", when=noon + gap)]
+        return len(cluster_articles(arts, vecs, threshold=0.62, title_only_threshold=0.3, headline_hours=2.0))
+
+    assert stories(loose, timedelta(minutes=20)) == 1
+    assert stories(loose, timedelta(hours=8)) == 2  # faded to nothing: another event on the subject
+    assert stories(twins, timedelta(hours=8)) == 1  # kept at half: 0.37 is still one story
 
 
 def test_time_fade_leaves_articles_with_text_alone() -> None:
