@@ -243,18 +243,27 @@ def _announced_now_done(story: Story, past_titles: Sequence[str]) -> str | None:
     return None
 
 
-def _superseded(stories: Sequence[Story], bare: Sequence[bool]) -> list[tuple[str, str] | None]:
-    """For each story with text: (the act, a later headline of another of today's stories with text that reports it
+def _superseded(stories: Sequence[Story], bare: Sequence[bool], related_from: float) -> list[tuple[str, str] | None]:
+    """For each story with text: (the act, a later headline of a related story of today's with text that reports it
     done) when one of its headlines announced it ("Israeli Attack on Iran Could Come Within Days" on the day of
-    "Israel Launches Attack on Iran's Nuclear Facilities"); else None."""
+    "Israel Launches Attack on Iran's Nuclear Facilities"); else None.
+
+    Related: story vectors at least ``related_from`` alike (``rank.new_below``, as for a related past article).
+    The headline rules read the act, not who does it to whom ("Pompliano set to launch bitcoin-buying vehicle" is
+    not done by "Israel Launches Attack"); the subject is what the stories' texts share.
+    """
     found: list[tuple[str, str] | None] = [None] * len(stories)
     prospects = [(i, article) for i, story in enumerate(stories) if not bare[i]
                  for article in story.articles if announced_acts(article.title)]  # few: most headlines announce nothing
+    if not prospects:
+        return found
+    vectors = np.asarray([story.vector for story in stories], dtype=np.float32)
     for i, prospect in prospects:
         if found[i] is not None:
             continue
+        alike = vectors @ vectors[i]
         for j, story in enumerate(stories):
-            if j == i or bare[j]:
+            if j == i or bare[j] or alike[j] < related_from:
                 continue
             for article in story.articles:
                 act = has_happened(article.title, prospect.title) if article.published >= prospect.published else None
@@ -405,7 +414,7 @@ def rank_stories(
     related = _related_publishers(stories, publishers, config.related_above)
     vectors = np.asarray([story.vector for story in stories], dtype=np.float32)
     importance = prior(vectors) if prior is not None and len(stories) else np.zeros(len(stories))
-    superseded = _superseded(stories, bare)
+    superseded = _superseded(stories, bare, config.new_below)
     scored: list[tuple[int, float, RankedStory]] = []
     for story, bare_story, names, match, others, expected, done in zip(stories, bare, publishers, matches, related,
                                                                          importance, superseded, strict=True):
@@ -423,6 +432,7 @@ def rank_stories(
             story=story, rank=0, status=status, score=round(score, 6), novelty=round(signals.novelty, 6),
             reasons=tuple(reasons), summary=summaries.get(story.lead.id, ""),
             matched_title=match.item.title if match.item else None,
+            superseded_by=done[1] if done is not None and overtaken else None,
         )
         scored.append((group, -score, ranked))
     scored.sort(key=lambda entry: (entry[0], entry[1], entry[2].story.lead.id))
