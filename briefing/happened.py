@@ -39,6 +39,7 @@ _COMING = re.compile(r"\b(?:could|may|might|will|would)\s+(?:soon\s+)?(?:come|ha
 _EVENT_NOUNS = {"attack": "attack", "attacks": "attack", "strike": "strike", "strikes": "strike",
                 "airstrike": "strike", "airstrikes": "strike", "invasion": "invade", "offensive": "offensive"}
 """Nouns of military acts, each with the act it names ("offensive" has no verb: only "launches an offensive")."""
+_FURTHER = frozenset("more further additional new fresh another renewed".split())
 _LAUNCHED = frozenset("launches launched begins began mounts mounted carries carried starts started".split())
 """Finite verbs that report an act named by its noun: "Israel Launches Attack on Iran's Nuclear Facilities"."""
 _WORD = re.compile(r"[A-Za-z]+")
@@ -58,8 +59,10 @@ def announced_acts(headline: str) -> frozenset[str]:
     acts = {m.group(1).lower() for m in _ANNOUNCE.finditer(headline) if m.group(1).lower() in _ACTS}
     for coming in _COMING.finditer(headline):
         clause = _CLAUSE_BREAK.split(headline[: coming.start()])[-1]  # its subject, not an earlier clause's noun
-        before = [w.lower() for w in _WORD.findall(clause)][-6:]
-        acts.update(_EVENT_NOUNS[w] for w in before if w in _EVENT_NOUNS)
+        before = [w.lower() for w in _WORD.findall(clause)][-7:]
+        # "More Strikes Could Come" is a prospect of further strikes: the day's strikes do not make it done.
+        acts.update(_EVENT_NOUNS[w] for prior, w in zip(["", *before], before, strict=False)
+                    if w in _EVENT_NOUNS and prior not in _FURTHER)
     return frozenset(acts)
 
 

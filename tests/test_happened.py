@@ -86,8 +86,10 @@ def test_never_raises(headline: str, earlier: str) -> None:
 
 
 def test_a_coming_attack_happens_when_a_headline_reports_it_by_its_verb_or_launches_it() -> None:
-    coming = "Trump Touts Iran Bombing, Warns More Strikes Could Come"
+    coming = "Pentagon Warns Strikes Could Come Within Hours"
     assert announced_acts(coming) == {"strike"}
+    # more of what already happened: the day's report of the first strikes does not make it done (2025-06-22)
+    assert announced_acts("Trump Touts Iran Bombing, Warns More Strikes Could Come") == frozenset()
     assert has_happened("U.S. Strikes Three Iranian Nuclear Sites", coming) == "strike"
     assert has_happened("Israel Launched Massive Strikes Overnight", coming) == "strike"
     assert has_happened("Israel’s Strikes Leave Iran Guessing", coming) is None  # a possessive's noun
