@@ -156,3 +156,50 @@ def test_headlines_change_nothing_between_two_articles_with_text_or_two_bare_hea
         assert len(cluster_articles(pair, vectors, threshold=0.8,
                                     headline_vectors=lambda titles: asked.extend(titles) or headlines)) == 2
     assert asked == []  # no mixed pair: no headline is embedded
+
+
+def equally_alike(count: int, cosine: float) -> np.ndarray:
+    """``count`` unit vectors, every pair exactly ``cosine`` alike."""
+    rows = np.sqrt(cosine) * np.eye(1, count + 1, 0) + np.sqrt(1 - cosine) * np.eye(count, count + 1, 1)
+    return rows.astype(np.float32)
+
+
+AIR_INDIA = [  # WSJ World, 2025-06-12: the news, a feature and a graphic, each with its own standfirst
+    ("Air India Crash Investigators Recover Black Boxes as Death Toll Hits 265",
+     "An early focus of the probe includes a possible loss or reduction of thrust."),
+    ("The Man in Seat 11A Who Walked Away From the Air India Crash",
+     "Britain’s Viswashkumar Ramesh said he doesn’t know why he survived, while more than 200 others died."),
+    ("The First—and Final—Seconds of Air India Flight 171",
+     "The Boeing 787 Dreamliner, packed with 242 people on board, barely cleared the rooftops of the neighborhood."),
+]
+PAST = ["Hundreds Feared Dead in Air India Crash", "Israel Weighs Strike on Iran", "Trump Hails Progress With China"]
+
+
+def test_one_publishers_pieces_naming_the_days_event_are_one_story() -> None:
+    arts = [article(i, title, text, outlet="WSJ") for i, (title, text) in enumerate(AIR_INDIA)]
+    vecs = equally_alike(3, 0.40)  # as alike as the real three: far below the threshold
+    options = {"threshold": 0.62, "same_publisher_threshold": 0.75}
+    assert len(cluster_articles(arts, vecs, **options)) == 3
+    stories = cluster_articles(arts, vecs, **options, past_headlines=PAST, named_event_floor=0.35)
+    assert len(stories) == 1
+    assert len(stories[0].outlets) == 1 and stories[0].placements == 3  # one publisher: prominence, not coverage
+    assert len(cluster_articles(arts, equally_alike(3, 0.30), **options, past_headlines=PAST,
+                                named_event_floor=0.35)) == 3  # less alike than the floor
+
+
+def test_a_name_shared_by_two_pieces_in_the_news_for_days_or_written_in_lower_case_names_no_event() -> None:
+    options = {"threshold": 0.62, "same_publisher_threshold": 0.75, "named_event_floor": 0.35}
+    arts = [article(i, title, text, outlet="WSJ") for i, (title, text) in enumerate(AIR_INDIA)]
+    two = arts[:2] + [article(5, "The First—and Final—Seconds of Flight 171", AIR_INDIA[2][1], outlet="WSJ")]
+    assert len(cluster_articles(two, equally_alike(3, 0.40), past_headlines=PAST, **options)) == 3
+    known = [*PAST, "Air India Plans Fleet Overhaul"]  # the name in two past headlines: a subject, not an event
+    assert len(cluster_articles(arts, equally_alike(3, 0.40), past_headlines=known, **options)) == 3
+    other = [article(1, "Air India Crash Inquiry Opens", "Investigators met.", outlet="WSJ"),
+             article(2, "Air India Crash Victims Named", "Families gathered.", outlet="FT"),
+             article(3, "Air India Crash Shakes Boeing", "Shares fell.", outlet="NYT")]
+    assert len(cluster_articles(other, equally_alike(3, 0.40), past_headlines=PAST, **options)) == 3  # publishers
+    rates = [article(i, title, text, outlet="WSJ") for i, (title, text) in enumerate([
+        ("Taiwan Central Bank Leaves Key Interest Rates Unchanged", "The bank held its benchmark."),
+        ("Fed Cuts Interest Rates by a Quarter Point", "When the Federal Reserve cut interest rates Wednesday."),
+        ("Capital Account: Interest Rates and Recession Odds", "Whatever probability you put on recession.")])]
+    assert len(cluster_articles(rates, equally_alike(3, 0.45), past_headlines=PAST, **options)) == 3  # a phrase
