@@ -190,7 +190,7 @@ def test_one_publishers_pieces_naming_the_days_event_are_one_story() -> None:
 def test_a_name_shared_by_two_pieces_in_the_news_for_days_or_written_in_lower_case_names_no_event() -> None:
     options = {"threshold": 0.62, "same_publisher_threshold": 0.75, "named_event_floor": 0.35}
     arts = [article(i, title, text, outlet="WSJ") for i, (title, text) in enumerate(AIR_INDIA)]
-    two = arts[:2] + [article(5, "The First—and Final—Seconds of Flight 171", AIR_INDIA[2][1], outlet="WSJ")]
+    two = [*arts[:2], article(5, "The First—and Final—Seconds of Flight 171", AIR_INDIA[2][1], outlet="WSJ")]
     assert len(cluster_articles(two, equally_alike(3, 0.40), past_headlines=PAST, **options)) == 3
     known = [*PAST, "Air India Plans Fleet Overhaul"]  # the name in two past headlines: a subject, not an event
     assert len(cluster_articles(arts, equally_alike(3, 0.40), past_headlines=known, **options)) == 3
