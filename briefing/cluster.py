@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -36,7 +36,8 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
                      title_only_threshold: float | None = None, headline_hours: float | None = None,
                      same_publisher_threshold: float | None = None,
                      headline_vectors: Callable[[Sequence[str]], np.ndarray] | None = None,
-                     past_headlines: Sequence[str] | None = None, named_event_floor: float = 0.0) -> list[Story]:
+                     past_headlines: Sequence[str] | None = None, named_event_floor: float = 0.0,
+                     shown_before: Collection[int] = ()) -> list[Story]:
     """Average-link agglomerative clustering on cosine similarity.
 
     Average link (not single link) keeps a chain of loosely related pieces from collapsing
@@ -65,6 +66,9 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
             event's name (see :func:`_named_event_pairs`: "Air India" in its news story, its feature on the sole
             survivor and its graphic of the flight) are one story when at least this alike, whatever
             ``threshold`` and ``same_publisher_threshold`` say; 0: no such rule.
+        shown_before: ids of articles an earlier briefing listed (back with a new revision). They take no part in
+            the named-event rule: each is judged against what the reader saw, and tying the day's new pieces to it
+            would make them old news.
 
     Returns:
         Stories, each with its most central article as lead, largest first.
@@ -81,7 +85,9 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
         headlines = np.asarray(headline_vectors([a.title for a in articles]), dtype=np.float32)
         mixed = _mixed_headline_similarity(headlines, title_only)
     if past_headlines is not None and named_event_floor > 0:
-        named = _named_event_pairs(articles, vectors, title_only, past_headlines, named_event_floor)
+        # A column argues: two on one event are two arguments, and one is no piece of the news it argues about.
+        takes_part = ~title_only & np.array([a.kind != "opinion" and a.id not in shown_before for a in articles])
+        named = _named_event_pairs(articles, vectors, takes_part, past_headlines, named_event_floor)
         if named.any():
             if apart is not None:
                 apart = apart & ~named
@@ -126,9 +132,10 @@ def headline_names(title: str) -> set[str]:
     return names
 
 
-def _named_event_pairs(articles: Sequence[Article], vectors: np.ndarray, title_only: np.ndarray,
+def _named_event_pairs(articles: Sequence[Article], vectors: np.ndarray, takes_part: np.ndarray,
                        past_headlines: Sequence[str], floor: float) -> np.ndarray:
-    """Condensed mask of pairs of one publisher's articles with text that name the day's event and are ``floor`` alike.
+    """Condensed mask of pairs of one publisher's articles (those that ``takes_part``) that name the day's event and
+    are ``floor`` alike.
 
     The event's name is two capitalised words that at least ``NAMED_EVENT_PIECES`` of one publisher's headlines
     share today, that at most ``NAMED_EVENT_PAST_USES`` past headlines use, and that no headline or text of the day
@@ -138,7 +145,7 @@ def _named_event_pairs(articles: Sequence[Article], vectors: np.ndarray, title_o
     """
     first, second = np.triu_indices(len(articles), k=1)
     named = np.zeros(len(first), dtype=bool)
-    names = [headline_names(a.title) if not title_only[i] else set() for i, a in enumerate(articles)]
+    names = [headline_names(a.title) if takes_part[i] else set() for i, a in enumerate(articles)]
     pieces: dict[tuple[str, str], set[int]] = {}
     for i, article in enumerate(articles):
         for publisher in {source.publisher for source in article.sources}:
@@ -147,14 +154,13 @@ def _named_event_pairs(articles: Sequence[Article], vectors: np.ndarray, title_o
     candidates = {name for (_, name), members in pieces.items() if len(members) >= NAMED_EVENT_PIECES}
     if not candidates:
         return named
-    past = [" ".join(_TOKEN.findall(title.lower())) for title in past_headlines]
     day_text = [f"{a.title} {a.text}" for a in articles]
     events = set()
     for name in candidates:
-        used = sum(1 for title in past if re.search(rf"\b{re.escape(name)}\b", title))
-        pattern = re.compile(r"\b" + r"\W+".join(map(re.escape, name.split())) + r"\b", re.IGNORECASE)
-        generic = any(not word[0].isupper() for text in day_text for m in pattern.finditer(text)
-                      for word in m.group(0).split())
+        first_word, second_word = map(re.escape, name.split())
+        pattern = re.compile(rf"\b({first_word})(?:[’']s)?\s+({second_word})\b", re.IGNORECASE)
+        used = sum(1 for title in past_headlines if pattern.search(title))
+        generic = any(not word[0].isupper() for text in day_text for m in pattern.finditer(text) for word in m.groups())
         if used <= NAMED_EVENT_PAST_USES and not generic:
             events.add(name)
     if not events:

@@ -380,7 +380,8 @@ class Pipeline:
                                    clustering.headline_hours, clustering.same_publisher_threshold,
                                    self.headline_vectors if clustering.compare_headlines else None,
                                    past_headlines=[a.title for a in history_articles],
-                                   named_event_floor=clustering.named_event_floor)
+                                   named_event_floor=clustering.named_event_floor,
+                                   shown_before=selection.returning.keys())
         history = [history_item(a, past_vecs[i]) for i, a in enumerate(history_articles)]
         lead_summaries = {s.lead.id: summaries[s.lead.content_hash].text for s in stories
                           if s.lead.content_hash in summaries}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -203,3 +204,21 @@ def test_a_name_shared_by_two_pieces_in_the_news_for_days_or_written_in_lower_ca
         ("Fed Cuts Interest Rates by a Quarter Point", "When the Federal Reserve cut interest rates Wednesday."),
         ("Capital Account: Interest Rates and Recession Odds", "Whatever probability you put on recession.")])]
     assert len(cluster_articles(rates, equally_alike(3, 0.45), past_headlines=PAST, **options)) == 3  # a phrase
+
+
+def test_pieces_shown_before_or_columns_take_no_part_in_a_named_event() -> None:
+    options = {"threshold": 0.62, "same_publisher_threshold": 0.75, "named_event_floor": 0.35, "past_headlines": PAST}
+    arts = [article(i, title, text, outlet="WSJ") for i, (title, text) in enumerate(AIR_INDIA)]
+    vecs = equally_alike(3, 0.40)
+    # Yesterday's report, back with a new headline, is judged against what the reader saw: today's two stay apart.
+    assert len(cluster_articles(arts, vecs, **options, shown_before={0})) == 3
+    column = [*arts[:2], replace(arts[2], kind="opinion")]
+    assert len(cluster_articles(column, vecs, **options)) == 3
+    # "Iran’s Nuclear" in the past headlines is "Iran Nuclear" in today's: in the news for days.
+    iran = [article(i, f"{lead} Iran’s Nuclear {tail}", "Text of the piece, long enough to be no bare headline here.",
+                    outlet="WSJ") for i, (lead, tail) in enumerate([("Bomb Could Cripple", "Ambitions"),
+                                                                   ("U.S. Weighs Hitting", "Sites"),
+                                                                   ("Europe Fears", "Fallout")])]
+    known = ["Israel Launches Attack on Iran’s Nuclear Facilities", "Israel’s Attacks Hit More Than Iran’s Nuclear Program"]
+    assert len(cluster_articles(iran, vecs, **{**options, "past_headlines": known})) == 3
+    assert len(cluster_articles(iran, vecs, **options)) == 1
