@@ -219,6 +219,7 @@ def test_pieces_shown_before_or_columns_take_no_part_in_a_named_event() -> None:
                     outlet="WSJ") for i, (lead, tail) in enumerate([("Bomb Could Cripple", "Ambitions"),
                                                                    ("U.S. Weighs Hitting", "Sites"),
                                                                    ("Europe Fears", "Fallout")])]
-    known = ["Israel Launches Attack on Iran’s Nuclear Facilities", "Israel’s Attacks Hit More Than Iran’s Nuclear Program"]
+    known = ["Israel Launches Attack on Iran’s Nuclear Facilities",
+             "Israel’s Attacks Hit More Than Iran’s Nuclear Program"]
     assert len(cluster_articles(iran, vecs, **{**options, "past_headlines": known})) == 3
     assert len(cluster_articles(iran, vecs, **options)) == 1
