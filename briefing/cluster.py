@@ -21,7 +21,7 @@ NAMED_EVENT_PAST_USES = 1
 _TOKEN = re.compile(r"\S+")
 _NAME_WORD = re.compile(r"[A-Z][A-Za-z0-9-]*[A-Za-z0-9]")
 _PHRASE_BREAK = re.compile(r"[,.:;|!?—–]$")
-_POSSESSIVE = re.compile(r"[’']s$")
+_POSSESSIVE = re.compile(r"[’']s?$")  # Israel’s, Francis’
 _NOT_A_NAME = frozenset(
     "the a an and or of to in on at by for as with from after over into than is are was be how why what who when "
     "where new says say said will may could can".split())
@@ -158,7 +158,7 @@ def _named_event_pairs(articles: Sequence[Article], vectors: np.ndarray, takes_p
     events = set()
     for name in candidates:
         first_word, second_word = map(re.escape, name.split())
-        pattern = re.compile(rf"\b({first_word})(?:[’']s)?\s+({second_word})\b", re.IGNORECASE)
+        pattern = re.compile(rf"\b({first_word})(?:[’']s?)?\s+({second_word})\b", re.IGNORECASE)
         used = sum(1 for title in past_headlines if pattern.search(title))
         generic = any(not word[0].isupper() for text in day_text for m in pattern.finditer(text) for word in m.groups())
         if used <= NAMED_EVENT_PAST_USES and not generic:

@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.cluster import cluster_articles, cluster_labels
+from briefing.cluster import cluster_articles, cluster_labels, headline_names
 
 from .helpers import article
 
@@ -223,3 +223,10 @@ def test_pieces_shown_before_or_columns_take_no_part_in_a_named_event() -> None:
              "Israel’s Attacks Hit More Than Iran’s Nuclear Program"]
     assert len(cluster_articles(iran, vecs, **{**options, "past_headlines": known})) == 3
     assert len(cluster_articles(iran, vecs, **options)) == 1
+
+
+def test_a_headline_names_pairs_of_capitalised_words_possessives_dropped() -> None:
+    assert headline_names("Pope Francis’ Death Triggers Succession Process") >= {"pope francis", "francis death"}
+    assert headline_names("Israel’s Attacks Hit More Than Iran’s Nuclear Program") >= {"israel attacks", "iran nuclear"}
+    assert headline_names("Oil price falls back as flow of crude through Strait of Hormuz unaffected") == set()
+    assert "kills hundreds" not in headline_names("Air India Crash Kills, Hundreds Flee")  # not across a comma
