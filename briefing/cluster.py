@@ -18,6 +18,9 @@ NAMED_EVENT_PIECES = 3
 """How many of one publisher's headlines of the day must share a name before its pieces on it are one story."""
 NAMED_EVENT_PAST_USES = 1
 """How many past headlines may use that name: one in the news for weeks names a subject, not the day's event."""
+NAMED_EVENT_PAST_DEPTH = 2
+"""The past must hold this many headlines per article of the day: a first run's backlog (81 past headlines for 80
+articles on the season's first day) is too thin to tell a standing name ("President Trump") from an event's."""
 _TOKEN = re.compile(r"\S+")
 _NAME_WORD = re.compile(r"[A-Z][A-Za-z0-9-]*[A-Za-z0-9]")
 _PHRASE_BREAK = re.compile(r"[,.:;|!?—–]$")
@@ -84,7 +87,8 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
     if headline_vectors is not None and title_only.any() and not title_only.all():
         headlines = np.asarray(headline_vectors([a.title for a in articles]), dtype=np.float32)
         mixed = _mixed_headline_similarity(headlines, title_only)
-    if past_headlines is not None and named_event_floor > 0:
+    deep_past = past_headlines is not None and len(past_headlines) >= NAMED_EVENT_PAST_DEPTH * len(articles)
+    if past_headlines is not None and deep_past and named_event_floor > 0:
         # A column argues: two on one event are two arguments, and one is no piece of the news it argues about.
         takes_part = ~title_only & np.array([a.kind != "opinion" and a.id not in shown_before for a in articles])
         named = _named_event_pairs(articles, vectors, takes_part, past_headlines, named_event_floor)
