@@ -87,8 +87,8 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
     if headline_vectors is not None and title_only.any() and not title_only.all():
         headlines = np.asarray(headline_vectors([a.title for a in articles]), dtype=np.float32)
         mixed = _mixed_headline_similarity(headlines, title_only)
-    deep_past = past_headlines is not None and len(past_headlines) >= NAMED_EVENT_PAST_DEPTH * len(articles)
-    if past_headlines is not None and deep_past and named_event_floor > 0:
+    if (past_headlines is not None and named_event_floor > 0
+            and len(past_headlines) >= NAMED_EVENT_PAST_DEPTH * len(articles)):
         # A column argues: two on one event are two arguments, and one is no piece of the news it argues about.
         takes_part = ~title_only & np.array([a.kind != "opinion" and a.id not in shown_before for a in articles])
         named = _named_event_pairs(articles, vectors, takes_part, past_headlines, named_event_floor)
