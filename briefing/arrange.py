@@ -30,8 +30,9 @@ def _pattern(word: str) -> re.Pattern[str]:
 def arrange(briefing: Briefing, config: Config) -> Briefing:
     """Drop muted stories, reorder by feed weight, tag topics and cap each topic's section; ranks renumbered.
 
-    Order is kept between the groups the ranker made (news, then the separate kinds, then repeats); within a
-    group, stories go by score times the highest weight among the feeds carrying them.
+    Order is kept between the groups the ranker made (news, then the separate kinds, then repeats; superseded
+    prospects last among the news); within a group, stories go by score times the highest weight among the
+    feeds carrying them.
     """
     patterns = [_pattern(word) for word in config.filters.mute]
     feeds = {config.feed_location(feed.url): feed for feed in config.feeds}
@@ -55,7 +56,7 @@ def arrange(briefing: Briefing, config: Config) -> Briefing:
 
     kept = [story for story in sorted(briefing.stories, key=lambda r: r.rank) if not muted(story, patterns)]
     position = {id(story): index for index, story in enumerate(kept)}
-    kept.sort(key=lambda r: (group(r), -r.score * weight(r), position[id(r)]))
+    kept.sort(key=lambda r: (group(r), r.superseded_by is not None, -r.score * weight(r), position[id(r)]))
     if uses_topics:
         kept = [dataclasses.replace(story, topics=topics(story)) for story in kept]
         kept = _cap_topics(kept, group, config.briefing.top_stories, config.briefing.per_topic)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Collection, Sequence
+from itertools import pairwise
 
 import numpy as np
 
@@ -16,6 +18,20 @@ FADE_FLOOR_ABOVE = 0.7
 """Bare headlines at least this alike are near-identical: the floor above keeps them one story across the day.
 Less alike pairs fade to nothing: kept at half, hours apart, loosely similar headlines still pulled whole stories
 together under average link (UCI, B-cubed F1 0.881 → 0.903 on the tuning week; docs/BENCHMARKS.md §2)."""
+NAMED_EVENT_PIECES = 3
+"""How many of one publisher's headlines of the day must share a name before its pieces on it are one story."""
+NAMED_EVENT_PAST_USES = 1
+"""How many past headlines may use that name: one in the news for weeks names a subject, not the day's event."""
+NAMED_EVENT_PAST_DEPTH = 2
+"""The past must hold this many headlines per article of the day: a first run's backlog (81 past headlines for 80
+articles on the season's first day) is too thin to tell a standing name ("President Trump") from an event's."""
+_TOKEN = re.compile(r"\S+")
+_NAME_WORD = re.compile(r"[A-Z][A-Za-z0-9-]*[A-Za-z0-9]")
+_PHRASE_BREAK = re.compile(r"[,.:;|!?—–]$")
+_POSSESSIVE = re.compile(r"[’']s?$")  # Israel’s, Francis’
+_NOT_A_NAME = frozenset(
+    "the a an and or of to in on at by for as with from after over into than is are was be how why what who when "
+    "where new says say said will may could can".split())
 
 
 def is_bare_headline(article: Article) -> bool:
@@ -26,7 +42,9 @@ def is_bare_headline(article: Article) -> bool:
 def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold: float,
                      title_only_threshold: float | None = None, headline_hours: float | None = None,
                      same_publisher_threshold: float | None = None,
-                     headline_vectors: Callable[[Sequence[str]], np.ndarray] | None = None) -> list[Story]:
+                     headline_vectors: Callable[[Sequence[str]], np.ndarray] | None = None,
+                     past_headlines: Sequence[str] | None = None, named_event_floor: float = 0.0,
+                     shown_before: Collection[int] = ()) -> list[Story]:
     """Average-link agglomerative clustering on cosine similarity.
 
     Average link (not single link) keeps a chain of loosely related pieces from collapsing
@@ -50,6 +68,14 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
             headline as well, and the closer of the two counts: a headline-only feed's item ("Swiss inflation
             turns negative for first time in four years") is far from another outlet's title + lead on the
             same event, but close to its headline. None: article vectors only.
+        past_headlines: the headlines of the last days (the ranker's history), to tell the day's event by its name.
+        named_event_floor: with ``past_headlines``, a publisher's pieces with text whose headlines share the day's
+            event's name (see :func:`_named_event_pairs`: "Air India" in its news story, its feature on the sole
+            survivor and its graphic of the flight) are one story when at least this alike, whatever
+            ``threshold`` and ``same_publisher_threshold`` say; 0: no such rule.
+        shown_before: ids of articles an earlier briefing listed (back with a new revision). They take no part in
+            the named-event rule: each is judged against what the reader saw, and tying the day's new pieces to it
+            would make them old news.
 
     Returns:
         Stories, each with its most central article as lead, largest first.
@@ -65,6 +91,17 @@ def cluster_articles(articles: Sequence[Article], vectors: np.ndarray, threshold
     if headline_vectors is not None and title_only.any() and not title_only.all():
         headlines = np.asarray(headline_vectors([a.title for a in articles]), dtype=np.float32)
         mixed = _mixed_headline_similarity(headlines, title_only)
+    if (past_headlines is not None and named_event_floor > 0
+            and len(past_headlines) >= NAMED_EVENT_PAST_DEPTH * len(articles)):
+        # A column argues: two on one event are two arguments, and one is no piece of the news it argues about.
+        takes_part = ~title_only & np.array([a.kind != "opinion" and a.id not in shown_before for a in articles])
+        named = _named_event_pairs(articles, vectors, takes_part, past_headlines, named_event_floor)
+        if named.any():
+            if apart is not None:
+                apart = apart & ~named
+            # Counted as just alike enough: average link then joins the pieces only when every pair of them is named.
+            joined = np.where(named, np.nextafter(np.float64(threshold), 1.0), -1.0)
+            mixed = joined if mixed is None else np.maximum(mixed, joined)
     labels = cluster_labels(vectors, threshold, title_only, title_only_threshold, hours, headline_hours, apart, mixed)
     stories: list[Story] = []
     for label in np.unique(labels):
@@ -86,6 +123,63 @@ def _same_publisher_apart(articles: Sequence[Article], vectors: np.ndarray, titl
     shared = (carried @ carried.T)[first, second] > 0
     similarity = (vectors @ vectors.T)[first, second]  # n x n, not one row per pair: 3,000 articles are 36 MB
     return shared & ~title_only[first] & ~title_only[second] & (similarity < above)
+
+
+def headline_names(title: str) -> set[str]:
+    """Two capitalised words in a row in a headline, lower-cased ("air india", "pope francis"): a name, or in a
+    Title-Case headline any pair of words (the callers tell them apart)."""
+    words = _TOKEN.findall(title)
+    names = set()
+    for first, second in pairwise(words):
+        if _PHRASE_BREAK.search(first):
+            continue
+        first, second = _POSSESSIVE.sub("", first), _POSSESSIVE.sub("", second.rstrip(",.:;|!?—–"))
+        if (_NAME_WORD.fullmatch(first) and _NAME_WORD.fullmatch(second)
+                and first.lower() not in _NOT_A_NAME and second.lower() not in _NOT_A_NAME):
+            names.add(f"{first.lower()} {second.lower()}")
+    return names
+
+
+def _named_event_pairs(articles: Sequence[Article], vectors: np.ndarray, takes_part: np.ndarray,
+                       past_headlines: Sequence[str], floor: float) -> np.ndarray:
+    """Condensed mask of pairs of one publisher's articles (those that ``takes_part``) that name the day's event and
+    are ``floor`` alike.
+
+    The event's name is two capitalised words that at least ``NAMED_EVENT_PIECES`` of one publisher's headlines
+    share today, that at most ``NAMED_EVENT_PAST_USES`` past headlines use, and that no headline or text of the day
+    writes in lower case (then it is a phrase, not a name: "interest rates", "oil price"). A big event gets several
+    pieces from one outlet, and their texts tell different angles (the Air India crash of 2025-06-12: the news,
+    the sole survivor, the flight's last seconds, 0.38–0.57 alike), while the name is what they share.
+    """
+    first, second = np.triu_indices(len(articles), k=1)
+    named = np.zeros(len(first), dtype=bool)
+    names = [headline_names(a.title) if takes_part[i] else set() for i, a in enumerate(articles)]
+    pieces: dict[tuple[str, str], set[int]] = {}
+    for i, article in enumerate(articles):
+        for publisher in {source.publisher for source in article.sources}:
+            for name in names[i]:
+                pieces.setdefault((publisher, name), set()).add(i)
+    candidates = {name for (_, name), members in pieces.items() if len(members) >= NAMED_EVENT_PIECES}
+    if not candidates:
+        return named
+    day_text = [f"{a.title} {a.text}" for a in articles]
+    events = set()
+    for name in candidates:
+        first_word, second_word = map(re.escape, name.split())
+        pattern = re.compile(rf"\b({first_word})(?:[’']s?)?\s+({second_word})\b", re.IGNORECASE)
+        used = sum(1 for title in past_headlines if pattern.search(title))
+        generic = any(not word[0].isupper() for text in day_text for m in pattern.finditer(text) for word in m.groups())
+        if used <= NAMED_EVENT_PAST_USES and not generic:
+            events.add(name)
+    if not events:
+        return named
+    similarity = (vectors @ vectors.T)[first, second]
+    for (_, name), members in pieces.items():
+        if name in events and len(members) >= NAMED_EVENT_PIECES:
+            inside = np.zeros(len(articles), dtype=bool)
+            inside[sorted(members)] = True
+            named |= inside[first] & inside[second] & (similarity >= floor)
+    return named
 
 
 def _mixed_headline_similarity(headlines: np.ndarray, title_only: np.ndarray) -> np.ndarray:

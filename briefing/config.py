@@ -274,6 +274,10 @@ class ClusterConfig(_Section):
     same_publisher_threshold: float = Field(default=0.75, gt=0, le=1)
     """Two articles with text from one publisher are one story only this alike (``threshold`` or lower: no such
     rule): an outlet seldom writes twice about one event in a day. Bare headlines are left to the fade above."""
+    named_event_floor: float = Field(default=0.35, ge=0, le=1)
+    """One publisher's pieces with text whose headlines share the day's event's name (a capitalised pair of words
+    that three of its headlines use today and the last days' headlines barely did: "Air India") are one story when
+    at least this alike: the news, the feature and the graphic on one event are one entry. 0: off."""
     compare_headlines: bool = True
     """A bare headline and an article with text are also compared headline to headline (at ``threshold``): the
     feed that gives only headlines and the one that gives text then tell one event as one story."""

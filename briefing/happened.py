@@ -34,7 +34,17 @@ strike sue suspend unveil veto visit vote win withdraw
 """Acts whose happening is news. A closed list, because a Title-Case headline cannot tell the verb in "to Release"
 from the noun in "in Response to Houthi Hit", and a noun's plural looks like a verb's third person. Deals are
 left out: "Facebook to Buy Oculus" is itself the news, and "As Facebook Buys Oculus…" the next day retells it."""
+_COMING = re.compile(r"\b(?:could|may|might|will|would)\s+(?:soon\s+)?(?:come|happen|begin|start)\b", re.IGNORECASE)
+"""A prospect put as an event that is to come: "Israeli Attack on Iran Could Come Within Days"."""
+_EVENT_NOUNS = {"attack": "attack", "attacks": "attack", "strike": "strike", "strikes": "strike",
+                "airstrike": "strike", "airstrikes": "strike", "invasion": "invade", "offensive": "offensive"}
+"""Nouns of military acts, each with the act it names ("offensive" has no verb: only "launches an offensive")."""
+_FURTHER = frozenset("more further additional new fresh another renewed".split())
+_LAUNCHED = frozenset("launches launched begins began mounts mounted carries carried starts started".split())
+"""Finite verbs that report an act named by its noun: "Israel Launches Attack on Iran's Nuclear Facilities"."""
 _WORD = re.compile(r"[A-Za-z]+")
+_CLAUSE_BREAK = re.compile(r"[.,;:!?—–|]\s")
+_WORD_OR_POSSESSIVE = re.compile(r"[A-Za-z]+(?:[’']s\b)?")
 _FIGURATIVE_NEXT = frozenset({"at", "back", "off"})
 _BEFORE_A_NOUN = frozenset(
     "a an the of for to in on at by with from against amid over after before about its their his her our further "
@@ -44,8 +54,16 @@ _BEFORE_A_NOUN = frozenset(
 
 
 def announced_acts(headline: str) -> frozenset[str]:
-    """Base verbs a headline announces ("Hamas to Release…" → {"release"}), lower-cased."""
-    return frozenset(m.group(1).lower() for m in _ANNOUNCE.finditer(headline) if m.group(1).lower() in _ACTS)
+    """Base verbs a headline announces ("Hamas to Release…" → {"release"}), lower-cased; also the act of an
+    event said to be coming ("Israeli Attack on Iran Could Come Within Days" → {"attack"})."""
+    acts = {m.group(1).lower() for m in _ANNOUNCE.finditer(headline) if m.group(1).lower() in _ACTS}
+    for coming in _COMING.finditer(headline):
+        clause = _CLAUSE_BREAK.split(headline[: coming.start()])[-1]  # its subject, not an earlier clause's noun
+        before = [w.lower() for w in _WORD.findall(clause)][-7:]
+        # "More Strikes Could Come" is a prospect of further strikes: the day's strikes do not make it done.
+        acts.update(_EVENT_NOUNS[w] for prior, w in zip(["", *before], before, strict=False)
+                    if w in _EVENT_NOUNS and prior not in _FURTHER)
+    return frozenset(acts)
 
 
 def _forms(verb: str) -> set[str]:
@@ -65,15 +83,23 @@ def has_happened(headline: str, earlier: str) -> str | None:
     Hostage" after "Hamas to Release…" gives "release"; "Hamas Agrees to Release…" gives None.
     """
     again = announced_acts(headline)
-    words = [w.lower() for w in _WORD.findall(headline)]
-    # As a verb it follows its subject; after an article, a preposition or "rate" it is a noun ("Rate Cuts"),
+    words = [w.lower() for w in _WORD_OR_POSSESSIVE.findall(headline)]
+    # As a verb it follows its subject; after an article, a preposition, a possessive or "rate" it is a noun
+    # ("Rate Cuts", "Israel’s Attacks"),
     # after "be" a passive still to come ("… Loved Ones to Be Released").
     # "Trump fires at the Fed" is a figure of speech, not the firing announced earlier.
     acted = {w for before, w, after in zip(words, words[1:], [*words[2:], ""], strict=False)
-             if before not in _BEFORE_A_NOUN and after not in _FIGURATIVE_NEXT}
+             if before not in _BEFORE_A_NOUN and not before.endswith(("’s", "'s")) and after not in _FIGURATIVE_NEXT}
     for verb in sorted(announced_acts(earlier) - again):
         # The bare form alone is not enough: "Trump and Netanyahu Meet" reads like "… Meet Demands".
-        done = _forms(verb) - ({verb} - set(_IRREGULAR.get(verb, ())))
-        if done & acted:
+        done = (_forms(verb) if verb != "offensive" else set()) - ({verb} - set(_IRREGULAR.get(verb, ())))
+        if done & acted or _launched(words, verb):
             return verb
     return None
+
+
+def _launched(words: list[str], act: str) -> bool:
+    """An act reported by its noun right after a finite verb that starts it ("Launches Massive Attack", "Carried Out
+    Strikes"; not "Starts Talks on Strike"), in lower-cased words."""
+    nouns = {noun for noun, named in _EVENT_NOUNS.items() if named == act}
+    return any(w in _LAUNCHED and nouns & set(words[i + 1: i + 3]) for i, w in enumerate(words))

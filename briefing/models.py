@@ -191,6 +191,7 @@ class RankedStory:
     topics: tuple[str, ...] = ()  # the sections it belongs in (its feeds' ``topics``), in the config's order
     summary_backend: str | None = None  # the backend whose text ``summary`` is; None: the briefing's
     guard: dict[str, Any] | None = None  # the faithfulness guard's verdict on a generated brief
+    superseded_by: str | None = None  # a headline of another of today's stories that reports as done what it announced
 
 
 @dataclass(frozen=True)

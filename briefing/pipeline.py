@@ -378,7 +378,10 @@ class Pipeline:
         clustering = self.config.cluster
         stories = cluster_articles(articles, today_vecs, clustering.threshold, clustering.title_only_threshold,
                                    clustering.headline_hours, clustering.same_publisher_threshold,
-                                   self.headline_vectors if clustering.compare_headlines else None)
+                                   self.headline_vectors if clustering.compare_headlines else None,
+                                   past_headlines=[a.title for a in history_articles],
+                                   named_event_floor=clustering.named_event_floor,
+                                   shown_before=selection.returning.keys())
         history = [history_item(a, past_vecs[i]) for i, a in enumerate(history_articles)]
         lead_summaries = {s.lead.id: summaries[s.lead.content_hash].text for s in stories
                           if s.lead.content_hash in summaries}

@@ -4,7 +4,8 @@ Status first: a new story or a first-time development (``briefing.firsts``) coun
 an update as novel as it is, a repeat goes last. Then importance: how many publishers carry the story,
 a first-time event in it, a publisher placing it in several of its feeds, and the importance prior
 (``briefing.importance``: how widely stories of its kind are covered elsewhere). Opinion, analysis and
-newsletters are ranked in their own group (``separate_kinds``), after the day's news. Weights are in
+newsletters are ranked in their own group (``separate_kinds``), after the day's news; so is, just after the news,
+a prospect that another of today's stories reports as done (``briefing.happened``). Weights are in
 ``RankConfig.weights``; docs/design-notes.md says how they were chosen.
 """
 
@@ -21,7 +22,7 @@ import numpy as np
 from .cluster import is_bare_headline
 from .config import RankConfig
 from .firsts import FirstEvent, first_event
-from .happened import has_happened
+from .happened import announced_acts, has_happened
 from .models import HistoryItem, RankedStory, Status, Story, first_words
 
 _TERM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]*[A-Za-z]|[A-Z]{2,}|\d[\d,.]*%?)")
@@ -242,6 +243,38 @@ def _announced_now_done(story: Story, past_titles: Sequence[str]) -> str | None:
     return None
 
 
+def _superseded(stories: Sequence[Story], bare: Sequence[bool], related_from: float) -> list[tuple[str, str] | None]:
+    """For each story with text: (the act, a later headline of a related story of today's with text that reports it
+    done) when one of its headlines announced it ("Israeli Attack on Iran Could Come Within Days" on the day of
+    "Israel Launches Attack on Iran's Nuclear Facilities"); else None.
+
+    Related: story vectors at least ``related_from`` alike (``rank.new_below``, as for a related past article).
+    The headline rules read the act, not who does it to whom ("Pompliano set to launch bitcoin-buying vehicle" is
+    not done by "Israel Launches Attack"); the subject is what the stories' texts share.
+    """
+    found: list[tuple[str, str] | None] = [None] * len(stories)
+    prospects = [(i, article) for i, story in enumerate(stories) if not bare[i]
+                 for article in story.articles if announced_acts(article.title)]  # few: most headlines announce nothing
+    if not prospects:
+        return found
+    vectors = np.asarray([story.vector for story in stories], dtype=np.float32)
+    for i, prospect in prospects:
+        if found[i] is not None:
+            continue
+        alike = vectors @ vectors[i]
+        for j, story in enumerate(stories):
+            if j == i or bare[j] or alike[j] < related_from:
+                continue
+            for article in story.articles:
+                act = has_happened(article.title, prospect.title) if article.published >= prospect.published else None
+                if act:
+                    found[i] = (act, article.title)
+                    break
+            if found[i] is not None:
+                break
+    return found
+
+
 def _another_event(match: _Match, config: RankConfig) -> bool:
     """Close to past coverage of its subject, but none of the past headlines reported this story's event."""
     return match.headline_similarity is not None and match.headline_similarity < config.same_event_above
@@ -366,8 +399,9 @@ def rank_stories(
             (a development) from a follow-up; None: not told apart.
 
     Returns:
-        News stories (new, development, update) by score, then fresh stories of the separate kinds,
-        then repeats; ranks 1..n in that order.
+        News stories (new, development, update) by score, then news stories that another of today's stories
+        supersedes (it reports as done what their headline announced: ``briefing.happened``), then fresh stories
+        of the separate kinds, then repeats; ranks 1..n in that order.
     """
     # An argument makes no story known: "Opinion | Does Israel Need to Destroy All of Iran's Nukes?" on Sunday does
     # not make Thursday's "Israel Launches Attack on Iran's Nuclear Facilities" an update.
@@ -380,17 +414,25 @@ def rank_stories(
     related = _related_publishers(stories, publishers, config.related_above)
     vectors = np.asarray([story.vector for story in stories], dtype=np.float32)
     importance = prior(vectors) if prior is not None and len(stories) else np.zeros(len(stories))
+    superseded = _superseded(stories, bare, config.new_below)
     scored: list[tuple[int, float, RankedStory]] = []
-    for story, bare_story, names, match, others, expected in zip(stories, bare, publishers, matches, related,
-                                                                   importance, strict=True):
+    for story, bare_story, names, match, others, expected, done in zip(stories, bare, publishers, matches, related,
+                                                                         importance, superseded, strict=True):
         signals = _signals(story, bare_story, names, match, others, float(expected))
         status = _status(signals, config)
         score = _score(signals, status, config)
-        group = 2 if status == "repeat" else 1 if signals.kind in separate_kinds else 0
+        reasons = _reasons(signals, status, config)
+        # A prospect that today's news reports as done is yesterday's question: after the day's news, said why.
+        overtaken = done is not None and status != "repeat" and signals.kind not in separate_kinds
+        if overtaken:
+            act, headline = done
+            reasons.insert(0, f"superseded: today's '{_short(headline)}' reports the {act} it announced as done")
+        group = 3 if status == "repeat" else 2 if signals.kind in separate_kinds else 1 if overtaken else 0
         ranked = RankedStory(
             story=story, rank=0, status=status, score=round(score, 6), novelty=round(signals.novelty, 6),
-            reasons=tuple(_reasons(signals, status, config)), summary=summaries.get(story.lead.id, ""),
+            reasons=tuple(reasons), summary=summaries.get(story.lead.id, ""),
             matched_title=match.item.title if match.item else None,
+            superseded_by=done[1] if done is not None and overtaken else None,
         )
         scored.append((group, -score, ranked))
     scored.sort(key=lambda entry: (entry[0], entry[1], entry[2].story.lead.id))

@@ -105,3 +105,13 @@ def test_numbers_follow_the_reading_order_across_sections() -> None:
     assert md_headings(text, "h3") == [
         "1. Troops cross the border", "2. Ceasefire talks resume", "3. Cricket final goes to a super over",
         "4. Rates held again", "5. Oil slips", "6. Local fair opens"]
+
+
+def test_a_superseded_prospect_stays_after_the_news_whatever_its_weight() -> None:
+    prospect = dataclasses.replace(story("Attack could come within days", "markets", 2, 0.9),
+                                   superseded_by="Attack launched")  # markets: weight 2
+    news = (story("Attack launched", "world", 1, 0.5), prospect, story("Oil slips", "world", 3, 0.2),
+            story("Opinion | Why now", "world", 4, 0.8, kind="opinion"))
+    b = arrange(make_briefing(news), config(briefing={"top_stories": 10}))
+    assert [r.story.lead.title for r in b.stories] == [
+        "Attack launched", "Oil slips", "Attack could come within days", "Opinion | Why now"]

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.cluster import cluster_articles, cluster_labels
+from briefing.cluster import cluster_articles, cluster_labels, headline_names
 
 from .helpers import article
 
@@ -170,3 +171,79 @@ def test_headlines_change_nothing_between_two_articles_with_text_or_two_bare_hea
         assert len(cluster_articles(pair, vectors, threshold=0.8,
                                     headline_vectors=lambda titles: asked.extend(titles) or headlines)) == 2
     assert asked == []  # no mixed pair: no headline is embedded
+
+
+def equally_alike(count: int, cosine: float) -> np.ndarray:
+    """``count`` unit vectors, every pair exactly ``cosine`` alike."""
+    rows = np.sqrt(cosine) * np.eye(1, count + 1, 0) + np.sqrt(1 - cosine) * np.eye(count, count + 1, 1)
+    return rows.astype(np.float32)
+
+
+AIR_INDIA = [  # WSJ World, 2025-06-12: the news, a feature and a graphic, each with its own standfirst
+    ("Air India Crash Investigators Recover Black Boxes as Death Toll Hits 265",
+     "An early focus of the probe includes a possible loss or reduction of thrust."),
+    ("The Man in Seat 11A Who Walked Away From the Air India Crash",
+     "Britain’s Viswashkumar Ramesh said he doesn’t know why he survived, while more than 200 others died."),
+    ("The First—and Final—Seconds of Air India Flight 171",
+     "The Boeing 787 Dreamliner, packed with 242 people on board, barely cleared the rooftops of the neighborhood."),
+]
+PAST = ["Hundreds Feared Dead in Air India Crash", "Israel Weighs Strike on Iran", "Trump Hails Progress With China",
+        "Fed Holds Rates Steady", "Oil Slips as Supply Rises", "EU Proposes Nord Stream Ban"]
+
+
+def test_one_publishers_pieces_naming_the_days_event_are_one_story() -> None:
+    arts = [article(i, title, text, outlet="WSJ") for i, (title, text) in enumerate(AIR_INDIA)]
+    vecs = equally_alike(3, 0.40)  # as alike as the real three: far below the threshold
+    options = {"threshold": 0.62, "same_publisher_threshold": 0.75}
+    assert len(cluster_articles(arts, vecs, **options)) == 3
+    stories = cluster_articles(arts, vecs, **options, past_headlines=PAST, named_event_floor=0.35)
+    assert len(stories) == 1
+    assert len(stories[0].outlets) == 1 and stories[0].placements == 3  # one publisher: prominence, not coverage
+    assert len(cluster_articles(arts, equally_alike(3, 0.30), **options, past_headlines=PAST,
+                                named_event_floor=0.35)) == 3  # less alike than the floor
+    # A first run's past, thinner than two headlines per article today, cannot tell a standing name from an event's.
+    assert len(cluster_articles(arts, vecs, **options, past_headlines=PAST[:5], named_event_floor=0.35)) == 3
+
+
+def test_a_name_shared_by_two_pieces_in_the_news_for_days_or_written_in_lower_case_names_no_event() -> None:
+    options = {"threshold": 0.62, "same_publisher_threshold": 0.75, "named_event_floor": 0.35}
+    arts = [article(i, title, text, outlet="WSJ") for i, (title, text) in enumerate(AIR_INDIA)]
+    two = [*arts[:2], article(5, "The First—and Final—Seconds of Flight 171", AIR_INDIA[2][1], outlet="WSJ")]
+    assert len(cluster_articles(two, equally_alike(3, 0.40), past_headlines=PAST, **options)) == 3
+    known = [*PAST, "Air India Plans Fleet Overhaul"]  # the name in two past headlines: a subject, not an event
+    assert len(cluster_articles(arts, equally_alike(3, 0.40), past_headlines=known, **options)) == 3
+    other = [article(1, "Air India Crash Inquiry Opens", "Investigators met.", outlet="WSJ"),
+             article(2, "Air India Crash Victims Named", "Families gathered.", outlet="FT"),
+             article(3, "Air India Crash Shakes Boeing", "Shares fell.", outlet="NYT")]
+    assert len(cluster_articles(other, equally_alike(3, 0.40), past_headlines=PAST, **options)) == 3  # publishers
+    rates = [article(i, title, text, outlet="WSJ") for i, (title, text) in enumerate([
+        ("Taiwan Central Bank Leaves Key Interest Rates Unchanged", "The bank held its benchmark."),
+        ("Fed Cuts Interest Rates by a Quarter Point", "When the Federal Reserve cut interest rates Wednesday."),
+        ("Capital Account: Interest Rates and Recession Odds", "Whatever probability you put on recession.")])]
+    assert len(cluster_articles(rates, equally_alike(3, 0.45), past_headlines=PAST, **options)) == 3  # a phrase
+
+
+def test_pieces_shown_before_or_columns_take_no_part_in_a_named_event() -> None:
+    options = {"threshold": 0.62, "same_publisher_threshold": 0.75, "named_event_floor": 0.35, "past_headlines": PAST}
+    arts = [article(i, title, text, outlet="WSJ") for i, (title, text) in enumerate(AIR_INDIA)]
+    vecs = equally_alike(3, 0.40)
+    # Yesterday's report, back with a new headline, is judged against what the reader saw: today's two stay apart.
+    assert len(cluster_articles(arts, vecs, **options, shown_before={0})) == 3
+    column = [*arts[:2], replace(arts[2], kind="opinion")]
+    assert len(cluster_articles(column, vecs, **options)) == 3
+    # "Iran’s Nuclear" in the past headlines is "Iran Nuclear" in today's: in the news for days.
+    iran = [article(i, f"{lead} Iran’s Nuclear {tail}", "Text of the piece, long enough to be no bare headline here.",
+                    outlet="WSJ") for i, (lead, tail) in enumerate([("Bomb Could Cripple", "Ambitions"),
+                                                                   ("U.S. Weighs Hitting", "Sites"),
+                                                                   ("Europe Fears", "Fallout")])]
+    known = [*PAST, "Israel Launches Attack on Iran’s Nuclear Facilities",
+             "Israel’s Attacks Hit More Than Iran’s Nuclear Program"]
+    assert len(cluster_articles(iran, vecs, **{**options, "past_headlines": known})) == 3
+    assert len(cluster_articles(iran, vecs, **options)) == 1
+
+
+def test_a_headline_names_pairs_of_capitalised_words_possessives_dropped() -> None:
+    assert headline_names("Pope Francis’ Death Triggers Succession Process") >= {"pope francis", "francis death"}
+    assert headline_names("Israel’s Attacks Hit More Than Iran’s Nuclear Program") >= {"israel attacks", "iran nuclear"}
+    assert headline_names("Oil price falls back as flow of crude through Strait of Hormuz unaffected") == set()
+    assert "kills hundreds" not in headline_names("Air India Crash Kills, Hundreds Flee")  # not across a comma

@@ -22,6 +22,9 @@ HAPPENED = [
      "Bank of Japan Likely to Stand Pat Again, Discuss Further Bond Taper", "stand"),
     ("Philippines’ Leader Meets With Trump to Clinch Trade Deal",
      "In Search of Trade Deal, Philippines’ Leader Will Meet With Trump", "meet"),
+    # an event said to be coming, reported by its noun after "launches" (WSJ, 2025-06-12)
+    ("Israel Launches Attack on Iran’s Nuclear Facilities",
+     "Israeli Attack on Iran Could Come Within Days, U.S. and Israeli Officials Say", "attack"),
 ]
 
 NOT_YET = [
@@ -49,6 +52,13 @@ NOT_YET = [
     # a different act
     ("Meta readies $25bn bond sale as soaring AI costs trigger stock sell-off",
      "Meta to raise $25bn from bond sale amid soaring AI costs"),
+    # the coming attack's noun without an act: a possessive's noun, an attack mentioned, another prospect
+    ("Israel’s Attacks Hit More Than Iran’s Nuclear Program",
+     "Israeli Attack on Iran Could Come Within Days, U.S. and Israeli Officials Say"),
+    ("In Twist, U.S. Diplomacy Served as Cover for Israeli Surprise Attack",
+     "Israeli Attack on Iran Could Come Within Days, U.S. and Israeli Officials Say"),
+    ("Trump Touts Iran Bombing, Warns More Strikes Could Come",
+     "Israeli Attack on Iran Could Come Within Days, U.S. and Israeli Officials Say"),
     # nothing was announced
     ("Israel Launches Attack on Iran’s Nuclear Facilities", "Israeli Strikes Sow Fear and Anxiety in Tehran"),
 ]
@@ -73,3 +83,15 @@ def test_announced_acts_are_the_listed_acts_after_to_will_may() -> None:
 @given(st.text(max_size=120), st.text(max_size=120))
 def test_never_raises(headline: str, earlier: str) -> None:
     assert has_happened(headline, earlier) in (None, *announced_acts(earlier))
+
+
+def test_a_coming_attack_happens_when_a_headline_reports_it_by_its_verb_or_launches_it() -> None:
+    coming = "Pentagon Warns Strikes Could Come Within Hours"
+    assert announced_acts(coming) == {"strike"}
+    # more of what already happened: the day's report of the first strikes does not make it done (2025-06-22)
+    assert announced_acts("Trump Touts Iran Bombing, Warns More Strikes Could Come") == frozenset()
+    assert has_happened("U.S. Strikes Three Iranian Nuclear Sites", coming) == "strike"
+    assert has_happened("Israel Launched Massive Strikes Overnight", coming) == "strike"
+    assert has_happened("Israel’s Strikes Leave Iran Guessing", coming) is None  # a possessive's noun
+    assert has_happened("Russia Begins Offensive in the East", "A Russian Offensive May Come by Summer") == "offensive"
+    assert announced_acts("Strikes End. More Layoffs Could Come") == frozenset()  # another clause's noun

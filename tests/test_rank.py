@@ -315,3 +315,43 @@ def test_a_past_opinion_piece_does_not_make_the_event_known() -> None:
     report = replace(column, kind="news")
     assert rank_stories([strike], [column], {}, NOW, RankConfig())[0].status == "new"
     assert rank_stories([strike], [report], {}, NOW, RankConfig())[0].status != "new"
+
+
+
+def one_piece(id: int, title: str, vector: tuple[float, ...], when: datetime, kind: str = "news") -> Story:
+    piece = replace(article(id, title, TEXT, when=when), kind=kind)
+    return Story(articles=(piece,), lead=piece, vector=vector)
+
+
+ATTACK = "Israel Launches Attack on Iran’s Nuclear Facilities"
+
+
+def test_a_prospect_that_another_of_todays_stories_reports_done_ranks_after_the_news_and_says_why() -> None:
+    morning, night = datetime(2026, 11, 26, 9, tzinfo=UTC), datetime(2026, 11, 26, 23, tzinfo=UTC)
+    prospect = story(1, "Israeli Attack on Iran Could Come Within Days, U.S. and Israeli Officials Say",
+                     unit(1, 0, 0), outlets=3, text=TEXT)  # three publishers: it would lead the day
+    attack = one_piece(2, ATTACK, unit(1, 0.5, 0), night)
+    minor = one_piece(3, "Anne Merriman, Who Brought Hospice Care to Africa, Dies at 90", unit(0, 0, 1), morning)
+    column = one_piece(4, "Opinion | Israel’s Nuclear Good Deed Against Iran", unit(0, 1, 1), night, kind="opinion")
+    alone = rank_stories([prospect, minor, column], [], {}, NOW, RankConfig(), separate_kinds=("opinion",))
+    assert [r.story for r in alone] == [prospect, minor, column]
+    ranked = rank_stories([prospect, attack, minor, column], [], {}, NOW, RankConfig(), separate_kinds=("opinion",))
+    assert [r.story for r in ranked] == [attack, minor, prospect, column]  # after the news, before the views
+    assert ranked[2].status == "new"  # nothing like it before today: its status stays, its place goes
+    assert ranked[2].reasons[0] == ("superseded: today's 'Israel Launches Attack on Iran’s Nuclear Facilities' "
+                                    "reports the attack it announced as done")
+    assert ranked[2].superseded_by == ATTACK
+    # The headline rules read the act, not who does it: an unrelated story's "set to launch" is not launched.
+    launch = story(5, "Crypto influencer Anthony Pompliano set to launch bitcoin-buying vehicle", unit(0, 1, 0),
+                   outlets=3, text=TEXT)
+    assert rank_stories([launch, attack], [], {}, NOW, RankConfig())[0].story is launch
+
+
+def test_a_prospect_after_the_act_or_in_bare_headlines_is_not_superseded() -> None:
+    attack = one_piece(2, ATTACK, unit(1, 0.5, 0), datetime(2026, 11, 26, 6, tzinfo=UTC))
+    retaliation = story(1, "Iranian Attack on Israel Could Come Within Hours", unit(1, 0, 0), outlets=3, text=TEXT)
+    first = rank_stories([retaliation, attack], [], {}, NOW, RankConfig())[0]
+    assert first.story is retaliation and not first.reasons[0].startswith("superseded")
+    bare = story(1, "Israeli Attack on Iran Could Come Within Days", unit(1, 0, 0), outlets=3)
+    bare_act = story(2, ATTACK, unit(1, 0.5, 0))
+    assert rank_stories([bare, bare_act], [], {}, NOW, RankConfig())[0].story is bare  # UCI-style headlines: untouched
