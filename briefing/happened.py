@@ -46,6 +46,7 @@ _WORD = re.compile(r"[A-Za-z]+")
 _CLAUSE_BREAK = re.compile(r"[.,;:!?—–|]\s")
 _WORD_OR_POSSESSIVE = re.compile(r"[A-Za-z]+(?:[’']s\b)?")
 _FIGURATIVE_NEXT = frozenset({"at", "back", "off"})
+_NOT_A_DOER = frozenset("and or as but u s says said report reports officially finally again also".split())
 _BEFORE_A_NOUN = frozenset(
     "a an the of for to in on at by with from against amid over after before about its their his her our further "
     "more new first second rate be been being "
@@ -76,6 +77,12 @@ def _forms(verb: str) -> set[str]:
     return forms | set(_IRREGULAR.get(verb, ()))
 
 
+def _done_forms(verb: str) -> set[str]:
+    """The finite forms that report ``verb`` done. The bare form alone is not enough: "Trump and Netanyahu Meet"
+    reads like "… Meet Demands"."""
+    return (_forms(verb) if verb != "offensive" else set()) - ({verb} - set(_IRREGULAR.get(verb, ())))
+
+
 def has_happened(headline: str, earlier: str) -> str | None:
     """The act ``earlier`` announced and ``headline`` reports as done, or None.
 
@@ -91,11 +98,25 @@ def has_happened(headline: str, earlier: str) -> str | None:
     acted = {w for before, w, after in zip(words, words[1:], [*words[2:], ""], strict=False)
              if before not in _BEFORE_A_NOUN and not before.endswith(("’s", "'s")) and after not in _FIGURATIVE_NEXT}
     for verb in sorted(announced_acts(earlier) - again):
-        # The bare form alone is not enough: "Trump and Netanyahu Meet" reads like "… Meet Demands".
-        done = (_forms(verb) if verb != "offensive" else set()) - ({verb} - set(_IRREGULAR.get(verb, ())))
-        if done & acted or _launched(words, verb):
+        if _done_forms(verb) & acted or _launched(words, verb):
             return verb
     return None
+
+
+def actor(headline: str, act: str) -> frozenset[str]:
+    """Who did ``act`` in ``headline``: the lower-cased words of its clause before the verb ("Fed Cuts Rates…" →
+    {"fed"}); empty when the act is not reported done there or nothing names a doer before it."""
+    done = _done_forms(act) | _LAUNCHED
+    clause: list[str] = []
+    for part in _CLAUSE_BREAK.split(headline):
+        words = [w.lower().removesuffix("’s").removesuffix("'s") for w in _WORD_OR_POSSESSIVE.findall(part)]
+        for i, word in enumerate(words):
+            if word in done and i:
+                clause = words[:i]
+                break
+        if clause:
+            break
+    return frozenset(w for w in clause if w not in _BEFORE_A_NOUN and w not in _NOT_A_DOER)
 
 
 def _launched(words: list[str], act: str) -> bool:

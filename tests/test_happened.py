@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.happened import announced_acts, has_happened
+from briefing.happened import actor, announced_acts, has_happened
 
 # Real pairs from the season's feeds (WSJ, NYT, FT, 2025): a later headline, the earlier one, the act it reports.
 HAPPENED = [
@@ -95,3 +95,16 @@ def test_a_coming_attack_happens_when_a_headline_reports_it_by_its_verb_or_launc
     assert has_happened("Israel’s Strikes Leave Iran Guessing", coming) is None  # a possessive's noun
     assert has_happened("Russia Begins Offensive in the East", "A Russian Offensive May Come by Summer") == "offensive"
     assert announced_acts("Strikes End. More Layoffs Could Come") == frozenset()  # another clause's noun
+
+
+@pytest.mark.parametrize(("headline", "act", "doer"), [
+    ("Fed Cuts Rates for First Time This Year", "cut", {"fed"}),
+    ("Bank of England Cuts Rates After Tight Vote", "cut", {"bank", "england"}),
+    ("Hamas Releases Last Living U.S. Hostage", "release", {"hamas"}),
+    ("Israel Launches Attack on Iran’s Nuclear Facilities", "attack", {"israel"}),
+    ("Russia’s Central Bank Cuts Key Rate Again", "cut", {"russia", "central", "bank"}),
+    ("Hamas to Release Last Living U.S. Hostage", "release", set()),  # announced, not done
+    ("Cuts Rates", "cut", set()),  # nothing before the verb
+])
+def test_actor_is_who_did_it(headline: str, act: str, doer: set[str]) -> None:
+    assert actor(headline, act) == doer

@@ -308,6 +308,18 @@ def test_an_act_already_reported_done_is_no_development_the_next_day() -> None:
     assert rank_stories([follow], history, {}, NOW, RankConfig())[0].status != "development"
 
 
+def test_another_doer_doing_the_act_earlier_does_not_make_it_a_follow_up() -> None:
+    # 2025-09-17: the Fed's first cut of the year was an update at #32, because the Bank of England had cut a week
+    # before and "cuts" was all that was compared.
+    history = [past(1, "Week Ahead for FX, Bonds: Fed Set to Cut Rates; Policy Decisions Due in Japan", unit(1, 0, 0)),
+               past(2, "Bank of England Cuts Rates After Tight Vote", unit(1, 0.1, 0), days_ago=5)]
+    text = "The Federal Reserve lowered its benchmark rate by a quarter point on Wednesday, officials said. " * 2
+    fed = story(1, "Fed Cuts Rates for First Time This Year", unit(1, 0.2, 0), text=text)
+    assert rank_stories([fed], history, {}, NOW, RankConfig())[0].status == "development"
+    again = [*history, past(3, "Fed Cuts Rates by Quarter Point", unit(1, 0.15, 0))]
+    assert rank_stories([fed], again, {}, NOW, RankConfig())[0].status != "development"
+
+
 def test_a_past_opinion_piece_does_not_make_the_event_known() -> None:
     strike = story(1, "Israel Launches Attack on Iran’s Nuclear Facilities", unit(1, 0.5, 0), text=TEXT)
     column = replace(past(1, "Opinion | Does Israel Need to Destroy All of Iran’s Nukes?", unit(1, 0, 0)),
