@@ -191,3 +191,13 @@ def test_a_short_name_in_the_possessive_is_the_name(guard: Guard) -> None:
     assert guard.check(["North Korea said Kim Jong Un's capsized warship was upright and stable."], sources)[0].ok
     swapped = guard.check(["North Korea said Kim Yo Jong’s capsized warship was upright and stable."], sources)[0]
     assert swapped.reason == "name" and "yo" in swapped.detail
+
+
+def test_a_country_and_its_adjective_name_the_same_place(guard: Guard) -> None:
+    sources = ["French police arrested two Chinese tourists in Paris on Sunday, officials said."]
+    faithful = ["Police in France arrested two tourists from China in Paris on Sunday, officials said."]
+    assert [c.reason for c in guard.check(faithful, sources)] == [None]
+    unfaithful = ["Police in France arrested two tourists from Japan in Paris on Sunday, officials said."]
+    assert guard.check(unfaithful, sources)[0].reason == "name"
+    assert guard.check(["Police in Spain arrested two Chinese tourists in Paris on Sunday."], sources)[0].reason \
+        == "name"

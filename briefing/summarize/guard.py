@@ -217,6 +217,32 @@ _STOP = frozenset(
     "one although though while overall instead still yet now today yesterday tomorrow earlier later".split())
 
 
+# A country (or region) and the adjectives and nouns for its people: "French" names France as surely as "France"
+# does, so either backs the other; "Japanese" still does not back "China".
+_PLACE_FORMS = (
+    "afghanistan afghan", "albania albanian", "algeria algerian", "america american", "argentina argentine "
+    "argentinian", "armenia armenian", "australia australian aussie", "austria austrian", "bangladesh bangladeshi",
+    "belgium belgian", "bolivia bolivian", "bosnia bosnian", "brazil brazilian", "britain british briton",
+    "bulgaria bulgarian", "cambodia cambodian", "canada canadian", "chile chilean", "china chinese",
+    "colombia colombian", "croatia croatian", "cuba cuban", "cyprus cypriot", "czech czechia", "denmark danish dane",
+    "ecuador ecuadorian", "egypt egyptian", "england english englishman", "ethiopia ethiopian", "europe european",
+    "finland finnish", "france french frenchman", "georgia georgian", "germany german", "ghana ghanaian",
+    "greece greek", "haiti haitian", "hungary hungarian", "iceland icelandic icelander", "india indian",
+    "indonesia indonesian", "iran iranian", "iraq iraqi", "ireland irish", "israel israeli", "italy italian",
+    "jamaica jamaican", "japan japanese", "kenya kenyan", "korea korean", "kuwait kuwaiti",
+    "lebanon lebanese", "libya libyan", "malaysia malaysian", "mexico mexican", "morocco moroccan",
+    "nepal nepali nepalese", "netherlands dutch dutchman", "zealand zealander", "nigeria nigerian",
+    "norway norwegian", "pakistan pakistani", "palestine palestinian", "peru peruvian", "philippines philippine "
+    "filipino", "poland polish", "portugal portuguese", "qatar qatari", "romania romanian", "russia russian",
+    "rwanda rwandan", "arabia arabian saudi", "scotland scottish scot", "serbia serbian serb", "somalia somali",
+    "spain spanish spaniard", "sudan sudanese", "sweden swedish swede", "switzerland swiss", "syria syrian",
+    "taiwan taiwanese", "thailand thai", "tunisia tunisian", "turkey turkish turk", "uganda ugandan",
+    "ukraine ukrainian", "venezuela venezuelan", "vietnam vietnamese", "wales welsh", "yemen yemeni",
+    "zimbabwe zimbabwean", "africa african", "asia asian", "texas texan", "california californian",
+)
+_PLACE_OF = {form: frozenset(group.split()) for group in _PLACE_FORMS for form in group.split()}
+
+
 def _words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
@@ -385,6 +411,9 @@ class Guard:
             parts = [p for p in re.split(r"['’]", word) if p]
             base = parts[0] if parts else word
             if base in sources.words or _stem(base) in sources.stems or base in _STOP:
+                continue
+            place = _PLACE_OF.get(base) or _PLACE_OF.get(_stem(base), frozenset())
+            if place & sources.words:  # "French" for a source's "France", "Australians" for "Australia"
                 continue
             if cased and base != first:
                 return base  # a capitalised word inside a sentence: a name
