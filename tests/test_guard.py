@@ -201,3 +201,10 @@ def test_a_country_and_its_adjective_name_the_same_place(guard: Guard) -> None:
     assert guard.check(unfaithful, sources)[0].reason == "name"
     assert guard.check(["Police in Spain arrested two Chinese tourists in Paris on Sunday."], sources)[0].reason \
         == "name"
+
+
+def test_an_ordinal_word_in_a_source_backs_its_number(guard: Guard) -> None:
+    sources = ["Netflix confirmed on Tuesday that a second season of Daredevil will be coming in 2016."]
+    assert guard.check(["Netflix confirmed that Daredevil will be back for season 2 in 2016."], sources)[0].ok
+    assert guard.check(["Netflix confirmed that Daredevil will be back for season 3 in 2016."], sources)[0].reason \
+        == "number"

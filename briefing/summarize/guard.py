@@ -186,10 +186,17 @@ def _round(value: float) -> bool:
     return len(digits) <= 2
 
 
+_ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+             "tenth": 10, "eleventh": 11, "twelfth": 12}
+_ORDINAL = re.compile(rf"\b({'|'.join(_ORDINALS)})\b", re.IGNORECASE)
+
+
 def _number_variants(text: str) -> set[float]:
-    """A source's numbers, plus each scaled figure's bare mantissa ("90 million" also gives 90) and each short
-    decade's years ("'40s" gives 1940 and 2040)."""
+    """A source's numbers, plus each scaled figure's bare mantissa ("90 million" also gives 90), each short
+    decade's years ("'40s" gives 1940 and 2040) and each ordinal word's number (a "second season" is season 2;
+    only in sources: a summary's "fourth" states no figure)."""
     values = extract_numbers(text)
+    values.update(float(_ORDINALS[m.group(1).lower()]) for m in _ORDINAL.finditer(text))
     for match in _NUMBER.finditer(text):
         values.add(round(float(match.group(1).replace(",", "")), 6))
         if _short_decade(text, match):
