@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefing.summarize.guard import Guard, GuardSettings, extract_numbers, negation_flip
+from briefing.summarize.guard import Guard, GuardSettings, extract_numbers, identifiers, negation_flip
 
 from .helpers import WordVectors
 
@@ -208,3 +208,19 @@ def test_an_ordinal_word_in_a_source_backs_its_number(guard: Guard) -> None:
     assert guard.check(["Netflix confirmed that Daredevil will be back for season 2 in 2016."], sources)[0].ok
     assert guard.check(["Netflix confirmed that Daredevil will be back for season 3 in 2016."], sources)[0].reason \
         == "number"
+
+
+def test_a_name_with_digits_is_a_name_not_a_figure(guard: Guard) -> None:
+    assert identifiers("COVID-19, Covid19 and the G20 summit; F-16 jets; flight MH370") == {
+        "covid19", "g20", "f16", "mh370"}
+    sources = ["COVID19 cases in the county rose to 12 last week, officials said. Leaders met at the G20 summit."]
+    faithful = ["COVID-19 cases in the county rose to 12 last week, officials said.",
+                "Leaders met at the G20 summit."]
+    assert [c.reason for c in guard.check(faithful, sources)] == [None, None]
+    # the 19 of "COVID-19" is no figure a source states
+    killed = ["COVID-19 killed 12 people in the county last week, officials said."]
+    assert guard.check(["COVID-19 killed 19 people in the county last week, officials said."], killed)[0].reason \
+        == "number"
+    assert guard.check(["Leaders met at the G7 summit."], sources)[0].reason == "name"
+    # a common prefix leaves a figure a figure
+    assert guard.check(["Over-55s cases in the county rose to 12 last week."], sources)[0].reason == "number"

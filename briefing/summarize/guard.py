@@ -32,8 +32,8 @@ import numpy as np
 
 from .sentences import split_sentences
 
-__all__ = ["Check", "Dropped", "Guard", "GuardSettings", "Verdict", "extract_numbers", "negated_words",
-           "negation_flip", "source_units"]
+__all__ = ["Check", "Dropped", "Guard", "GuardSettings", "Verdict", "extract_numbers", "identifiers",
+           "negated_words", "negation_flip", "source_units"]
 
 
 class _Embedder(Protocol):
@@ -140,9 +140,39 @@ _AT_LEAST = frozenset({"more than", "over", "at least", "above", "upwards of"})
 _AT_MOST = frozenset({"nearly", "almost", "under", "less than", "fewer than", "up to", "just under", "close to"})
 
 
+_IDENTIFIER = re.compile(r"(?<![\w.-])([A-Za-z]+)(-?)(\d+)(?:[A-Za-z]+)?(?![\w-])")
+
+
+_FIGURE_PREFIXES = frozenset("over under mid pre post top late early non anti ex pro all".split())
+"""Prefixes that leave a figure a figure ("Over-55s", "Mid-1990s", "Top-10")."""
+
+
+def _identifier_spans(text: str) -> list[re.Match[str]]:
+    """Names made of letters and digits ("COVID-19", "F-16", "G20", "MH370"): not figures but names, whose
+    digits are part of the name. A hyphenated one needs a capital and no common prefix ("mid-1990s", "Over-55s"
+    are figures, "Covid-19" is not)."""
+    return [m for m in _IDENTIFIER.finditer(text) if not m.group(2) or (
+        any(c.isupper() for c in m.group(1)) and m.group(1).lower() not in _FIGURE_PREFIXES)]
+
+
+def identifiers(text: str) -> set[str]:
+    """The letter-and-digit names in ``text``, lower-cased and without the hyphen: "COVID-19" and "Covid19" are
+    both "covid19"."""
+    return {(m.group(1) + m.group(3)).lower() for m in _IDENTIFIER.finditer(text)}
+
+
+def _without_identifiers(text: str) -> str:
+    """``text`` with its letter-and-digit names blanked (same length), so that "COVID-19" states no figure 19."""
+    for m in _identifier_spans(text):
+        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    return text
+
+
 def _figures(text: str) -> list[tuple[tuple[float, ...], str | None]]:
     """Each number of ``text`` as the values it may stand for, with the approximation before it ("more than",
-    "about"...), if any. A decade written short ("the '40s") stands for the 1940s or the 2040s."""
+    "about"...), if any. A decade written short ("the '40s") stands for the 1940s or the 2040s. The digits of a
+    name ("COVID-19", "F-16") are no figure."""
+    text = _without_identifiers(text)
     figures: list[tuple[tuple[float, ...], str | None]] = []
     for match in [*_NUMBER.finditer(text), *_WORD_NUMBER.finditer(text)]:
         values = extract_numbers(match.group(0))
@@ -195,6 +225,7 @@ def _number_variants(text: str) -> set[float]:
     """A source's numbers, plus each scaled figure's bare mantissa ("90 million" also gives 90), each short
     decade's years ("'40s" gives 1940 and 2040) and each ordinal word's number (a "second season" is season 2;
     only in sources: a summary's "fourth" states no figure)."""
+    text = _without_identifiers(text)
     values = extract_numbers(text)
     values.update(float(_ORDINALS[m.group(1).lower()]) for m in _ORDINAL.finditer(text))
     for match in _NUMBER.finditer(text):
@@ -272,7 +303,8 @@ def _names(sentence: str) -> list[str]:
     names = []
     for token in tokens:
         if token[:1].isupper() and any(c.isalpha() for c in token):
-            names.extend(part.lower() for part in re.split(r"[-’']", token) if len(part) > 1 and part[:1].isupper())
+            names.extend(part.lower() for part in re.split(r"[-’']", token)
+                         if len(part) > 1 and part[:1].isupper() and not any(c.isdigit() for c in part))
     return [n for n in names if n not in _STOP]
 
 
@@ -331,6 +363,7 @@ class _Sources:
     prefixes: frozenset[str]
     numbers: frozenset[float]
     negated: frozenset[str]  # words some source sentence negates
+    identifiers: frozenset[str]  # letter-and-digit names ("covid19", "g20")
     units: list[str]  # sentences and adjacent pairs: what a sentence may be supported by
 
 
@@ -349,6 +382,7 @@ def _prepare(sources: Sequence[str], max_sentences: int) -> _Sources:
     return _Sources(text=f" {' '.join(words)} ", cased=joined != joined.lower(), words=frozenset(words) | bare,
                     stems=frozenset(_stem(w) for w in words), prefixes=frozenset(w[:5] for w in words if len(w) >= 5),
                     numbers=frozenset(_number_variants(joined)), negated=frozenset(negated_words(joined)),
+                    identifiers=frozenset(identifiers(joined)),
                     units=source_units(sentences))
 
 
@@ -392,6 +426,9 @@ class Guard:
             if not any(_backed(value, approx, sources.numbers) for value in values):
                 return "number", (f"{values[0]:g} is in no source"
                                   + (f" (nor near it, for {approx!r})" if approx else ""))
+        for match in _identifier_spans(sentence):
+            if (match.group(1) + match.group(3)).lower() not in sources.identifiers:
+                return "name", f"{match.group(0)!r} is in no source"
         for match in _QUOTE.finditer(sentence):
             for part in _ELLIPSIS.split(next(g for g in match.groups() if g)):  # "..." marks words left out
                 quoted = _normal(part)
