@@ -224,3 +224,11 @@ def test_a_name_with_digits_is_a_name_not_a_figure(guard: Guard) -> None:
     assert guard.check(["Leaders met at the G7 summit."], sources)[0].reason == "name"
     # a common prefix leaves a figure a figure
     assert guard.check(["Over-55s cases in the county rose to 12 last week."], sources)[0].reason == "number"
+
+
+
+def test_a_contracted_negation_is_a_negation(guard: Guard) -> None:
+    assert guard.check(["Officials didn't order an evacuation of Cardiff."], SOURCES)[0].ok
+    assert guard.check(["Engineers didn't restore power to most homes by Monday evening, Western Power said."],
+                       SOURCES)[0].reason == "negation"
+    assert negation_flip("Officials can't confirm the toll.", ["officials"]) is not None

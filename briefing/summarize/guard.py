@@ -314,7 +314,8 @@ def _next_capitalised(sentence: str) -> bool:
 
 
 def _tokens(text: str) -> list[str]:
-    return re.findall(r"n't|[^\W_]+", text.lower().replace("’", "'"))
+    """Lower-cased word tokens, a contracted negation split off as the PTB does: "didn't" is "did", "n't"."""
+    return re.findall(r"[^\W_]+?(?=n't)|n't|[^\W_]+", text.lower().replace("’", "'"))
 
 
 def _same_word(a: str, b: str) -> bool:
