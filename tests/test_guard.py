@@ -232,3 +232,14 @@ def test_a_contracted_negation_is_a_negation(guard: Guard) -> None:
     assert guard.check(["Engineers didn't restore power to most homes by Monday evening, Western Power said."],
                        SOURCES)[0].reason == "negation"
     assert negation_flip("Officials can't confirm the toll.", ["officials"]) is not None
+
+
+def test_contractions_are_not_content_words() -> None:
+    guard = Guard(words(), GuardSettings(min_similarity=0.3, min_coverage=0.9))
+    sources = ["The council is not going to close the library, the mayor said on Monday."]
+    assert guard.check(["The council isn't going to close the library."], sources)[0].ok
+    assert guard.check(["The council does n't plan to close the library ."], ["The council plans to close the "
+                                                                                 "library , and does not plan"])[0].ok
+    assert guard.check(["It's clear they're going to close the library."],
+                       ["The mayor said it is clear that they are going to close the library."])[0].ok
+    assert guard.check(["The council isn't going to sell the library."], sources)[0].reason == "unsupported"

@@ -296,6 +296,19 @@ def _normal(text: str) -> str:
     return " ".join(_words(text))
 
 
+def _content_words(words: list[str]) -> list[str]:
+    """The words that carry a claim: no stopwords, no negated auxiliaries ("isn't", the PTB "n't") and no
+    other contraction's ending ("it's" is "it", "they're" is "they")."""
+    content = []
+    for word in words:
+        if word.endswith("n't"):
+            continue
+        base = word.split("'")[0] if re.search(r"'(re|ll|ve|d|m)$", word) or word.endswith("'s") else word
+        if base not in _STOP and len(base) > 2:
+            content.append(word if base == word or word.endswith("'s") else base)
+    return content
+
+
 def _names(sentence: str) -> list[str]:
     """Capitalised words (cased text), lower-cased; the caller lets a sentence's first word pass when it is
     a common word."""
@@ -440,7 +453,7 @@ class Guard:
             if name:
                 return "name", f"{name!r} is in no source"
         if self.settings.min_coverage > 0:
-            content = [w for w in words if w not in _STOP and len(w) > 2]
+            content = _content_words(words)
             missing = [w for w in content if not (w in sources.words or _stem(w) in sources.stems
                                                   or (len(w) >= 5 and w[:5] in sources.prefixes))]
             if len(content) >= 4 and 1 - len(missing) / len(content) < self.settings.min_coverage:
