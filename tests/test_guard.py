@@ -243,3 +243,10 @@ def test_contractions_are_not_content_words() -> None:
     assert guard.check(["It's clear they're going to close the library."],
                        ["The mayor said it is clear that they are going to close the library."])[0].ok
     assert guard.check(["The council isn't going to sell the library."], sources)[0].reason == "unsupported"
+
+
+def test_a_name_without_its_accents_is_the_same_name(guard: Guard) -> None:
+    sources = ["Durham police chief José López said the teen died from a self-inflicted gunshot."]
+    assert guard.check(["Police chief Jose Lopez said the teen died from a self-inflicted gunshot."], sources)[0].ok
+    assert guard.check(["Police chief Juan Lopez said the teen died from a self-inflicted gunshot."],
+                       sources)[0].reason == "name"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -281,8 +282,15 @@ _PLACE_FORMS = (
 _PLACE_OF = {form: frozenset(group.split()) for group in _PLACE_FORMS for form in group.split()}
 
 
+def _fold(text: str) -> str:
+    """``text`` without accents: a summary's "Jose Lopez" is the sources' "José López"."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    return [w.lower().replace("’", "'") for w in _WORD.findall(_fold(text))]
 
 
 def _stem(word: str) -> str:
@@ -312,7 +320,7 @@ def _content_words(words: list[str]) -> list[str]:
 def _names(sentence: str) -> list[str]:
     """Capitalised words (cased text), lower-cased; the caller lets a sentence's first word pass when it is
     a common word."""
-    tokens = re.findall(r"[\w’'-]+", sentence)
+    tokens = re.findall(r"[\w’'-]+", _fold(sentence))
     names = []
     for token in tokens:
         if token[:1].isupper() and any(c.isalpha() for c in token):
