@@ -250,3 +250,10 @@ def test_a_name_without_its_accents_is_the_same_name(guard: Guard) -> None:
     assert guard.check(["Police chief Jose Lopez said the teen died from a self-inflicted gunshot."], sources)[0].ok
     assert guard.check(["Police chief Juan Lopez said the teen died from a self-inflicted gunshot."],
                        sources)[0].reason == "name"
+
+
+def test_a_first_word_in_the_possessive_is_still_the_first_word() -> None:
+    guard = Guard(WordVectors(dim=512, vocabulary={"women", "the"}), GuardSettings(min_similarity=0.3))
+    sources = ["Girls in the region need more support, the charity said on Monday."]
+    assert guard.check(["Women's groups say girls in the region need more support."], sources)[0].ok
+    assert guard.check(["Obama's aides say girls in the region need more support."], sources)[0].reason == "name"

@@ -472,7 +472,7 @@ class Guard:
     def _unknown_name(self, sentence: str, words: list[str], sources: _Sources) -> str | None:
         cased = sources.cased
         candidates = _names(sentence) if cased else [w for w in words if w not in _STOP and len(w) > 2]
-        first = words[0] if words else ""
+        first = words[0].split("'")[0] if words else ""  # "Women's groups say": the first word is "women"
         for word in candidates:
             parts = [p for p in re.split(r"['’]", word) if p]
             base = parts[0] if parts else word
