@@ -257,3 +257,17 @@ def test_a_first_word_in_the_possessive_is_still_the_first_word() -> None:
     sources = ["Girls in the region need more support, the charity said on Monday."]
     assert guard.check(["Women's groups say girls in the region need more support."], sources)[0].ok
     assert guard.check(["Obama's aides say girls in the region need more support."], sources)[0].reason == "name"
+
+
+def test_number_words_compose_as_written(guard: Guard) -> None:
+    assert extract_numbers("two hundred people") == {200.0}
+    assert extract_numbers("three hundred thousand homes") == {300_000.0}
+    assert extract_numbers("two hundred and fifty") == {250.0}
+    assert extract_numbers("two dozen eggs") == {24.0}
+    assert extract_numbers("fifteen hundred") == {1500.0}
+    assert extract_numbers("five six") == {5.0, 6.0}
+    assert extract_numbers("1.5 million") == {1.5e6}
+    sources = ["Two hundred people were evacuated from Cardiff on Sunday, officials said."]
+    assert guard.check(["200 people were evacuated from Cardiff on Sunday, officials said."], sources)[0].ok
+    assert guard.check(["102 people were evacuated from Cardiff on Sunday, officials said."], sources)[0].reason \
+        == "number"

@@ -101,36 +101,77 @@ class Verdict:
 
 # --- numbers ---------------------------------------------------------------------------------------
 
-_UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+_SMALL = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-          "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-          "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12,
-          "hundred": 100}
+          "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}
+_MULTIPLIERS = {"hundred": 100, "dozen": 12}
+_BIG = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "mln": 1e6, "billion": 1e9, "bn": 1e9,
            "b": 1e9, "trillion": 1e12, "tn": 1e12, "hundred": 1e2}
 _SCALE_WORDS = "thousand|million|billion|trillion|hundred|mln|mn|bn|tn|k|m|b"
 _NUMBER = re.compile(
     rf"(?<![\w.])(\d+(?:,\d{{3}})+|\d+(?:\.\d+)?|\.\d+)(?:\s?({_SCALE_WORDS})\b)?", re.IGNORECASE)
-_WORD_NUMBER = re.compile(
-    rf"\b({'|'.join(sorted(_UNITS, key=len, reverse=True))})\b"  # whole words: "dozens", "tenant", "fourth" are not
-    rf"(?:[\s-]({'|'.join(k for k in _UNITS if k != 'dozen')})\b)?(?:\s({_SCALE_WORDS})\b)?", re.IGNORECASE)
+_NUMBER_WORD = "|".join(sorted([*_SMALL, *_TENS, *_MULTIPLIERS, *_BIG], key=len, reverse=True))
+_WORD_NUMBER = re.compile(  # whole words ("dozens", "tenant", "fourth" are not numbers), not the "million" of "1.5 million"
+    rf"\b(?:{'|'.join(sorted([*_SMALL, *_TENS, *_MULTIPLIERS], key=len, reverse=True))})\b"
+    rf"(?:(?:\s+and\s+|[\s-]+)(?:{_NUMBER_WORD})\b)*", re.IGNORECASE)
 _IGNORED_WORD_NUMBERS = frozenset({"one", "zero"})  # "one of the", "no one", "zero-sum": rarely a figure
+
+
+def _word_values(run: str) -> list[float]:
+    """The numbers a run of number words states: "two hundred and fifty" is 250, "three hundred thousand" 300,000,
+    "two dozen" 24, "twenty-five" 25; words that do not compose ("five six") are separate numbers."""
+    values: list[float] = []
+    total = current = 0.0
+    last: str | None = None  # the kind of the previous word: small, tens, multiplier, big
+    words: list[str] = []
+
+    def flush() -> None:
+        nonlocal total, current, last, words
+        if words and not (len(words) == 1 and words[0] in _IGNORED_WORD_NUMBERS):
+            values.append(total + current)
+        total = current = 0.0
+        last, words = None, []
+
+    for word in (w for w in re.split(r"[\s-]+", run.lower()) if w and w != "and"):
+        if word in _SMALL:
+            if not (last in (None, "multiplier", "big") or (last == "tens" and _SMALL[word] < 10)):
+                flush()
+            current += _SMALL[word]
+            kind = "small"
+        elif word in _TENS:
+            if last not in (None, "multiplier", "big"):
+                flush()
+            current += _TENS[word]
+            kind = "tens"
+        elif word in _MULTIPLIERS:
+            if last not in (None, "small", "tens"):
+                flush()
+            current = (current or 1) * _MULTIPLIERS[word]
+            kind = "multiplier"
+        else:
+            total += (current or 1) * _BIG[word]
+            current = 0.0
+            kind = "big"
+        words.append(word)
+        last = kind
+    flush()
+    return values
 
 
 def extract_numbers(text: str) -> set[float]:
     """The numbers in ``text`` as values: digits with thousands commas and scale words ("$90m", "1.5 billion"),
-    and number words ("three", "twenty-five", "two million"); "one" alone is not counted."""
+    and number words ("three", "twenty-five", "two hundred and fifty", "two million"); "one" alone is not
+    counted."""
     found: set[float] = set()
     for match in _NUMBER.finditer(text):
         value = float(match.group(1).replace(",", ""))
         scale = match.group(2)
         found.add(value * _SCALES[scale.lower()] if scale else value)
     for match in _WORD_NUMBER.finditer(text):
-        first, second, scale = (g.lower() if g else None for g in match.groups())
-        if first in _IGNORED_WORD_NUMBERS and not second and not scale:
-            continue
-        value = float(_UNITS[first or ""] + (_UNITS[second] if second else 0))
-        found.add(value * _SCALES[scale] if scale else value)
+        found.update(_word_values(match.group(0)))
     return {round(v, 6) for v in found}
 
 
