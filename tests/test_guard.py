@@ -271,3 +271,10 @@ def test_number_words_compose_as_written(guard: Guard) -> None:
     assert guard.check(["200 people were evacuated from Cardiff on Sunday, officials said."], sources)[0].ok
     assert guard.check(["102 people were evacuated from Cardiff on Sunday, officials said."], sources)[0].reason \
         == "number"
+
+
+def test_a_time_is_the_same_with_a_dot_or_a_colon(guard: Guard) -> None:
+    sources = ["Liberty Island was evacuated by boat at around 12:30 p.m. on Friday, officials said."]
+    assert guard.check(["Liberty Island was evacuated by boat at 12.30pm on Friday, officials said."], sources)[0].ok
+    assert guard.check(["Liberty Island was evacuated by boat at 12.45pm on Friday, officials said."],
+                       sources)[0].reason == "number"

@@ -114,7 +114,8 @@ _SCALE_WORDS = "thousand|million|billion|trillion|hundred|mln|mn|bn|tn|k|m|b"
 _NUMBER = re.compile(
     rf"(?<![\w.])(\d+(?:,\d{{3}})+|\d+(?:\.\d+)?|\.\d+)(?:\s?({_SCALE_WORDS})\b)?", re.IGNORECASE)
 _NUMBER_WORD = "|".join(sorted([*_SMALL, *_TENS, *_MULTIPLIERS, *_BIG], key=len, reverse=True))
-_WORD_NUMBER = re.compile(  # whole words ("dozens", "tenant", "fourth" are not numbers), not the "million" of "1.5 million"
+# whole words ("dozens", "tenant", "fourth" are not numbers), not starting at the "million" of "1.5 million"
+_WORD_NUMBER = re.compile(
     rf"\b(?:{'|'.join(sorted([*_SMALL, *_TENS, *_MULTIPLIERS], key=len, reverse=True))})\b"
     rf"(?:(?:\s+and\s+|[\s-]+)(?:{_NUMBER_WORD})\b)*", re.IGNORECASE)
 _IGNORED_WORD_NUMBERS = frozenset({"one", "zero"})  # "one of the", "no one", "zero-sum": rarely a figure
@@ -203,8 +204,13 @@ def identifiers(text: str) -> set[str]:
     return {(m.group(1) + m.group(3)).lower() for m in _IDENTIFIER.finditer(text)}
 
 
+_DOT_TIME = re.compile(r"(?<![\w.])(\d{1,2})\.(\d{2})(?=\s?[ap]\.?m\b)", re.IGNORECASE)
+
+
 def _without_identifiers(text: str) -> str:
-    """``text`` with its letter-and-digit names blanked (same length), so that "COVID-19" states no figure 19."""
+    """``text`` with its letter-and-digit names blanked (same length), so that "COVID-19" states no figure 19, and
+    a time written with a dot as one with a colon ("12.30pm" is 12:30, the hour 12 and 30 minutes, not 12.3)."""
+    text = _DOT_TIME.sub(r"\1:\2", text)
     for m in _identifier_spans(text):
         text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
     return text
