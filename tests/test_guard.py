@@ -278,3 +278,13 @@ def test_a_time_is_the_same_with_a_dot_or_a_colon(guard: Guard) -> None:
     assert guard.check(["Liberty Island was evacuated by boat at 12.30pm on Friday, officials said."], sources)[0].ok
     assert guard.check(["Liberty Island was evacuated by boat at 12.45pm on Friday, officials said."],
                        sources)[0].reason == "number"
+
+
+def test_an_acronym_stands_for_the_capitalised_words_it_abbreviates(guard: Guard) -> None:
+    sources = ["The National Rifle Association said its thoughts and prayers were with the Brady family."]
+    assert guard.check(["The NRA said its thoughts and prayers were with the Brady family."], sources)[0].ok
+    assert guard.check(["The NFL said its thoughts and prayers were with the Brady family."], sources)[0].reason \
+        == "name"
+    # only an acronym written in capitals: "Nra" is a name like any other
+    assert guard.check(["The Nra said its thoughts and prayers were with the Brady family."], sources)[0].reason \
+        == "name"

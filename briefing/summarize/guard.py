@@ -33,7 +33,7 @@ import numpy as np
 
 from .sentences import split_sentences
 
-__all__ = ["Check", "Dropped", "Guard", "GuardSettings", "Verdict", "extract_numbers", "identifiers",
+__all__ = ["Check", "Dropped", "Guard", "GuardSettings", "Verdict", "acronyms", "extract_numbers", "identifiers",
            "negated_words", "negation_flip", "source_units"]
 
 
@@ -433,12 +433,34 @@ class _Sources:
     numbers: frozenset[float]
     negated: frozenset[str]  # words some source sentence negates
     identifiers: frozenset[str]  # letter-and-digit names ("covid19", "g20")
+    acronyms: frozenset[str]  # initials of runs of capitalised words ("nra" for "National Rifle Association")
     units: list[str]  # sentences and adjacent pairs: what a sentence may be supported by
 
 
 def source_units(sentences: Sequence[str]) -> list[str]:
     """Source sentences plus each adjacent pair joined: a summary sentence often fuses two."""
     return [*sentences, *(f"{a} {b}" for a, b in itertools.pairwise(sentences))]
+
+
+_CONNECTORS = frozenset({"of", "the", "and", "for", "&"})
+
+
+def acronyms(text: str) -> set[str]:
+    """The initials of each run of two to six capitalised words in ``text`` ("National Rifle Association" gives
+    "nra", "Federal Bureau of Investigation" "fbi"), lower-cased; a connector ("of", "the", "and", "for") inside
+    a run is skipped."""
+    found: set[str] = set()
+    for line in re.split(r"[.!?;:,()\"“”]+", _fold(text)):
+        run: list[str] = []
+        for token in [*line.split(), ""]:
+            if token[:1].isupper() and token.isalpha():
+                run.append(token[0].lower())
+            elif token.lower() in _CONNECTORS and run:
+                continue
+            else:
+                found.update("".join(run[i:j]) for i in range(len(run)) for j in range(i + 2, min(len(run), i + 6) + 1))
+                run = []
+    return found
 
 
 def _prepare(sources: Sequence[str], max_sentences: int) -> _Sources:
@@ -451,7 +473,7 @@ def _prepare(sources: Sequence[str], max_sentences: int) -> _Sources:
     return _Sources(text=f" {' '.join(words)} ", cased=joined != joined.lower(), words=frozenset(words) | bare,
                     stems=frozenset(_stem(w) for w in words), prefixes=frozenset(w[:5] for w in words if len(w) >= 5),
                     numbers=frozenset(_number_variants(joined)), negated=frozenset(negated_words(joined)),
-                    identifiers=frozenset(identifiers(joined)),
+                    identifiers=frozenset(identifiers(joined)), acronyms=frozenset(acronyms(joined)),
                     units=source_units(sentences))
 
 
@@ -524,6 +546,9 @@ class Guard:
             parts = [p for p in re.split(r"['’]", word) if p]
             base = parts[0] if parts else word
             if base in sources.words or _stem(base) in sources.stems or base in _STOP:
+                continue
+            if (cased and base in sources.acronyms  # "NRA", written so, for "National Rifle Association"
+                    and re.search(rf"\b{re.escape(base.upper())}\b", _fold(sentence))):
                 continue
             place = _PLACE_OF.get(base) or _PLACE_OF.get(_stem(base), frozenset())
             if place & sources.words:  # "French" for a source's "France", "Australians" for "Australia"
