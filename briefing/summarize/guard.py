@@ -3,18 +3,22 @@
 Every sentence of a generated summary is checked against the story's sources:
 
 - **number**: every number in it (normalised: "2,500" = "2500", "$90m" = "$90 million" = 90,000,000,
-  "5%" = "5 percent", "three" = "3", "the '40s" = "the 1940s") occurs in the sources;
+  "5%" = "5 percent", "three" = "3", "two hundred and fifty" = "250", "the '40s" = "the 1940s",
+  "12.30pm" = "12:30 pm"; a source's "second season" backs "season 2") occurs in the sources;
 - **date**: every month, weekday and year occurs in the sources;
 - **quote**: every quoted span occurs, word for word, in the sources (each part, where an ellipsis marks
   words left out);
 - **name**: every name occurs in the sources. A name is a capitalised word inside a sentence; in
   lower-cased text (where case says nothing) a word the encoder's vocabulary does not hold whole
-  (rare words: most names, places, brands) stands in for it;
+  (rare words: most names, places, brands) stands in for it. Accents do not count ("Jose" = "José"); a
+  country and its adjective are one name ("China" = "Chinese"); an acronym in capitals stands for the
+  capitalised words it abbreviates ("NRA"); a name of letters and digits ("COVID-19", "G20") must occur
+  whole, and its digits are no figure;
 - **unsupported**: some source sentence (or two adjacent ones, for a sentence that fuses them) is
   close to it: MiniLM cosine at least ``min_similarity``; and at least ``min_coverage`` of its content
-  words occur in the sources;
+  words (no stopwords, no contractions) occur in the sources;
 - **negation**: the closest supporting source sentences do not all differ from it in polarity (a
-  "not", "never", "no", "n't"... in one and not the other).
+  "not", "never", "no", "n't", "didn't"... in one and not the other).
 
 A sentence that fails is dropped, with its reason; a summary left shorter than ``min_words`` is
 replaced by the extractive one. ``Verdict`` records what happened, for the briefing's JSON.
