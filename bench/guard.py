@@ -71,6 +71,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-recall", type=float, default=0.95,
                         help="the recall aimed at when no setting keeps --max-false (default 0.95)")
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--list-dropped", action="store_true",
+                        help="print each reference sentence the chosen guard drops on the tuning half (never the "
+                             "held-out half), with the rule and why, for reading")
     parser.add_argument("--vectors", type=Path, default=None,
                         help="a file keeping MiniLM vectors by sentence between runs (made when absent): a rerun "
                              "or a new sweep embeds nothing twice")
@@ -309,6 +312,13 @@ def evaluate(guard: Any, items: Sequence[Item], variants: Sequence[Variant]) -> 
     }
 
 
+def dropped_references(guard: Any, items: Sequence[Item]) -> list[tuple[int, Any]]:
+    """Each reference sentence the guard drops, as (article index, the guard's ``Check``): false rejections to
+    read and sort by cause."""
+    checks = guard.check_many([(item.references, [item.article]) for item in items])
+    return [(item.index, check) for item, row in zip(items, checks, strict=True) for check in row if not check.ok]
+
+
 def _renumber(items: Sequence[Item]) -> list[Item]:
     return [replace(item, index=k) for k, item in enumerate(items)]
 
@@ -372,6 +382,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"{label}: false rejections by reason: sentences {r['false_reasons']}, summaries "
               f"{r['false_summaries_by_reason']}; summaries cut for a reason other than a name, figure, date or "
               f"quote absent from the article: {r['false_rejection_summaries_except_absent_specifics']:.2f}")
+    if args.list_dropped:
+        print(f"reference sentences dropped on the tuning half (articles 0-{half - 1}):")
+        for index, check in dropped_references(Guard(encoder, chosen), tune_items):
+            print(f"[{index}] {check.reason}: {check.sentence}\n      {check.detail}")
     print(f"{seconds:.1f} s in all")
     write_result(args.out, "guard", {
         "articles": len(items), "tune": half, "test": len(test_items),

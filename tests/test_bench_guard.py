@@ -104,3 +104,16 @@ def test_vectors_kept_in_a_file_are_not_embedded_again(tmp_path: Path) -> None:
     other.model_id = "another-encoder"
     with pytest.raises(SystemExit, match=r"vectors\.npz: made with counting-encoder"):
         _Memo(other, path)
+
+
+def test_dropped_references_are_listed_with_the_rule() -> None:
+    from bench.guard import dropped_references
+    from briefing.summarize.guard import Guard, GuardSettings
+
+    from .helpers import WordVectors
+
+    items = [Item(0, "Police in Boston said 12 people were hurt when a bus crashed on Monday.",
+                  ["12 people were hurt when a bus crashed in Boston.", "14 people were hurt in Denver."])]
+    dropped = dropped_references(Guard(WordVectors(), GuardSettings(check_support=False)), items)
+    assert [(index, check.reason) for index, check in dropped] == [(0, "number")]
+    assert dropped[0][1].sentence == "14 people were hurt in Denver."

@@ -3,18 +3,22 @@
 Every sentence of a generated summary is checked against the story's sources:
 
 - **number**: every number in it (normalised: "2,500" = "2500", "$90m" = "$90 million" = 90,000,000,
-  "5%" = "5 percent", "three" = "3", "the '40s" = "the 1940s") occurs in the sources;
+  "5%" = "5 percent", "three" = "3", "two hundred and fifty" = "250", "the '40s" = "the 1940s",
+  "12.30pm" = "12:30 pm"; a source's "second season" backs "season 2") occurs in the sources;
 - **date**: every month, weekday and year occurs in the sources;
 - **quote**: every quoted span occurs, word for word, in the sources (each part, where an ellipsis marks
   words left out);
 - **name**: every name occurs in the sources. A name is a capitalised word inside a sentence; in
   lower-cased text (where case says nothing) a word the encoder's vocabulary does not hold whole
-  (rare words: most names, places, brands) stands in for it;
+  (rare words: most names, places, brands) stands in for it. Accents do not count ("Jose" = "José"); a
+  country and its adjective are one name ("China" = "Chinese"); an acronym in capitals stands for the
+  capitalised words it abbreviates ("NRA"); a name of letters and digits ("COVID-19", "G20") must occur
+  whole, and its digits are no figure;
 - **unsupported**: some source sentence (or two adjacent ones, for a sentence that fuses them) is
   close to it: MiniLM cosine at least ``min_similarity``; and at least ``min_coverage`` of its content
-  words occur in the sources;
+  words (no stopwords, no contractions) occur in the sources;
 - **negation**: the closest supporting source sentences do not all differ from it in polarity (a
-  "not", "never", "no", "n't"... in one and not the other).
+  "not", "never", "no", "n't", "didn't"... in one and not the other).
 
 A sentence that fails is dropped, with its reason; a summary left shorter than ``min_words`` is
 replaced by the extractive one. ``Verdict`` records what happened, for the briefing's JSON.
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -32,8 +37,8 @@ import numpy as np
 
 from .sentences import split_sentences
 
-__all__ = ["Check", "Dropped", "Guard", "GuardSettings", "Verdict", "extract_numbers", "negated_words",
-           "negation_flip", "source_units"]
+__all__ = ["Check", "Dropped", "Guard", "GuardSettings", "Verdict", "acronyms", "extract_numbers", "identifiers",
+           "negated_words", "negation_flip", "source_units"]
 
 
 class _Embedder(Protocol):
@@ -100,36 +105,78 @@ class Verdict:
 
 # --- numbers ---------------------------------------------------------------------------------------
 
-_UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+_SMALL = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-          "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
-          "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12,
-          "hundred": 100}
+          "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+         "ninety": 90}
+_MULTIPLIERS = {"hundred": 100, "dozen": 12}
+_BIG = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _SCALES = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "mln": 1e6, "billion": 1e9, "bn": 1e9,
            "b": 1e9, "trillion": 1e12, "tn": 1e12, "hundred": 1e2}
 _SCALE_WORDS = "thousand|million|billion|trillion|hundred|mln|mn|bn|tn|k|m|b"
 _NUMBER = re.compile(
     rf"(?<![\w.])(\d+(?:,\d{{3}})+|\d+(?:\.\d+)?|\.\d+)(?:\s?({_SCALE_WORDS})\b)?", re.IGNORECASE)
+_NUMBER_WORD = "|".join(sorted([*_SMALL, *_TENS, *_MULTIPLIERS, *_BIG], key=len, reverse=True))
+# whole words ("dozens", "tenant", "fourth" are not numbers), not starting at the "million" of "1.5 million"
 _WORD_NUMBER = re.compile(
-    rf"\b({'|'.join(sorted(_UNITS, key=len, reverse=True))})\b"  # whole words: "dozens", "tenant", "fourth" are not
-    rf"(?:[\s-]({'|'.join(k for k in _UNITS if k != 'dozen')})\b)?(?:\s({_SCALE_WORDS})\b)?", re.IGNORECASE)
+    rf"\b(?:{'|'.join(sorted([*_SMALL, *_TENS, *_MULTIPLIERS], key=len, reverse=True))})\b"
+    rf"(?:(?:\s+and\s+|[\s-]+)(?:{_NUMBER_WORD})\b)*", re.IGNORECASE)
 _IGNORED_WORD_NUMBERS = frozenset({"one", "zero"})  # "one of the", "no one", "zero-sum": rarely a figure
+
+
+def _word_values(run: str) -> list[float]:
+    """The numbers a run of number words states: "two hundred and fifty" is 250, "three hundred thousand" 300,000,
+    "two dozen" 24, "twenty-five" 25; words that do not compose ("five six") are separate numbers."""
+    values: list[float] = []
+    total = current = 0.0
+    last: str | None = None  # the kind of the previous word: small, tens, multiplier, big
+    words: list[str] = []
+
+    def flush() -> None:
+        nonlocal total, current, last, words
+        if words and not (len(words) == 1 and words[0] in _IGNORED_WORD_NUMBERS):
+            values.append(total + current)
+        total = current = 0.0
+        last, words = None, []
+
+    for word in (w for w in re.split(r"[\s-]+", run.lower()) if w and w != "and"):
+        if word in _SMALL:
+            if not (last in (None, "multiplier", "big") or (last == "tens" and _SMALL[word] < 10)):
+                flush()
+            current += _SMALL[word]
+            kind = "small"
+        elif word in _TENS:
+            if last not in (None, "multiplier", "big"):
+                flush()
+            current += _TENS[word]
+            kind = "tens"
+        elif word in _MULTIPLIERS:
+            if last not in (None, "small", "tens"):
+                flush()
+            current = (current or 1) * _MULTIPLIERS[word]
+            kind = "multiplier"
+        else:
+            total += (current or 1) * _BIG[word]
+            current = 0.0
+            kind = "big"
+        words.append(word)
+        last = kind
+    flush()
+    return values
 
 
 def extract_numbers(text: str) -> set[float]:
     """The numbers in ``text`` as values: digits with thousands commas and scale words ("$90m", "1.5 billion"),
-    and number words ("three", "twenty-five", "two million"); "one" alone is not counted."""
+    and number words ("three", "twenty-five", "two hundred and fifty", "two million"); "one" alone is not
+    counted."""
     found: set[float] = set()
     for match in _NUMBER.finditer(text):
         value = float(match.group(1).replace(",", ""))
         scale = match.group(2)
         found.add(value * _SCALES[scale.lower()] if scale else value)
     for match in _WORD_NUMBER.finditer(text):
-        first, second, scale = (g.lower() if g else None for g in match.groups())
-        if first in _IGNORED_WORD_NUMBERS and not second and not scale:
-            continue
-        value = float(_UNITS[first or ""] + (_UNITS[second] if second else 0))
-        found.add(value * _SCALES[scale] if scale else value)
+        found.update(_word_values(match.group(0)))
     return {round(v, 6) for v in found}
 
 
@@ -140,9 +187,44 @@ _AT_LEAST = frozenset({"more than", "over", "at least", "above", "upwards of"})
 _AT_MOST = frozenset({"nearly", "almost", "under", "less than", "fewer than", "up to", "just under", "close to"})
 
 
+_IDENTIFIER = re.compile(r"(?<![\w.-])([A-Za-z]+)(-?)(\d+)(?:[A-Za-z]+)?(?![\w-])")
+
+
+_FIGURE_PREFIXES = frozenset("over under mid pre post top late early non anti ex pro all".split())
+"""Prefixes that leave a figure a figure ("Over-55s", "Mid-1990s", "Top-10")."""
+
+
+def _identifier_spans(text: str) -> list[re.Match[str]]:
+    """Names made of letters and digits ("COVID-19", "F-16", "G20", "MH370"): not figures but names, whose
+    digits are part of the name. A hyphenated one needs a capital and no common prefix ("mid-1990s", "Over-55s"
+    are figures, "Covid-19" is not)."""
+    return [m for m in _IDENTIFIER.finditer(text) if not m.group(2) or (
+        any(c.isupper() for c in m.group(1)) and m.group(1).lower() not in _FIGURE_PREFIXES)]
+
+
+def identifiers(text: str) -> set[str]:
+    """The letter-and-digit names in ``text``, lower-cased and without the hyphen: "COVID-19" and "Covid19" are
+    both "covid19"."""
+    return {(m.group(1) + m.group(3)).lower() for m in _IDENTIFIER.finditer(text)}
+
+
+_DOT_TIME = re.compile(r"(?<![\w.])(\d{1,2})\.(\d{2})(?=\s?[ap]\.?m\b)", re.IGNORECASE)
+
+
+def _without_identifiers(text: str) -> str:
+    """``text`` with its letter-and-digit names blanked (same length), so that "COVID-19" states no figure 19, and
+    a time written with a dot as one with a colon ("12.30pm" is 12:30, the hour 12 and 30 minutes, not 12.3)."""
+    text = _DOT_TIME.sub(r"\1:\2", text)
+    for m in _identifier_spans(text):
+        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    return text
+
+
 def _figures(text: str) -> list[tuple[tuple[float, ...], str | None]]:
     """Each number of ``text`` as the values it may stand for, with the approximation before it ("more than",
-    "about"...), if any. A decade written short ("the '40s") stands for the 1940s or the 2040s."""
+    "about"...), if any. A decade written short ("the '40s") stands for the 1940s or the 2040s. The digits of a
+    name ("COVID-19", "F-16") are no figure."""
+    text = _without_identifiers(text)
     figures: list[tuple[tuple[float, ...], str | None]] = []
     for match in [*_NUMBER.finditer(text), *_WORD_NUMBER.finditer(text)]:
         values = extract_numbers(match.group(0))
@@ -186,10 +268,18 @@ def _round(value: float) -> bool:
     return len(digits) <= 2
 
 
+_ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+             "tenth": 10, "eleventh": 11, "twelfth": 12}
+_ORDINAL = re.compile(rf"\b({'|'.join(_ORDINALS)})\b", re.IGNORECASE)
+
+
 def _number_variants(text: str) -> set[float]:
-    """A source's numbers, plus each scaled figure's bare mantissa ("90 million" also gives 90) and each short
-    decade's years ("'40s" gives 1940 and 2040)."""
+    """A source's numbers, plus each scaled figure's bare mantissa ("90 million" also gives 90), each short
+    decade's years ("'40s" gives 1940 and 2040) and each ordinal word's number (a "second season" is season 2;
+    only in sources: a summary's "fourth" states no figure)."""
+    text = _without_identifiers(text)
     values = extract_numbers(text)
+    values.update(float(_ORDINALS[m.group(1).lower()]) for m in _ORDINAL.finditer(text))
     for match in _NUMBER.finditer(text):
         values.add(round(float(match.group(1).replace(",", "")), 6))
         if _short_decade(text, match):
@@ -217,8 +307,41 @@ _STOP = frozenset(
     "one although though while overall instead still yet now today yesterday tomorrow earlier later".split())
 
 
+# A country (or region) and the adjectives and nouns for its people: "French" names France as surely as "France"
+# does, so either backs the other; "Japanese" still does not back "China".
+_PLACE_FORMS = (
+    "afghanistan afghan", "albania albanian", "algeria algerian", "america american", "argentina argentine "
+    "argentinian", "armenia armenian", "australia australian aussie", "austria austrian", "bangladesh bangladeshi",
+    "belgium belgian", "bolivia bolivian", "bosnia bosnian", "brazil brazilian", "britain british briton",
+    "bulgaria bulgarian", "cambodia cambodian", "canada canadian", "chile chilean", "china chinese",
+    "colombia colombian", "croatia croatian", "cuba cuban", "cyprus cypriot", "czech czechia", "denmark danish dane",
+    "ecuador ecuadorian", "egypt egyptian", "england english englishman", "ethiopia ethiopian", "europe european",
+    "finland finnish", "france french frenchman", "georgia georgian", "germany german", "ghana ghanaian",
+    "greece greek", "haiti haitian", "hungary hungarian", "iceland icelandic icelander", "india indian",
+    "indonesia indonesian", "iran iranian", "iraq iraqi", "ireland irish", "israel israeli", "italy italian",
+    "jamaica jamaican", "japan japanese", "kenya kenyan", "korea korean", "kuwait kuwaiti",
+    "lebanon lebanese", "libya libyan", "malaysia malaysian", "mexico mexican", "morocco moroccan",
+    "nepal nepali nepalese", "netherlands dutch dutchman", "zealand zealander", "nigeria nigerian",
+    "norway norwegian", "pakistan pakistani", "palestine palestinian", "peru peruvian", "philippines philippine "
+    "filipino", "poland polish", "portugal portuguese", "qatar qatari", "romania romanian", "russia russian",
+    "rwanda rwandan", "arabia arabian saudi", "scotland scottish scot", "serbia serbian serb", "somalia somali",
+    "spain spanish spaniard", "sudan sudanese", "sweden swedish swede", "switzerland swiss", "syria syrian",
+    "taiwan taiwanese", "thailand thai", "tunisia tunisian", "turkey turkish turk", "uganda ugandan",
+    "ukraine ukrainian", "venezuela venezuelan", "vietnam vietnamese", "wales welsh", "yemen yemeni",
+    "zimbabwe zimbabwean", "africa african", "asia asian", "texas texan", "california californian",
+)
+_PLACE_OF = {form: frozenset(group.split()) for group in _PLACE_FORMS for form in group.split()}
+
+
+def _fold(text: str) -> str:
+    """``text`` without accents: a summary's "Jose Lopez" is the sources' "José López"."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    return [w.lower().replace("’", "'") for w in _WORD.findall(_fold(text))]
 
 
 def _stem(word: str) -> str:
@@ -232,14 +355,28 @@ def _normal(text: str) -> str:
     return " ".join(_words(text))
 
 
+def _content_words(words: list[str]) -> list[str]:
+    """The words that carry a claim: no stopwords, no negated auxiliaries ("isn't", the PTB "n't") and no
+    other contraction's ending ("it's" is "it", "they're" is "they")."""
+    content = []
+    for word in words:
+        if word.endswith("n't"):
+            continue
+        base = word.split("'")[0] if re.search(r"'(re|ll|ve|d|m)$", word) or word.endswith("'s") else word
+        if base not in _STOP and len(base) > 2:
+            content.append(word if base == word or word.endswith("'s") else base)
+    return content
+
+
 def _names(sentence: str) -> list[str]:
     """Capitalised words (cased text), lower-cased; the caller lets a sentence's first word pass when it is
     a common word."""
-    tokens = re.findall(r"[\w’'-]+", sentence)
+    tokens = re.findall(r"[\w’'-]+", _fold(sentence))
     names = []
     for token in tokens:
         if token[:1].isupper() and any(c.isalpha() for c in token):
-            names.extend(part.lower() for part in re.split(r"[-’']", token) if len(part) > 1 and part[:1].isupper())
+            names.extend(part.lower() for part in re.split(r"[-’']", token)
+                         if len(part) > 1 and part[:1].isupper() and not any(c.isdigit() for c in part))
     return [n for n in names if n not in _STOP]
 
 
@@ -249,7 +386,8 @@ def _next_capitalised(sentence: str) -> bool:
 
 
 def _tokens(text: str) -> list[str]:
-    return re.findall(r"n't|[^\W_]+", text.lower().replace("’", "'"))
+    """Lower-cased word tokens, a contracted negation split off as the PTB does: "didn't" is "did", "n't"."""
+    return re.findall(r"[^\W_]+?(?=n't)|n't|[^\W_]+", text.lower().replace("’", "'"))
 
 
 def _same_word(a: str, b: str) -> bool:
@@ -298,12 +436,35 @@ class _Sources:
     prefixes: frozenset[str]
     numbers: frozenset[float]
     negated: frozenset[str]  # words some source sentence negates
+    identifiers: frozenset[str]  # letter-and-digit names ("covid19", "g20")
+    acronyms: frozenset[str]  # initials of runs of capitalised words ("nra" for "National Rifle Association")
     units: list[str]  # sentences and adjacent pairs: what a sentence may be supported by
 
 
 def source_units(sentences: Sequence[str]) -> list[str]:
     """Source sentences plus each adjacent pair joined: a summary sentence often fuses two."""
     return [*sentences, *(f"{a} {b}" for a, b in itertools.pairwise(sentences))]
+
+
+_CONNECTORS = frozenset({"of", "the", "and", "for", "&"})
+
+
+def acronyms(text: str) -> set[str]:
+    """The initials of each run of two to six capitalised words in ``text`` ("National Rifle Association" gives
+    "nra", "Federal Bureau of Investigation" "fbi"), lower-cased; a connector ("of", "the", "and", "for") inside
+    a run is skipped."""
+    found: set[str] = set()
+    for line in re.split(r"[.!?;:,()\"“”]+", _fold(text)):
+        run: list[str] = []
+        for token in [*line.split(), ""]:
+            if token[:1].isupper() and token.isalpha():
+                run.append(token[0].lower())
+            elif token.lower() in _CONNECTORS and run:
+                continue
+            else:
+                found.update("".join(run[i:j]) for i in range(len(run)) for j in range(i + 2, min(len(run), i + 6) + 1))
+                run = []
+    return found
 
 
 def _prepare(sources: Sequence[str], max_sentences: int) -> _Sources:
@@ -316,6 +477,7 @@ def _prepare(sources: Sequence[str], max_sentences: int) -> _Sources:
     return _Sources(text=f" {' '.join(words)} ", cased=joined != joined.lower(), words=frozenset(words) | bare,
                     stems=frozenset(_stem(w) for w in words), prefixes=frozenset(w[:5] for w in words if len(w) >= 5),
                     numbers=frozenset(_number_variants(joined)), negated=frozenset(negated_words(joined)),
+                    identifiers=frozenset(identifiers(joined)), acronyms=frozenset(acronyms(joined)),
                     units=source_units(sentences))
 
 
@@ -359,6 +521,9 @@ class Guard:
             if not any(_backed(value, approx, sources.numbers) for value in values):
                 return "number", (f"{values[0]:g} is in no source"
                                   + (f" (nor near it, for {approx!r})" if approx else ""))
+        for match in _identifier_spans(sentence):
+            if (match.group(1) + match.group(3)).lower() not in sources.identifiers:
+                return "name", f"{match.group(0)!r} is in no source"
         for match in _QUOTE.finditer(sentence):
             for part in _ELLIPSIS.split(next(g for g in match.groups() if g)):  # "..." marks words left out
                 quoted = _normal(part)
@@ -369,7 +534,7 @@ class Guard:
             if name:
                 return "name", f"{name!r} is in no source"
         if self.settings.min_coverage > 0:
-            content = [w for w in words if w not in _STOP and len(w) > 2]
+            content = _content_words(words)
             missing = [w for w in content if not (w in sources.words or _stem(w) in sources.stems
                                                   or (len(w) >= 5 and w[:5] in sources.prefixes))]
             if len(content) >= 4 and 1 - len(missing) / len(content) < self.settings.min_coverage:
@@ -380,11 +545,17 @@ class Guard:
     def _unknown_name(self, sentence: str, words: list[str], sources: _Sources) -> str | None:
         cased = sources.cased
         candidates = _names(sentence) if cased else [w for w in words if w not in _STOP and len(w) > 2]
-        first = words[0] if words else ""
+        first = words[0].split("'")[0] if words else ""  # "Women's groups say": the first word is "women"
         for word in candidates:
             parts = [p for p in re.split(r"['’]", word) if p]
             base = parts[0] if parts else word
             if base in sources.words or _stem(base) in sources.stems or base in _STOP:
+                continue
+            if (cased and base in sources.acronyms  # "NRA", written so, for "National Rifle Association"
+                    and re.search(rf"\b{re.escape(base.upper())}\b", _fold(sentence))):
+                continue
+            place = _PLACE_OF.get(base) or _PLACE_OF.get(_stem(base), frozenset())
+            if place & sources.words:  # "French" for a source's "France", "Australians" for "Australia"
                 continue
             if cased and base != first:
                 return base  # a capitalised word inside a sentence: a name
