@@ -14,7 +14,8 @@ Pure: strings in, a kind out; no I/O. Only what the feed itself says is used, st
    newsletter``, podcasts with ``On today's show``;
 5. the feed's name: every item of a feed called "Opinion" or "Podcasts" is of that kind;
 6. the headline's shape (a question, "Why ...", "Here's what ...", "See how ...": analysis), and a
-   text in the writer's own voice outside quotes ("... means we cannot ignore ...": opinion).
+   headline or text in the writer's own voice outside quotes and reported speech ("We're being too gloomy
+   about UK stocks", "... means we cannot ignore ...": opinion).
 
 Anything else is news. An unlabelled column in the third person is news here: nothing says otherwise.
 """
@@ -36,8 +37,9 @@ _LABELS: dict[str, str] = {
         ("opinion", "opinions", "comment", "commentary", "comment is free", "editorial", "editorials",
          "our view", "the ft view", "op-ed", "oped", "op ed", "letters", "letter", "letters to the editor",
          "column", "columns", "columnist", "columnists", "review", "reviews", "lex", "breakingviews",
-         "free lunch", "ft alphaville", "alphaville", "markets insight", "the economist explains", "leaders",
-         "by invitation", "guest essay", "viewpoint", "perspective", "perspectives", "essay"),
+         "free lunch", "ft alphaville", "alphaville", "ftav", "ftav q&a", "markets insight",
+         "the economist explains", "leaders", "by invitation", "guest essay", "viewpoint", "perspective",
+         "perspectives", "essay"),
         "opinion",
     ),
     **dict.fromkeys(
@@ -142,6 +144,7 @@ def kind_of(title: str, url: str | None, categories: Sequence[str] = (), feed_na
         lambda: _from_feed_name(feed_name),
         lambda: _from_question(title),
         lambda: _from_prescription(title),
+        lambda: _from_headline_voice(title),
         lambda: _from_voice(text),
     ):
         kind = find()
@@ -196,11 +199,12 @@ _EXPLAINER_SLUG = frozenset({"explained", "explainer"})
 
 _PRESCRIPTION = re.compile(r"\b(?:should|must|needs? to|ought to|has to|have to|would be|would (?!likely|have)\w+)\b",
                            re.IGNORECASE)
-_ATTRIBUTION = re.compile(
-    r"\b(?:says?|said|warns?|tells?|told|according|urges?|argues?|claims?|believes?|vows?|insists?|predicts?|asks?|"
-    r"wants?|fears?|hopes?|report|reports|study|survey|poll|bill|plan|proposal|rule|law)\b|[\d:‘’'\"“”]",
-    re.IGNORECASE,
-)
+_SPEECH = (r"says?|said|warns?|tells?|told|according|urges?|argues?|claims?|believes?|vows?|insists?|predicts?|asks?|"
+           r"wants?|fears?|hopes?")
+"""Verbs that report what someone else says or thinks."""
+_ATTRIBUTION = re.compile(rf"\b(?:{_SPEECH}|report|reports|study|survey|poll|bill|plan|proposal|rule|law)\b"
+                          r"|[\d:‘’'\"“”]", re.IGNORECASE)
+_REPORTED_SPEECH = re.compile(rf"\b(?:{_SPEECH})\b", re.IGNORECASE)
 _PRESCRIPTION_MAX_WORDS = 12
 
 
@@ -220,6 +224,16 @@ _FIRST_PERSON = re.compile(
 )
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’")
 _VOICE_CHARS = 300
+
+
+def _from_headline_voice(title: str) -> str | None:
+    # "Greed is my fourth-quarter investment strategy", "We’re being too gloomy about UK stocks", "How my views on
+    # Hong Kong’s future have evolved": a headline in the writer's own voice is a column. News puts the first
+    # person only in quotes or in reported speech ("We will not back down, says Zelensky").
+    unquoted = _QUOTED.sub(" ", " ".join(title.split()))
+    if _REPORTED_SPEECH.search(unquoted):
+        return None
+    return "opinion" if _FIRST_PERSON.search(unquoted) else None
 
 
 def _from_voice(text: str) -> str | None:

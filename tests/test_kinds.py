@@ -232,3 +232,19 @@ def test_a_conversation_or_interview_is_media(text: str, kind: str) -> None:
 ])
 def test_a_headline_that_prescribes_in_its_own_voice_is_opinion(title: str, kind: str) -> None:
     assert kind_of(title, "https://www.ft.com/content/0") == kind
+
+
+@pytest.mark.parametrize(("title", "kind"), [
+    # FT and Economist headlines of the 2025 season, labelled news by their feeds
+    ("Greed is my fourth-quarter investment strategy", "opinion"),
+    ("We’re being too gloomy about UK stocks", "opinion"),
+    ("How my views on Hong Kong’s future have evolved", "opinion"),
+    ("Trump’s move to fire us is a terrible warning for the US economy", "opinion"),
+    ("FTAV Q&A: Gappy Paleologo", "opinion"),
+    # the first person in quotes or reported speech, and "US" the country, are news
+    ("‘We will not back down’: Zelensky rejects ceasefire terms", "news"),
+    ("We will not back down, says Zelensky", "news"),
+    ("US and China agree to pause tariffs for 90 days", "news"),
+])
+def test_a_headline_in_the_writers_own_voice_is_opinion(title: str, kind: str) -> None:
+    assert kind_of(title, "https://www.ft.com/content/0") == kind
