@@ -205,6 +205,7 @@ _SPEECH = (r"says?|said|warns?|tells?|told|according|urges?|argues?|claims?|beli
 _ATTRIBUTION = re.compile(rf"\b(?:{_SPEECH}|report|reports|study|survey|poll|bill|plan|proposal|rule|law)\b"
                           r"|[\d:‘’'\"“”]", re.IGNORECASE)
 _REPORTED_SPEECH = re.compile(rf"\b(?:{_SPEECH})\b", re.IGNORECASE)
+_TIME_TO = re.compile(r"(?:it[’']?s |now is the )?time (?:to|for)\b", re.IGNORECASE)
 _PRESCRIPTION_MAX_WORDS = 12
 
 
@@ -214,6 +215,8 @@ def _from_prescription(title: str) -> str | None:
     # voice is a column. Not when someone is quoted or a bill or plan "would" do something ("House Policy Bill
     # Would Add $3.4 Trillion to Debt"), and not a long WSJ-style sentence summary.
     title = " ".join(title.split())
+    if _TIME_TO.match(title) and not _REPORTED_SPEECH.search(title):
+        return "opinion"  # "It’s time for the second draft of globalisation", "Time to give the euro a glow-up"
     if len(title.split()) > _PRESCRIPTION_MAX_WORDS or _ATTRIBUTION.search(title):
         return None
     return "opinion" if _PRESCRIPTION.search(title) else None

@@ -241,6 +241,11 @@ def test_a_headline_that_prescribes_in_its_own_voice_is_opinion(title: str, kind
     ("How my views on Hong Kong’s future have evolved", "opinion"),
     ("Trump’s move to fire us is a terrible warning for the US economy", "opinion"),
     ("FTAV Q&A: Gappy Paleologo", "opinion"),
+    ("It’s time for the second draft of globalisation", "opinion"),
+    ("Now is the time for Argentina to float the peso", "opinion"),
+    ("Time to think the unthinkable about bank regulation", "opinion"),
+    ("Time to act on climate, says IMF chief", "news"),
+    ("Fed Cuts Rates for First Time This Year", "news"),
     # the first person in quotes or reported speech, and "US" the country, are news
     ("‘We will not back down’: Zelensky rejects ceasefire terms", "news"),
     ("We will not back down, says Zelensky", "news"),
