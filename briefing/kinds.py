@@ -26,7 +26,7 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from .models import KINDS
+from .models import KINDS, is_title_case
 from .publishers import unwrap_url
 
 __all__ = ["KINDS", "kind_of"]
@@ -215,7 +215,7 @@ def _from_prescription(title: str) -> str | None:
     # voice is a column. Not when someone is quoted or a bill or plan "would" do something ("House Policy Bill
     # Would Add $3.4 Trillion to Debt"), and not a long WSJ-style sentence summary.
     title = " ".join(title.split())
-    if _TIME_TO.match(title) and not _REPORTED_SPEECH.search(title):
+    if _TIME_TO.match(title) and not _REPORTED_SPEECH.search(title) and not is_title_case(title):
         return "opinion"  # "It’s time for the second draft of globalisation", "Time to give the euro a glow-up"
     if len(title.split()) > _PRESCRIPTION_MAX_WORDS or _ATTRIBUTION.search(title):
         return None
@@ -225,18 +225,24 @@ def _from_prescription(title: str) -> str | None:
 _FIRST_PERSON = re.compile(
     r"(?<![:\w’'])(?<!: )\b(?:[Ww]e|[Ww]e[’'](?:re|ve|d|ll)|[Oo]ur|us|my|I[’'](?:m|ve|d|ll))\b(?![.’'-]\w)"
 )
-_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’")
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|‘[^’]*’|(?<!\w)'[^']*'(?!\w)")
 _VOICE_CHARS = 300
 
 
 def _from_headline_voice(title: str) -> str | None:
     # "Greed is my fourth-quarter investment strategy", "We’re being too gloomy about UK stocks", "How my views on
     # Hong Kong’s future have evolved": a headline in the writer's own voice is a column. News puts the first
-    # person only in quotes or in reported speech ("We will not back down, says Zelensky").
+    # person only in quotes or in reported speech ("We will not back down, says Zelensky", "I'm open to joining
+    # politics: Angelina Jolie"). In a Title-Case headline "We" and "Our" may be a name's ("We Day", "The Fault in
+    # Our Stars"): only a sentence-case one speaks for itself.
     unquoted = _QUOTED.sub(" ", " ".join(title.split()))
-    if _REPORTED_SPEECH.search(unquoted):
+    if _REPORTED_SPEECH.search(unquoted) or ":" in unquoted or is_title_case(unquoted):
         return None
-    return "opinion" if _FIRST_PERSON.search(unquoted) else None
+    for match in _FIRST_PERSON.finditer(unquoted):
+        opens = not unquoted[: match.start()].strip() or unquoted[: match.start()].rstrip()[-1] in ".?!"
+        if opens or match.group(0)[0].islower() or match.group(0).startswith("I"):
+            return "opinion"  # a capitalised "We" inside a sentence names something ("… at first We Day")
+    return None
 
 
 def _from_voice(text: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -12,6 +13,19 @@ def first_words(text: str, count: int) -> list[str]:
     """The first ``count`` whitespace-separated words of ``text``: ``text.split()[:count]`` without splitting the
     rest of a long article."""
     return text.split(None, count)[:count]
+
+_LONG_WORD = re.compile(r"[A-Za-z][\w'’-]{3,}")
+_TITLE_CASE_SHARE = 0.6
+"""A headline whose longer words are mostly capitalised is Title Case: its casing names nothing."""
+
+
+def is_title_case(text: str) -> bool:
+    """True when most words of four letters or more are capitalised ("Ukraine Says It Destroyed Dozens")."""
+    words = _LONG_WORD.findall(text)
+    if len(words) < 3:
+        return False
+    return sum(w[0].isupper() for w in words) / len(words) >= _TITLE_CASE_SHARE
+
 
 Status = Literal["new", "development", "update", "repeat"]
 

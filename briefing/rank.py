@@ -23,7 +23,7 @@ from .cluster import is_bare_headline
 from .config import RankConfig
 from .firsts import FirstEvent, first_event
 from .happened import actor, announced_acts, has_happened
-from .models import HistoryItem, RankedStory, Status, Story, first_words
+from .models import HistoryItem, RankedStory, Status, Story, first_words, is_title_case
 
 _TERM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]*[A-Za-z]|[A-Z]{2,}|\d[\d,.]*%?)")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
@@ -57,8 +57,6 @@ explainer reports too ("How to see the 'blood moon'" before the eclipse; on UCI'
 continuing stories into the top ten, new@10 0.79 → 0.74)."""
 WIDELY_COVERED = 0.75
 """An importance prior this high (log2 units: 1.7x the publishers the reader's count shows) is said in the reasons."""
-_TITLE_CASE_SHARE = 0.6
-"""A headline whose longer words are mostly capitalised is Title Case: its casing names nothing."""
 
 
 def key_terms(text: str, title: str = "") -> frozenset[str]:
@@ -78,14 +76,6 @@ def key_terms(text: str, title: str = "") -> frozenset[str]:
 def content_words(text: str) -> frozenset[str]:
     """Lower-cased words of four letters or more, less news filler: what a story is about, whatever its casing."""
     return frozenset(w.strip("'’-") for w in _CONTENT_WORD.findall(text.lower()) if w not in _FILLER)
-
-
-def is_title_case(text: str) -> bool:
-    """True when most words of four letters or more are capitalised ("Ukraine Says It Destroyed Dozens")."""
-    words = [w for w in _WORD.findall(text) if len(w) >= 4]
-    if len(words) < 3:
-        return False
-    return sum(w[0].isupper() for w in words) / len(words) >= _TITLE_CASE_SHARE
 
 
 def _prose_terms(text: str) -> list[str]:

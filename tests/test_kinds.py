@@ -246,6 +246,8 @@ def test_a_headline_that_prescribes_in_its_own_voice_is_opinion(title: str, kind
     ("Time to think the unthinkable about bank regulation", "opinion"),
     ("Time to act on climate, says IMF chief", "news"),
     ("Fed Cuts Rates for First Time This Year", "news"),
+    ("Time To Sell? Twitter Falls To New Post-IPO Lows After Lockup Expires", "news"),  # Title Case: a label
+    ("Selena Gomez gives inspirational speech to excited fans at first We Day youth event", "news"),
     # the first person in quotes or reported speech, and "US" the country, are news
     ("‘We will not back down’: Zelensky rejects ceasefire terms", "news"),
     ("We will not back down, says Zelensky", "news"),

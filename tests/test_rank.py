@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from briefing.config import RankConfig
-from briefing.models import Article, HistoryItem, Source, Story
-from briefing.rank import is_title_case, key_terms, rank_stories
+from briefing.models import Article, HistoryItem, Source, Story, is_title_case
+from briefing.rank import key_terms, rank_stories
 
 from .helpers import article
 
