@@ -8,11 +8,12 @@ already in the local cache. torch and transformers are imported only when a mode
 from __future__ import annotations
 
 import ctypes
+import functools
 import importlib.util
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,12 +76,13 @@ def offline_torch(threads: int) -> Any:
     return torch
 
 
+@functools.cache
 def _glibc() -> Any:
     """The C library when it is glibc (Linux), else None."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL("libc.so.6")
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
         return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
     except OSError:
         return None
@@ -95,13 +97,55 @@ def _one_malloc_arena() -> None:
 
 
 def release_memory() -> None:
-    """Give the heap's free pages back to the system (glibc), as after a long encode."""
+    """Give the heap's free pages back to the system (glibc): after each encoder batch and after a long encode."""
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)
 
 
+def page_out_file_pages(folder: str | Path) -> int:
+    """Drop this process's resident pages of the files it has mapped from ``folder``; returns the bytes dropped.
+
+    transformers maps ``model.safetensors`` and the fp32 weights are views into it. Quantizing reads every Linear
+    weight, so those pages stay resident (about 42 MB for MiniLM) though the int8 copies replaced them. Only a
+    mapping none of whose pages this process has modified is dropped (``MADV_DONTNEED``): what is read from it
+    again (the embedding rows in use) comes back from the file, bit for bit the same. Linux only; elsewhere nothing.
+    """
+    libc = _glibc()
+    if libc is None:
+        return 0
+    prefix = str(Path(folder).resolve()) + os.sep
+    try:
+        with open("/proc/self/smaps", encoding="utf-8", errors="replace") as smaps:
+            regions = _file_regions(smaps, prefix)
+    except OSError:
+        return 0
+    dropped = 0
+    for start, end in regions:
+        if libc.madvise(ctypes.c_void_p(start), ctypes.c_size_t(end - start), _MADV_DONTNEED) == 0:
+            dropped += end - start
+    return dropped
+
+
+def _file_regions(smaps: Iterable[str], prefix: str) -> list[tuple[int, int]]:
+    """The address ranges in ``/proc/self/smaps`` of files under ``prefix`` with no page of their own (unmodified)."""
+    regions: list[tuple[int, int]] = []
+    current: tuple[int, int] | None = None
+    for line in smaps:
+        head = line.split(maxsplit=5)
+        if head and "-" in head[0] and not head[0].endswith(":"):  # a mapping's first line: range perms ... path
+            path = head[5].strip() if len(head) == 6 else ""
+            bounds = head[0].split("-")
+            current = (int(bounds[0], 16), int(bounds[1], 16)) if path.startswith(prefix) else None
+        elif current is not None and head[:1] == ["Anonymous:"]:
+            if head[1] == "0":
+                regions.append(current)
+            current = None
+    return regions
+
+
 _M_ARENA_MAX = -8
+_MADV_DONTNEED = 4
 
 
 class Encoder:
@@ -161,6 +205,8 @@ class Encoder:
                 # In place: the default deep copy of the fp32 model raised the run's peak memory by 136 MB.
                 self._model = torch.ao.quantization.quantize_dynamic(self._model, {torch.nn.Linear}, dtype=torch.qint8,
                                                                      inplace=True)
+            if local:  # the fp32 Linear weights' pages, read once to quantize them, are not needed again
+                page_out_file_pages(location)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts``; returns an array of shape ``(len(texts), dim)`` in input order."""
@@ -171,7 +217,6 @@ class Encoder:
         for batch in self.plan(texts):
             for row, index in zip(self.embed_batch([texts[i] for i in batch]), batch, strict=True):
                 out[index] = row
-        release_memory()  # a scheduled process stays small between runs
         return np.stack(out)
 
     def plan(self, texts: Sequence[str]) -> list[list[int]]:
@@ -185,6 +230,14 @@ class Encoder:
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         """One forward pass over ``texts`` (one batch of ``plan``): L2-normalized mean-pooled float32 rows."""
+        vectors = self._forward(texts)
+        # The pass's tensors are freed now; left in the heap, their pages grew it batch after batch (fragments
+        # that the next batch's slightly different sizes did not fit): 1,000 story texts peaked 285 MB above the
+        # loaded model, 170 MB with the heap trimmed after each batch, for about 8 % more CPU time.
+        release_memory()
+        return vectors
+
+    def _forward(self, texts: Sequence[str]) -> np.ndarray:
         self.load()
         import torch
 

@@ -324,6 +324,11 @@ _HISTORIC_END = re.compile(
     re.IGNORECASE,
 )
 
+# Every cue above holds one of these (a "first", "historic" or "never", a century or a 3-digit age): an item
+# without any is read no further. Most items have none, and splitting them into clauses to try each pattern
+# was most of the detector's time in a 1,000-article day's ranking.
+_ANY_CUE = re.compile(r"first|historic|never|centur|\d{3}[- ](?:year|old|of)", re.IGNORECASE)
+
 _STOP_NP = _set(
     "of to in on at for from by with since as after amid while that which who when where but and or than",
     "is are was were be been will would could may might has have had after before over under into across",
@@ -350,6 +355,8 @@ def first_event(title: str, text: str = "") -> FirstEvent | None:
     for where, value in (("title", title), ("text", text)):
         if where == "text" and _PROSPECT_TITLE.search(title):
             break
+        if not _ANY_CUE.search(value):
+            continue
         for number, clause in enumerate(_CLAUSE_BREAK.split(value)):
             phrase = _in_clause(clause.strip(), is_title=where == "title", opens_title=where == "title" and number == 0)
             if phrase:

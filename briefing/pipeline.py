@@ -544,12 +544,12 @@ class Pipeline:
         Returns None when no email is configured; a report with no results (status
         "skipped") when ``send`` is false.
         """
-        from .mail import EmailReport, deliver_email
-        from .render import lead_headline, render_html, render_markdown
-
         settings = self.config.delivery.email
         if settings is None or not settings.enabled:
             return None
+        from .mail import EmailReport, deliver_email
+        from .render import lead_headline, render_html, render_markdown
+
         if send:
             self.progress.stage("email", len(settings.to))
             title = self.config.briefing.title

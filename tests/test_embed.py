@@ -74,3 +74,75 @@ def test_quantized_model_stays_close_to_full_precision(tiny_model: Path) -> None
     int8 = Encoder(str(tiny_model), quantize=True)
     assert int8.model_id.endswith("+int8")
     assert np.all(np.sum(full * int8.encode(texts), axis=1) > 0.9)
+
+
+def test_the_heap_is_trimmed_after_every_batch(tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import briefing.embed
+
+    encoder = Encoder(str(tiny_model), batch_size=2)
+    encoder.load()
+    trims: list[int] = []
+    monkeypatch.setattr(briefing.embed, "release_memory", lambda: trims.append(1))
+    vectors = encoder.encode(["troops reach the front", "bank rates", "a storm on the coast", "the war", "storm"])
+    assert len(trims) == 3  # one per batch of two: the pages a batch freed do not pile up for the next
+    monkeypatch.undo()
+    np.testing.assert_array_equal(vectors, Encoder(str(tiny_model), batch_size=2).encode(
+        ["troops reach the front", "bank rates", "a storm on the coast", "the war", "storm"]))
+
+
+def _resident_kb(folder: Path) -> dict[str, int]:
+    """Resident kB of each mapping of a file under ``folder``, from /proc/self/smaps."""
+    out: dict[str, int] = {}
+    path = None
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = line.split(maxsplit=5)
+        if head and not head[0].endswith(":"):
+            path = head[5] if len(head) == 6 and head[5].startswith(str(folder.resolve())) else None
+        elif path is not None and head[0] == "Rss:":
+            out[f"{path}@{len(out)}"] = int(head[1])
+    return out
+
+
+needs_smaps = pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux /proc/self/smaps needed")
+
+
+@needs_smaps
+def test_dropping_a_folders_file_pages_spares_modified_mappings_and_keeps_the_bytes(tmp_path: Path) -> None:
+    import mmap
+
+    from briefing.embed import page_out_file_pages
+
+    data = bytes(range(256)) * 4096 * 4  # 4 MB
+    (tmp_path / "weights.bin").write_bytes(data)
+    with open(tmp_path / "weights.bin", "rb") as fh:
+        clean = mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)
+        edited = mmap.mmap(fh.fileno(), 0, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    try:
+        assert clean[:] == data and edited[:] == data  # every page read: resident
+        edited[0] = 255  # a private change: dropping this mapping's pages would lose it
+        assert all(_resident_kb(tmp_path).values())
+        assert page_out_file_pages(tmp_path) == len(data)  # the unmodified mapping only
+        after = sorted(_resident_kb(tmp_path).values())
+        assert after[0] == 0 and after[1] > 0
+        assert clean[:] == data  # read back from the file, the same bytes
+        assert edited[0] == 255 and edited[1:] == data[1:]
+    finally:
+        clean.close()
+        edited.close()
+
+
+@needs_smaps
+def test_a_quantized_model_keeps_none_of_its_files_pages_and_gives_the_same_vectors(
+        tiny_model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import briefing.embed
+
+    texts = ["troops reach the front", "bank rates", "a storm on the coast of the city today"]
+    dropped = Encoder(str(tiny_model))
+    dropped.load()
+    mapped = _resident_kb(tiny_model)
+    assert mapped and not any(mapped.values())  # the weights file is mapped, none of it resident after loading
+    vectors = dropped.encode(texts)
+    monkeypatch.setattr(briefing.embed, "page_out_file_pages", lambda folder: 0)
+    kept = Encoder(str(tiny_model))
+    np.testing.assert_array_equal(vectors, kept.encode(texts))
+    assert any(_resident_kb(tiny_model).values())

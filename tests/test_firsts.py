@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from briefing import firsts
 from briefing.firsts import MAX_PHRASE_WORDS, FirstEvent, first_event
 
 EVENTS = [
@@ -172,3 +177,37 @@ def test_any_text_never_raises(title: str, text: str) -> None:
     if event is not None:
         assert len(event.phrase.split()) <= MAX_PHRASE_WORDS + 2
         assert event.where in ("title", "text")
+
+
+def _without_prefilter(title: str, text: str) -> FirstEvent | None:
+    """``first_event`` reading every clause, as it did before items without a cue word were skipped."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(firsts, "_ANY_CUE", re.compile(""))
+        return first_event(title, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORDS | st.sampled_from("centuries-old century 180-year-old 300 years old of ends".split()),
+                max_size=30),
+       st.lists(_WORDS, max_size=30))
+def test_skipping_items_without_a_cue_word_changes_no_answer(title_words: list[str], text_words: list[str]) -> None:
+    title, text = " ".join(title_words), " ".join(text_words)
+    assert first_event(title, text) == _without_prefilter(title, text)
+
+
+def test_skipping_items_without_a_cue_word_changes_no_answer_on_labelled_headlines(shared_data: Path) -> None:
+    rows = [json.loads(line) for line in (shared_data / "first_events" / "labels.jsonl").open(encoding="utf-8")]
+    items = [(r["title"], r.get("description") or "") for r in rows]
+    items += [(title, text) for title, text, _, _ in EVENTS] + list(NOT_EVENTS)
+    assert [first_event(t, x) for t, x in items] == [_without_prefilter(t, x) for t, x in items]
+    assert sum(first_event(t, x) is not None for t, x in items) >= len(EVENTS)
+
+
+def test_an_item_without_a_cue_word_is_not_split_into_clauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+    real = firsts._in_clause
+    monkeypatch.setattr(firsts, "_in_clause", lambda clause, **kw: read.append(clause) or real(clause, **kw))
+    assert first_event("Ukraine Says It Destroyed Dozens of Warplanes: officials", "Drones hit 41 planes. More") is None
+    assert read == []
+    assert first_event("University ends 800-year-old tradition", "") is not None
+    assert read == ["University ends 800-year-old tradition"]

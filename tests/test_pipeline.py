@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -132,6 +135,40 @@ def test_rerun_same_day_uses_the_caches_and_loads_no_model(demo: tuple[Config, d
     with Store(config.store_path) as store:
         assert {row["last_status"] for row in store.feed_report()} == {"not-modified"}
     assert again["stats"]["fetched"] == briefings[DAYS[2]]["stats"]["fetched"] == result.fetched["entries"] > 0
+
+
+RERUN_IN_A_FRESH_PROCESS = """
+import json, sys
+from datetime import date, datetime
+from pathlib import Path
+from briefing.config import load_config
+from briefing.pipeline import Pipeline
+config = load_config(Path(sys.argv[1]))
+config = config.model_copy(update={
+    "output": config.output.model_copy(update={"dir": Path(sys.argv[2])}),
+    "store": config.store.model_copy(update={"path": Path(sys.argv[3])}),
+})
+pipeline = Pipeline(config)
+result = pipeline.run(date.fromisoformat(sys.argv[4]), now=datetime.fromisoformat(sys.argv[5]))
+pipeline.close()
+heavy = ["torch", "transformers", "tokenizers", "httpx", "feedparser", "smtplib", "briefing.mail"]
+print(json.dumps({"loaded": pipeline.encoder.loaded, "new": result.fetched["new"],
+                  "imported": [name for name in heavy if name in sys.modules]}))
+"""
+
+
+def test_a_cached_rerun_in_a_new_process_imports_no_model_http_or_feed_parser(
+        demo: tuple[Config, dict[date, dict]]) -> None:
+    # A scheduled rerun is a fresh process: with every summary and vector cached and the local feed files
+    # unchanged, it needs no model library, no HTTP client, no feed parser and (no email configured) no mailer.
+    config, _ = demo
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, "-c", RERUN_IN_A_FRESH_PROCESS, str(REPO / "configs" / "demo.toml"),
+                           str(config.output_dir), str(config.store_path), DAYS[2].isoformat(), NOW.isoformat()],
+                          capture_output=True, text=True, check=False, cwd=REPO, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report == {"loaded": False, "new": 0, "imported": []}
 
 
 def test_headline_vectors_are_cached_and_a_bare_headline_shares_its_articles(

@@ -612,6 +612,23 @@ def test_vectors_round_trip_exactly_as_float32(store: BriefingStore) -> None:
     assert store.cached_vectors(["k1"], "model-b") == {}
 
 
+def test_sqlite_reads_a_days_cached_vectors_in_one_query_and_chunks_where_sqlite_binds_fewer(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    rng = np.random.default_rng(3)
+    vectors = {f"k{i}": rng.standard_normal(8).astype(np.float32) for i in range(1200)}
+    store.save_vectors(vectors, "m")
+    selects: list[str] = []
+    store._db.set_trace_callback(lambda sql: selects.append(sql) if sql.lstrip().startswith("SELECT") else None)
+    found = store.cached_vectors(list(vectors), "m")
+    assert len(selects) == 1 and found.keys() == vectors.keys()
+    selects.clear()
+    store._db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 516)  # an old SQLite's kind of limit
+    found = store.cached_vectors(list(vectors), "m")
+    assert len(selects) == 3  # 500 keys a query
+    assert all(found[k].tobytes() == v.tobytes() for k, v in vectors.items())
+    store.close()
+
+
 def test_float64_vectors_are_stored_as_float32(store: BriefingStore) -> None:
     vec = np.array([0.1, 0.2, 0.3])
     store.save_vectors({"k": vec}, "m")

@@ -262,6 +262,10 @@ MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
 )
 
 
+_MAX_KEYS_PER_QUERY = 100_000
+"""Keys bound in one ``IN`` test at most, whatever SQLite allows."""
+
+
 class SQLiteStore(SQLStore):
     """Typed access to the briefing database.
 
@@ -327,8 +331,11 @@ class SQLiteStore(SQLStore):
         return int(cursor.lastrowid or 0)
 
     def _in(self, values: Sequence[Any]) -> Iterator[tuple[str, list[Any]]]:
-        for start in range(0, len(values), 500):  # one query per 500 keys, not one per key
-            chunk = list(values[start : start + 500])
+        # One query for as many keys as SQLite binds in one statement (250,000 in SQLite 3.40; 999 before 3.32),
+        # less a few for the query's other parameters: a day's summaries or vectors are read in one query.
+        size = max(1, min(self._db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), _MAX_KEYS_PER_QUERY) - 16)
+        for start in range(0, len(values), size):
+            chunk = list(values[start : start + size])
             yield f"IN ({','.join('?' * len(chunk))})", chunk
 
     # items -------------------------------------------------------------
