@@ -325,7 +325,7 @@ def _score(signals: _Signals, status: Status, config: RankConfig) -> float:
         + weights.coverage * _log_share(len(signals.publishers))
         + weights.related * _log_share(len(signals.related))
         + weights.prominence * _log_share(signals.extra_placements)
-        + weights.importance * signals.importance
+        + weights.importance * max(-config.importance_cap, min(config.importance_cap, signals.importance))
         + weights.new_terms * (min(1.0, len(signals.fresh_terms) / 4) if status == "update" else 0.0)
     )
 

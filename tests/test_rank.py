@@ -190,6 +190,19 @@ def test_the_importance_prior_orders_stories_of_equal_coverage_and_is_explained(
     assert without[0].score == without[1].score
 
 
+def test_the_importance_prior_never_outweighs_a_second_publisher() -> None:
+    # 2025-09-17: the Fed's first cut of the year, in two publishers, below a one-publisher story on Ukraine that the
+    # prior (trained on 2014's stream, when Ukraine led the news) expected to be covered widely.
+    fed = story(1, "Fed Cuts Rates for First Time This Year", unit(1, 0), outlets=2)
+    ukraine = story(2, "Ukraine faces a $19bn budget black hole", unit(0, 1))
+    prior = lambda vectors: vectors @ np.array([-1.5, 1.5], dtype=np.float32)  # noqa: E731
+    ranked = rank_stories([fed, ukraine], [], {}, NOW, RankConfig(), prior=prior)
+    assert ranked[0].story.lead.title == fed.lead.title
+    assert "the kind of story covered widely elsewhere" in ranked[1].reasons  # the reason still reads the prior
+    uncapped = rank_stories([fed, ukraine], [], {}, NOW, RankConfig(importance_cap=10), prior=prior)
+    assert uncapped[0].story.lead.title == ukraine.lead.title
+
+
 def test_the_shipped_prior_belongs_to_its_encoder() -> None:
     from briefing.importance import prior_for
 
