@@ -325,9 +325,17 @@ def _score(signals: _Signals, status: Status, config: RankConfig) -> float:
         + weights.coverage * _log_share(len(signals.publishers))
         + weights.related * _log_share(len(signals.related))
         + weights.prominence * _log_share(signals.extra_placements)
-        + weights.importance * max(-config.importance_cap, min(config.importance_cap, signals.importance))
+        + weights.importance * _prior_in_score(signals, config)
         + weights.new_terms * (min(1.0, len(signals.fresh_terms) / 4) if status == "update" else 0.0)
     )
+
+
+def _prior_in_score(signals: _Signals, config: RankConfig) -> float:
+    """The importance prior as it counts in the score: capped for a story with text, whose vector (headline and
+    lead) is not the bare-headline vector the prior was trained on (see ``RankConfig.importance_cap``)."""
+    if signals.bare_headlines:
+        return signals.importance
+    return max(-config.importance_cap, min(config.importance_cap, signals.importance))
 
 
 def _log_share(count: int, unit: int = 10) -> float:
