@@ -321,12 +321,12 @@ class RankConfig(_Section):
     destroyed dozens of warplanes" in a week of drone-attack reports; one central bank's decision after
     another's). Bare headlines are unaffected: their match already is a headline's. 0: not checked."""
     importance_cap: float = Field(default=0.25, gt=0)
-    """For a story with text, the importance prior counts at most this far either way (log2 units). The prior was
-    trained on bare headlines (UCI, 2014); a headline-and-lead vector lies outside what it learned, and uncapped it
-    let a kind of story the 2014 stream covered widely (Ukraine) beat the Fed's first rate cut of 2025 carried by two
+    """On a day whose stories have text (real feeds), the importance prior counts at most this far either way (log2
+    units) for every story. The prior was trained on bare headlines (UCI, 2014) and is out of place there: uncapped, a
+    kind of story the 2014 stream covered widely (Ukraine) beat the Fed's first rate cut of 2025 carried by two
     publishers. With ``weights.importance`` at 0.2, two capped priors differ by at most 0.1 in score, less than a
-    second publisher adds to a one-publisher story (0.10): among stories with text the prior orders those of equal
-    coverage and never outweighs a publisher. Bare headlines keep the whole prior (docs/design-notes.md)."""
+    second publisher adds to a one-publisher story (0.10): the prior orders stories of equal coverage and never
+    outweighs a publisher. A day of bare headlines only keeps the whole prior (docs/design-notes.md)."""
     related_above: float = Field(default=0.45, gt=0, le=1)
     """Two of today's stories this similar are on the same subject (for the ``related`` signal)."""
     weights: RankWeights = RankWeights()

@@ -314,9 +314,10 @@ def _status(signals: _Signals, config: RankConfig) -> Status:
     return "repeat"
 
 
-def _score(signals: _Signals, status: Status, config: RankConfig) -> float:
+def _score(signals: _Signals, status: Status, config: RankConfig, capped: bool = False) -> float:
     """Status first, then importance: a new story (or a first-time development) counts as fully novel,
-    so among them only importance orders; an update or repeat counts as novel as it is."""
+    so among them only importance orders; an update or repeat counts as novel as it is. ``capped``: the
+    importance prior counts at most ``config.importance_cap`` either way."""
     weights = config.weights
     novelty = 1.0 if status in ("new", "development") else signals.novelty
     return (
@@ -325,17 +326,10 @@ def _score(signals: _Signals, status: Status, config: RankConfig) -> float:
         + weights.coverage * _log_share(len(signals.publishers))
         + weights.related * _log_share(len(signals.related))
         + weights.prominence * _log_share(signals.extra_placements)
-        + weights.importance * _prior_in_score(signals, config)
+        + weights.importance * (signals.importance if not capped else
+                                max(-config.importance_cap, min(config.importance_cap, signals.importance)))
         + weights.new_terms * (min(1.0, len(signals.fresh_terms) / 4) if status == "update" else 0.0)
     )
-
-
-def _prior_in_score(signals: _Signals, config: RankConfig) -> float:
-    """The importance prior as it counts in the score: capped for a story with text, whose vector (headline and
-    lead) is not the bare-headline vector the prior was trained on (see ``RankConfig.importance_cap``)."""
-    if signals.bare_headlines:
-        return signals.importance
-    return max(-config.importance_cap, min(config.importance_cap, signals.importance))
 
 
 def _log_share(count: int, unit: int = 10) -> float:
@@ -433,12 +427,15 @@ def rank_stories(
     vectors = np.asarray([story.vector for story in stories], dtype=np.float32)
     importance = prior(vectors) if prior is not None and len(stories) else np.zeros(len(stories))
     superseded = _superseded(stories, bare, config.new_below)
+    # The prior learned bare headlines: on a day with text (real feeds) it counts within its cap for every story, so
+    # all compete on one scale; a day of bare headlines only, its training input, keeps all of it.
+    text_day = not all(bare)
     scored: list[tuple[int, float, RankedStory]] = []
     for story, bare_story, names, match, others, expected, done in zip(stories, bare, publishers, matches, related,
                                                                          importance, superseded, strict=True):
         signals = _signals(story, bare_story, names, match, others, float(expected))
         status = _status(signals, config)
-        score = _score(signals, status, config)
+        score = _score(signals, status, config, capped=text_day)
         reasons = _reasons(signals, status, config)
         # A prospect that today's news reports as done is yesterday's question: after the day's news, said why.
         overtaken = done is not None and status != "repeat" and signals.kind not in separate_kinds

@@ -190,7 +190,7 @@ def test_the_importance_prior_orders_stories_of_equal_coverage_and_is_explained(
     assert without[0].score == without[1].score
 
 
-def test_for_stories_with_text_the_importance_prior_never_outweighs_a_second_publisher() -> None:
+def test_on_real_feeds_the_importance_prior_never_outweighs_a_second_publisher() -> None:
     # 2025-09-17: the Fed's first cut of the year, in two publishers, below a one-publisher story on Ukraine that the
     # prior (trained on 2014's stream, when Ukraine led the news) expected to be covered widely.
     text = "The central bank acted on Wednesday after months of debate among its officials, they said. " * 2
@@ -202,9 +202,11 @@ def test_for_stories_with_text_the_importance_prior_never_outweighs_a_second_pub
     assert "the kind of story covered widely elsewhere" in ranked[1].reasons  # the reason still reads the prior
     uncapped = rank_stories([fed, ukraine], [], {}, NOW, RankConfig(importance_cap=10), prior=prior)
     assert uncapped[0].story.lead.title == ukraine.lead.title
-    # Bare headlines, the prior's own kind of input, keep all of it.
+    # A day of bare headlines, the prior's own kind of input, keeps all of it; one story with text caps it for all.
     bare = [story(1, fed.lead.title, unit(1, 0), outlets=2), story(2, ukraine.lead.title, unit(0, 1))]
     assert rank_stories(bare, [], {}, NOW, RankConfig(), prior=prior)[0].story.lead.title == ukraine.lead.title
+    mixed = [bare[0], ukraine]
+    assert rank_stories(mixed, [], {}, NOW, RankConfig(), prior=prior)[0].story.lead.title == fed.lead.title
 
 
 def test_the_shipped_prior_belongs_to_its_encoder() -> None:
