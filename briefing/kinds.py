@@ -190,7 +190,11 @@ _EXPLAINER = re.compile(
     r"^(?:why|how to|what (?:is|are|does|do|would|will|if|to know|we know))\b"
     r"|[:,] (?:what to know|what we know|explained|the key questions)\W*$|\?\W*$"
     r"|\bhere[’']s (?:what|how|why|where|who|a (?:roundup|look|guide|primer|timeline))\b"  # "Here's a roundup of…"
-    r"|^see (?:how|what|where|why|the|inside)\b",  # "See the Secret Networks…": maps and charts, not a report
+    r"|^see (?:how|what|where|why|the|inside)\b"  # "See the Secret Networks…": maps and charts, not a report
+    # Features and explainers: "Inside the Low-Tech Heist That Penetrated the Louvre", "A Guide to China's New
+    # Weapons on Parade", "Five Takeaways From Milei's Surprising Victory", "What's in Your Go-Bag?"
+    r"|^(?:inside|a guide to|a look at|what[’']s in)\b"
+    r"|^(?:\d+|two|three|four|five|six|seven|eight|nine|ten) (?:things|charts|ways|questions|takeaways|lessons)\b",
     re.IGNORECASE,
 )
 _EXPLAINER_SLUG = frozenset({"explained", "explainer"})

@@ -255,3 +255,18 @@ def test_a_headline_that_prescribes_in_its_own_voice_is_opinion(title: str, kind
 ])
 def test_a_headline_in_the_writers_own_voice_is_opinion(title: str, kind: str) -> None:
     assert kind_of(title, "https://www.ft.com/content/0") == kind
+
+
+@pytest.mark.parametrize(("title", "kind"), [
+    # WSJ and FT features and explainers of the 2025 season, labelled news by their feeds
+    ("Inside the Low-Tech Heist That Penetrated the Louvre", "analysis"),
+    ("A Guide to China’s New Weapons on Parade in Beijing", "analysis"),
+    ("Five Takeaways From Milei’s Surprising Victory in Argentina’s Election", "analysis"),
+    ("Four charts show how the condo market is floundering", "analysis"),
+    ("A look at the trade that crosses the Atlantic between the U.S. and the U.K.", "analysis"),
+    # the words elsewhere: a report
+    ("Insider Trading Charges Filed Against Former Executive", "news"),
+    ("Police Find Five Things Missing From the Louvre", "news"),
+])
+def test_features_and_explainers_by_their_opening_are_analysis(title: str, kind: str) -> None:
+    assert kind_of(title, "https://www.wsj.com/world/x-1") == kind
