@@ -14,6 +14,7 @@ def first_words(text: str, count: int) -> list[str]:
     rest of a long article."""
     return text.split(None, count)[:count]
 
+
 _LONG_WORD = re.compile(r"[A-Za-z][\w'’-]{3,}")
 _TITLE_CASE_SHARE = 0.6
 """A headline whose longer words are mostly capitalised is Title Case: its casing names nothing."""
