@@ -317,7 +317,8 @@ def _status(signals: _Signals, config: RankConfig) -> Status:
 def _score(signals: _Signals, status: Status, config: RankConfig, capped: bool = False) -> float:
     """Status first, then importance: a new story (or a first-time development) counts as fully novel,
     so among them only importance orders; an update or repeat counts as novel as it is. ``capped``: the
-    importance prior counts at most ``config.importance_cap`` either way."""
+    importance prior counts at most ``config.importance_cap`` either way, smoothly (tanh), so it still orders the
+    stories it would push past the cap instead of tying them there."""
     weights = config.weights
     novelty = 1.0 if status in ("new", "development") else signals.novelty
     return (
@@ -327,7 +328,7 @@ def _score(signals: _Signals, status: Status, config: RankConfig, capped: bool =
         + weights.related * _log_share(len(signals.related))
         + weights.prominence * _log_share(signals.extra_placements)
         + weights.importance * (signals.importance if not capped else
-                                max(-config.importance_cap, min(config.importance_cap, signals.importance)))
+                                config.importance_cap * math.tanh(signals.importance / config.importance_cap))
         + weights.new_terms * (min(1.0, len(signals.fresh_terms) / 4) if status == "update" else 0.0)
     )
 
