@@ -322,7 +322,7 @@ class RankConfig(_Section):
     another's). Bare headlines are unaffected: their match already is a headline's. 0: not checked."""
     importance_cap: float = Field(default=0.25, gt=0)
     """On a day whose stories have text (real feeds), the importance prior counts at most this far either way (log2
-    units) for every story. The prior was trained on bare headlines (UCI, 2014) and is out of place there: uncapped, a
+    units, smoothly: ``cap × tanh(prior / cap)``) for every story. The prior was trained on bare headlines (UCI, 2014) and is out of place there: uncapped, a
     kind of story the 2014 stream covered widely (Ukraine) beat the Fed's first rate cut of 2025 carried by two
     publishers. With ``weights.importance`` at 0.2, two capped priors differ by at most 0.1 in score, less than a
     second publisher adds to a one-publisher story (0.10): the prior orders stories of equal coverage and never
