@@ -322,11 +322,12 @@ class RankConfig(_Section):
     another's). Bare headlines are unaffected: their match already is a headline's. 0: not checked."""
     importance_cap: float = Field(default=0.25, gt=0)
     """On a day whose stories have text (real feeds), the importance prior counts at most this far either way (log2
-    units, smoothly: ``cap × tanh(prior / cap)``) for every story. The prior was trained on bare headlines (UCI, 2014) and is out of place there: uncapped, a
-    kind of story the 2014 stream covered widely (Ukraine) beat the Fed's first rate cut of 2025 carried by two
-    publishers. With ``weights.importance`` at 0.2, two capped priors differ by at most 0.1 in score, less than a
-    second publisher adds to a one-publisher story (0.10): the prior orders stories of equal coverage and never
-    outweighs a publisher. A day of bare headlines only keeps the whole prior (docs/design-notes.md)."""
+    units, smoothly: ``cap × tanh(prior / cap)``) for every story. The prior was trained on bare headlines (UCI,
+    2014) and is out of place there: uncapped, a kind of story the 2014 stream covered widely (Ukraine) beat the
+    Fed's first rate cut of 2025 carried by two publishers. With ``weights.importance`` at 0.2, two capped priors
+    differ by less than 0.1 in score, less than a second publisher adds to a one-publisher story (0.10): the prior
+    orders stories of equal coverage and never outweighs a publisher. A day of bare headlines only keeps the whole
+    prior (docs/design-notes.md)."""
     related_above: float = Field(default=0.45, gt=0, le=1)
     """Two of today's stories this similar are on the same subject (for the ``related`` signal)."""
     weights: RankWeights = RankWeights()
