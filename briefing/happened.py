@@ -45,6 +45,7 @@ _LAUNCHED = frozenset("launches launched begins began mounts mounted carries car
 _WORD = re.compile(r"[A-Za-z]+")
 _CLAUSE_BREAK = re.compile(r"[.,;:!?—–|]\s")
 _WORD_OR_POSSESSIVE = re.compile(r"[A-Za-z]+(?:[’']s\b)?")
+_HEADLINE_WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _FIGURATIVE_NEXT = frozenset({"at", "back", "off"})
 _NOT_A_DOER = frozenset("and or as but u s says said report reports officially finally again also".split())
 _BEFORE_A_NOUN = frozenset(
@@ -117,6 +118,20 @@ def actor(headline: str, act: str) -> frozenset[str]:
         if clause:
             break
     return frozenset(w for w in clause if w not in _BEFORE_A_NOUN and w not in _NOT_A_DOER)
+
+
+def same_doer(headline: str, other: str, act: str) -> bool:
+    """Whether ``other`` names the doer of ``act`` in ``headline``, or the other way round ("Freed Hostage Released
+    by Hamas…" after "Hamas Releases…"); True when neither names one."""
+    doer, other_doer = actor(headline, act), actor(other, act)
+    if not doer and not other_doer:
+        return True
+    return bool(doer & _headline_words(other) or other_doer & _headline_words(headline))
+
+
+def _headline_words(headline: str) -> set[str]:
+    """Lower-cased words, hyphenated ones whole, without a possessive's ending."""
+    return {w.lower().removesuffix("’s").removesuffix("'s") for w in _HEADLINE_WORD.findall(headline)}
 
 
 def _launched(words: list[str], act: str) -> bool:

@@ -22,7 +22,7 @@ import numpy as np
 from .cluster import is_bare_headline
 from .config import RankConfig
 from .firsts import FirstEvent, first_event
-from .happened import actor, announced_acts, has_happened
+from .happened import announced_acts, has_happened, same_doer
 from .models import HistoryItem, RankedStory, Status, Story, first_words, is_title_case
 
 _TERM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]*[A-Za-z]|[A-Z]{2,}|\d[\d,.]*%?)")
@@ -234,23 +234,10 @@ def _announced_now_done(story: Story, past_titles: Sequence[str]) -> str | None:
             act = has_happened(article.title, past)
             if act is None:
                 continue
-            if not any(has_happened(other, past) == act and _same_doer(article.title, other, act)
+            if not any(has_happened(other, past) == act and same_doer(article.title, other, act)
                        for other in past_titles if other != past):
                 return past
     return None
-
-
-def _same_doer(headline: str, other: str, act: str) -> bool:
-    """Whether ``other`` names the doer of ``act`` in ``headline``, or the other way round ("Freed Hostage Released
-    by Hamas…" after "Hamas Releases…"); True when neither names one."""
-    doer, other_doer = actor(headline, act), actor(other, act)
-    if not doer and not other_doer:
-        return True
-    return bool(doer & _words(other) or other_doer & _words(headline))
-
-
-def _words(headline: str) -> set[str]:
-    return {w.lower().removesuffix("’s").removesuffix("'s") for w in _WORD.findall(headline)}
 
 
 def _superseded(stories: Sequence[Story], bare: Sequence[bool], related_from: float) -> list[tuple[str, str] | None]:

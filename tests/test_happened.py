@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.happened import actor, announced_acts, has_happened
+from briefing.happened import actor, announced_acts, has_happened, same_doer
 
 # Real pairs from the season's feeds (WSJ, NYT, FT, 2025): a later headline, the earlier one, the act it reports.
 HAPPENED = [
@@ -108,3 +108,13 @@ def test_a_coming_attack_happens_when_a_headline_reports_it_by_its_verb_or_launc
 ])
 def test_actor_is_who_did_it(headline: str, act: str, doer: set[str]) -> None:
     assert actor(headline, act) == doer
+
+
+@pytest.mark.parametrize(("headline", "other", "act", "same"), [
+    ("Fed Cuts Rates for First Time This Year", "Bank of England Cuts Rates After Tight Vote", "cut", False),
+    ("Fed Cuts Rates for First Time This Year", "Fed Cuts Rates by Quarter Point", "cut", True),
+    ("Freed Hostage Released by Hamas Reunites With Family", "Hamas Releases Last Living U.S. Hostage", "release",
+     True),  # the other names this one's doer
+])
+def test_same_doer(headline: str, other: str, act: str, same: bool) -> None:
+    assert same_doer(headline, other, act) is same
