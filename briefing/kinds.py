@@ -15,7 +15,9 @@ Pure: strings in, a kind out; no I/O. Only what the feed itself says is used, st
 5. the feed's name: every item of a feed called "Opinion" or "Podcasts" is of that kind;
 6. the headline's shape (a question, "Why ...", "Here's what ...", "See how ...": analysis), and a
    headline or text in the writer's own voice outside quotes and reported speech ("We're being too gloomy
-   about UK stocks", "... means we cannot ignore ...": opinion).
+   about UK stocks", "... means we cannot ignore ...": opinion);
+7. last, a short headline that opens with "How" or "What" ("How China Curbed Its Oil Addiction"): the story
+   behind the news, analysis.
 
 Anything else is news. An unlabelled column in the third person is news here: nothing says otherwise.
 """
@@ -146,6 +148,7 @@ def kind_of(title: str, url: str | None, categories: Sequence[str] = (), feed_na
         lambda: _from_prescription(title),
         lambda: _from_headline_voice(title),
         lambda: _from_voice(text),
+        lambda: _from_story_behind(title),
     ):
         kind = find()
         if kind is not None:
@@ -186,17 +189,36 @@ def _from_question(title: str) -> str | None:
     return "analysis" if _EXPLAINER.search(" ".join(title.split())) else None
 
 
+def _from_story_behind(title: str) -> str | None:
+    # "How China Curbed Its Oil Addiction", "What Lobsters and Chickens Reveal About Europe's Trade Strategy": a
+    # headline that opens with how or what tells the story behind the news (on UCI's followed publishers: 184 of
+    # 24,800 headlines, mostly celebrity features and explainers). Not a standfirst set as the headline
+    # ("What began as an experiment during the pandemic to lure people back to small towns ..."): that is a sentence.
+    # Last of the rules: "How my views on Hong Kong's future have evolved" is the writer's own voice, a column.
+    title = " ".join(title.split())
+    if _HOW_OR_WHAT.match(title) and len(title.split()) <= _HEADLINE_WORDS and not title.endswith("."):
+        return "analysis"
+    return None
+
+
 _EXPLAINER = re.compile(
     r"^(?:why|how to|what (?:is|are|does|do|would|will|if|to know|we know))\b"
     r"|[:,] (?:what to know|what we know|explained|the key questions)\W*$|\?\W*$"
     r"|\bhere[’']s (?:what|how|why|where|who|a (?:roundup|look|guide|primer|timeline))\b"  # "Here's a roundup of…"
     r"|^see (?:how|what|where|why|the|inside)\b"  # "See the Secret Networks…": maps and charts, not a report
     # Features and explainers: "Inside the Low-Tech Heist That Penetrated the Louvre", "A Guide to China's New
-    # Weapons on Parade", "Five Takeaways From Milei's Surprising Victory", "What's in Your Go-Bag?"
+    # Weapons on Parade", "Five Takeaways From Milei's Surprising Victory", "Six chilling charts to send investors
+    # squirming this Hallowe'en", "What's in Your Go-Bag?"
     r"|^(?:inside|a guide to|a look at|what[’']s in)\b"
-    r"|^(?:\d+|two|three|four|five|six|seven|eight|nine|ten) (?:things|charts|ways|questions|takeaways|lessons)\b",
+    r"|^(?:\d+|two|three|four|five|six|seven|eight|nine|ten) (?:[\w’'-]+ )?"
+    r"(?:things|charts|ways|questions|takeaways|lessons)\b",
     re.IGNORECASE,
 )
+_HOW_OR_WHAT = re.compile(r"(?:how|what)\b(?! I\b)(?!(?: \S+){0,2}[!?])", re.IGNORECASE)
+"""Not a title ("How I Met Your Mother Finale Reaches a Series High"), not an exclamation ("What A Treat! Johnny
+Depp ...", "How Much? Justin Bieber ...")."""
+_HEADLINE_WORDS = 16
+"""Longer than this, a "headline" is a standfirst sentence that some feeds (WSJ Economy) give as the title."""
 _EXPLAINER_SLUG = frozenset({"explained", "explainer"})
 """Words of an article's URL slug that mark an explainer ("…/trump-tariffs-countries-trade-explained-7f826419")."""
 

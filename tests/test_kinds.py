@@ -55,7 +55,7 @@ REAL = [
     ("Monzo revenues hit £1bn for first time", FT,
      "London-based fintech reports rise in profits but plays down speculation of imminent IPO\n\nMarkets", "news"),
     ("How Live Nation calls the tune for the live music industry", FT, "Rivals and competition experts fear ...",
-     "news"),
+     "analysis"),
     # NYT: live blogs and videos by path; the daily briefing newsletter.
     ("Here’s the latest.",
      "https://archive.is/newest/https://www.nytimes.com/live/2025/05/08/us/trump-uk-trade-news/heres-the-latest", "",
@@ -176,9 +176,19 @@ def test_any_input_gives_a_known_kind(title: str, url: str | None, categories: l
      "Here’s a roundup of where things stand.", "analysis"),
     ("See the Secret Networks Smuggling Drugs to the U.S. From Latin America", "analysis"),
     ("Here's how the Fed's new framework works", "analysis"),
-    # News that merely starts like a question word stays news.
+    # The story behind the news: a headline opening with how or what (real season headlines).
+    ("How Labor Unions Came to Define the L.A. Immigration Protests", "analysis"),
+    ("How China Curbed Its Oil Addiction—and Blunted a U.S. Pressure Point", "analysis"),
+    ("What Lobsters and Chickens Reveal About Europe’s Trade Strategy", "analysis"),
+    ("Six chilling charts to send investors squirming this Hallowe’en", "analysis"),
+    # News that merely starts like a question word stays news: a title, an exclamation, a standfirst as headline.
     ("Will Smith wins best actor", "news"),
-    ("How Labor Unions Came to Define the L.A. Immigration Protests", "news"),
+    ("How I Met Your Mother Finale Reaches A Series High In The Ratings", "news"),
+    ("What A Treat! Johnny Depp Gets Handsy With Amber Heard", "news"),
+    ("Howard Lutnick Is Using Government Power to Pressure Private Companies", "news"),
+    ("What began as an experiment during the pandemic to lure people back to small towns and cities in the "
+     "American West is now a lifeline.", "news"),
+    ("Ten Killed in Bus Crash", "news"),
     ("Ukraine Says It Destroyed Dozens of Warplanes Deep Inside Russia", "news"),
     ("Israel strikes Iran's nuclear sites", "news"),
     ("Seeing red: markets slide as tariffs bite", "news"),
