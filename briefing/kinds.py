@@ -72,7 +72,10 @@ _LABELS: dict[str, str] = {
 _LABEL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|morning|evening|daily)"
                 r"(?: morning| evening)? briefing$"), "newsletter"),
-    (re.compile(r"^ft live\b"), "media"),  # FT Live: recordings of the FT's events and webinars
+    (re.compile(r"^ft live\b"), "media"),
+    # "‘While Israel Slept’ Review: The Road to Disaster", "Book Review: ...": a review is a critic's view
+    (re.compile(r"(?:[’'\"”]|\b(?:book|film|movie|theater|theatre|album|tv|television|art|opera|dance)) review$"),
+     "opinion"),  # FT Live: recordings of the FT's events and webinars
     # "Trade war live", "Bank results live" — not "Places to live", "Long live"
     (re.compile(r"^(?!.*\b(?:to|can|will|could|would|must|not|never|long|we|you|they|i) live$)(?:[\w'&.-]+ ){0,3}live$"
                 r"|^live (?:updates|blog|coverage|q&a|news)\b"), "live"),
@@ -207,9 +210,9 @@ _EXPLAINER = re.compile(
     r"|\bhere[’']s (?:what|how|why|where|who|a (?:roundup|look|guide|primer|timeline))\b"  # "Here's a roundup of…"
     r"|^see (?:how|what|where|why|the|inside)\b"  # "See the Secret Networks…": maps and charts, not a report
     # Features and explainers: "Inside the Low-Tech Heist That Penetrated the Louvre", "A Guide to China's New
-    # Weapons on Parade", "Five Takeaways From Milei's Surprising Victory", "Six chilling charts to send investors
-    # squirming this Hallowe'en", "What's in Your Go-Bag?"
-    r"|^(?:inside|a guide to|a look at|what[’']s in)\b"
+    # Weapons on Parade", "A Visual Guide to Trump's State Visit to the U.K.", "Five Takeaways From Milei's
+    # Surprising Victory", "Six chilling charts to send investors squirming this Hallowe'en", "What's in Your Go-Bag?"
+    r"|^(?:inside|a (?:[\w’'-]+ )?guide to|a look at|what[’']s in)\b"
     r"|^(?:\d+|two|three|four|five|six|seven|eight|nine|ten) (?:[\w’'-]+ )?"
     r"(?:things|charts|ways|questions|takeaways|lessons)\b",
     re.IGNORECASE,

@@ -181,6 +181,10 @@ def test_any_input_gives_a_known_kind(title: str, url: str | None, categories: l
     ("How China Curbed Its Oil Addiction—and Blunted a U.S. Pressure Point", "analysis"),
     ("What Lobsters and Chickens Reveal About Europe’s Trade Strategy", "analysis"),
     ("Six chilling charts to send investors squirming this Hallowe’en", "analysis"),
+    ("A Visual Guide to Trump’s State Visit to the U.K.", "analysis"),
+    ("‘While Israel Slept’ Review: The Road to Disaster", "opinion"),
+    ("Book Review: The Making of a Central Banker", "opinion"),
+    ("Fed Review: Officials Weigh Changes to Bank Rules", "news"),
     # News that merely starts like a question word stays news: a title, an exclamation, a standfirst as headline.
     ("Will Smith wins best actor", "news"),
     ("How I Met Your Mother Finale Reaches A Series High In The Ratings", "news"),
