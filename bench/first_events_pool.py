@@ -50,8 +50,8 @@ def entries(raw: bytes, source: str, snapshot: str) -> list[dict[str, Any]]:
     return found
 
 
-def build_pool(data: Path) -> list[dict[str, Any]]:
-    """The deduplicated pool, in order of first appearance; DataMissing if a snapshot folder is absent."""
+def snapshot_items(data: Path) -> list[dict[str, Any]]:
+    """Every item of every snapshot file, in snapshot order, duplicates kept; DataMissing if a folder is absent."""
     daily, extra = data / "daily", data / "daily_extra"
     for folder in (daily, extra):
         if not folder.is_dir():
@@ -62,6 +62,12 @@ def build_pool(data: Path) -> list[dict[str, Any]]:
             items += entries(gzip.decompress(feed.read_bytes()), feed.name.split(".")[0], day.name)
     for feed in sorted(extra.glob("*.xml")):
         items += entries(feed.read_bytes(), feed.stem, EXTRA_DATE)
+    return items
+
+
+def build_pool(data: Path) -> list[dict[str, Any]]:
+    """The deduplicated pool, in order of first appearance; DataMissing if a snapshot folder is absent."""
+    items = snapshot_items(data)
     links: set[str] = set()
     titles: set[str] = set()
     pool = []

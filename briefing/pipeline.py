@@ -22,7 +22,7 @@ from .eligibility import Selection, choose_rule, late_reason, select_articles, u
 from .embed import Encoder
 from .errors import ConfigError, Interrupted, RenderError, StoreError
 from .executor import make_encoder
-from .importance import prior_for
+from .importance import features_for, prior_for
 from .models import (
     Article,
     Briefing,
@@ -387,7 +387,8 @@ class Pipeline:
                           if s.lead.content_hash in summaries}
         ranked = rank_stories(stories, history, lead_summaries, start, self.config.rank,
                               separate_kinds=self.config.briefing.separate_kinds,
-                              prior=prior_for(self.encoder.model_id), headline_vectors=self.headline_vectors)
+                              prior=prior_for(self.encoder.model_id), headline_vectors=self.headline_vectors,
+                              features=features_for(self.encoder.model_id))
         ranked = [_with_arrival_reasons(r, selection) for r in ranked]
         cap, separate = self.config.briefing.max_stories, set(self.config.briefing.separate_kinds)
         fresh = [r for r in ranked if r.status != "repeat"]
