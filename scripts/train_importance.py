@@ -51,7 +51,7 @@ def span(text: str) -> tuple[date, int]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected START:N such as 2014-03-31:7, got {text!r}") from None
     if parsed[1] < 1:
-        raise argparse.ArgumentTypeError(f"N must be at least 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected START:N with N at least 1, got {text!r}")
     return parsed
 
 
