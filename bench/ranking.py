@@ -78,6 +78,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the random baseline (default 0)")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="override a config setting, e.g. rank.weights.coverage=0.5 (repeatable; VALUE is JSON)")
+    parser.add_argument("--importance", type=Path, default=None, metavar="PATH",
+                        help="rank with this importance prior (rank.importance_file; e.g. one written by "
+                             "scripts/train_importance.py --hold-out ... --out PATH) instead of the shipped one")
     parser.add_argument("--plot", type=Path, default=None, help="also save the NDCG@10 plot here")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is printed)")
 
@@ -406,6 +409,7 @@ def run(args: argparse.Namespace) -> int:
     load_s = time.perf_counter() - started
 
     from briefing.config import load_config
+    from briefing.errors import ConfigError
     from briefing.pipeline import Pipeline
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-ranking-"))
@@ -421,15 +425,23 @@ def run(args: argparse.Namespace) -> int:
         sections["summarize"] = {"backend": args.backend}
     for section, key, value in config_overrides(args.set):
         sections.setdefault(section, {})[key] = value
-    config = load_config(write_config(workdir / "ranking.toml",
-                                      [(p, str(files[p].relative_to(workdir))) for p in followed], sections))
+    if args.importance is not None:  # absolute: the config is written into the work folder
+        sections.setdefault("rank", {})["importance_file"] = str(args.importance.resolve())
+    try:
+        config = load_config(write_config(workdir / "ranking.toml",
+                                          [(p, str(files[p].relative_to(workdir))) for p in followed], sections))
+    except ConfigError as exc:
+        shutil.rmtree(workdir, ignore_errors=True)
+        print(f"bench ranking: {str(exc).split(': ', 1)[-1]}")
+        return 2
     pipeline = Pipeline(config)
     followed_set = set(followed)
     rng = np.random.default_rng(args.seed)
     per_day: list[dict[str, Any]] = []
     run_seconds: list[float] = []
     print(f"ranking: {len(run_days)} day(s) to run {run_days[0]}..{run_days[-1]}, {len(scored)} evaluated; "
-          f"following {len(followed)} publishers; work folder {workdir}", flush=True)
+          f"following {len(followed)} publishers; importance prior "
+          f"{config.rank.importance_file or 'shipped'}; work folder {workdir}", flush=True)
     try:
         for day in run_days:
             rows = by_day.get(day, [])
@@ -628,6 +640,7 @@ def report(args: argparse.Namespace, path: Path, per_day: list[dict[str, Any]], 
     payload = {
         "data": str(path), "limit": args.limit, "followed": followed, "history_days": args.history_days,
         "max_stories": args.max_stories, "backend": args.backend, "seed": args.seed, "overrides": args.set,
+        "importance_file": str(args.importance.resolve()) if args.importance is not None else None,
         "weeks": list(weeks), "days_evaluated": len(per_day), "days_run": [d.isoformat() for d in run_days],
         "git": git, "summary": summaries, "per_day": per_day, "seconds": seconds, "model_loaded": model_loaded,
         "plot": str(plot),

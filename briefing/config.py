@@ -335,6 +335,11 @@ class RankConfig(_Section):
     prior (docs/design-notes.md)."""
     related_above: float = Field(default=0.45, gt=0, le=1)
     """Two of today's stories this similar are on the same subject (for the ``related`` signal)."""
+    importance_file: Path | None = None
+    """Another importance prior (JSON as written by ``scripts/train_importance.py --out``), resolved against the
+    config's folder; None: the shipped one. It must have been trained with the encoder in use. Checked when the
+    config is read. Meant for measuring: ``python -m bench ranking --importance`` ranks with a prior trained
+    without the days it reports."""
     weights: RankWeights = RankWeights()
 
 
@@ -565,6 +570,14 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
     except ValidationError as exc:
         raise ConfigError(_one_line(exc, source)) from None
     config._source = source.resolve() if source else None
+    if config.rank.importance_file is not None:
+        from .importance import load
+
+        try:
+            load(config.resolve(config.rank.importance_file))
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: rank.importance_file: {exc}" if source else
+                              f"rank.importance_file: {exc}") from None
     return config
 
 

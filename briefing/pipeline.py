@@ -22,7 +22,7 @@ from .eligibility import Selection, choose_rule, late_reason, select_articles, u
 from .embed import Encoder
 from .errors import ConfigError, Interrupted, RenderError, StoreError
 from .executor import make_encoder
-from .importance import features_for, prior_for
+from .importance import VectorModel, features_for, prior_for
 from .models import (
     Article,
     Briefing,
@@ -184,6 +184,11 @@ class Pipeline:
 
     def _stopping(self) -> bool:
         return self._stop_requested or (self.should_stop is not None and self.should_stop())
+
+    def importance_prior(self) -> VectorModel | None:
+        """The importance prior for this encoder: ``rank.importance_file``'s when set, else the shipped one."""
+        path = self.config.rank.importance_file
+        return prior_for(self.encoder.model_id, self.config.resolve(path) if path is not None else None)
 
     @property
     def summarizer(self) -> Summarizer:
@@ -387,7 +392,7 @@ class Pipeline:
                           if s.lead.content_hash in summaries}
         ranked = rank_stories(stories, history, lead_summaries, start, self.config.rank,
                               separate_kinds=self.config.briefing.separate_kinds,
-                              prior=prior_for(self.encoder.model_id), headline_vectors=self.headline_vectors,
+                              prior=self.importance_prior(), headline_vectors=self.headline_vectors,
                               features=features_for(self.encoder.model_id))
         ranked = [_with_arrival_reasons(r, selection) for r in ranked]
         cap, separate = self.config.briefing.max_stories, set(self.config.briefing.separate_kinds)

