@@ -371,8 +371,11 @@ def _reasons(signals: _Signals, status: Status, config: RankConfig) -> list[str]
     elif status == "new":
         reasons.append(f"new: nothing like it in the last {config.history_days} days")
     elif status == "update":
-        shown = ", ".join((signals.fresh_terms or signals.fresh_words)[:4])
-        reasons.append(f"update of '{matched}'; new: {shown}")
+        # Names and numbers, else the headline's own new words in its order: the first four content words in the
+        # alphabet said nothing ("new: access, advocates, allow, angered" for a Title-Case headline on UCI).
+        words = signals.fresh_terms or _fresh_headline_words(signals.title, signals.match.related_titles) \
+            or signals.fresh_words
+        reasons.append(f"update of '{matched}'; new: {', '.join(words[:4])}")
     elif status == "repeat":
         reasons.append(f"seen before: '{matched}'")
     reasons.append(_coverage_reason(signals))

@@ -234,6 +234,15 @@ def test_a_story_that_reads_as_a_feature_yields_to_the_days_news_of_equal_covera
     assert [r.story.lead.title for r in mixed] == [news.lead.title, headline.lead.title, feature.lead.title]
 
 
+def test_an_updates_new_words_are_the_headlines_own_in_its_order() -> None:
+    # A Title-Case headline names nothing by its capitals; its new words, in order, say what happened.
+    history = [past(1, "Pfizer Raises AstraZeneca Offer", unit(1, 0))]
+    today = story(1, "Pfizer Walks Away From AstraZeneca Takeover Fight", unit(0.8, 0.6))
+    ranked = rank_stories([today], history, {}, NOW, RankConfig())[0]
+    assert ranked.status == "update"
+    assert ranked.reasons[0] == "update of 'Pfizer Raises AstraZeneca Offer'; new: Walks, Away, Takeover, Fight"
+
+
 def test_the_shipped_feature_model_belongs_to_its_encoder() -> None:
     from briefing.importance import features_for
 
