@@ -70,6 +70,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="most reference summaries the tuned guard may cut, on the tuning half (default 0.10)")
     parser.add_argument("--min-recall", type=float, default=0.95,
                         help="the recall aimed at when no setting keeps --max-false (default 0.95)")
+    parser.add_argument("--offset", type=int, default=0,
+                        help="skip this many rows of the file first (default 0): --offset 600 --articles 200 is rows "
+                             "600-799; variants are built among the selected rows only")
+    parser.add_argument("--no-sweep", action="store_true",
+                        help="no tuning: score every selected article at the configured thresholds "
+                             "([summarize.guard] defaults) and report them as one set (a development or held-out "
+                             "set); --list-dropped then lists all of its drops, by file row")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--list-dropped", action="store_true",
                         help="print each reference sentence the chosen guard drops on the tuning half (never the "
@@ -79,9 +86,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "or a new sweep embeds nothing twice")
 
 
-def load_items(path: Path, count: int) -> list[Item]:
+def load_items(path: Path, count: int, offset: int = 0) -> list[Item]:
+    """``count`` rows of ``path`` after the first ``offset``, indexed from 0."""
     items: list[Item] = []
-    for row in read_jsonl(path):
+    for row_number, row in enumerate(read_jsonl(path)):
+        if row_number < offset:
+            continue
         if len(items) == count:
             break
         items.append(Item(len(items), row["article"], [s for s in row["highlights"].split("\n") if s.strip()]))
@@ -330,12 +340,14 @@ def run(args: argparse.Namespace) -> int:
     path = require(args.data, DATA_FILE)
     names = name_lexicon(require(args.data, NAMES_FILE))
     count = min(args.articles, args.limit) if args.limit else args.articles
-    items = load_items(path, count)
+    items = load_items(path, count, args.offset)
     started = time.perf_counter()
     encoder = _Memo(Encoder(), args.vectors)
     all_refs = list(dict.fromkeys(s for item in items for s in item.references))
     vectors = dict(zip(all_refs, encoder.encode(all_refs), strict=True))
     variants = make_variants(items, names, vectors, args.seed)
+    if args.no_sweep:
+        return _run_fixed(args, encoder, items, variants, names, started)
     half = len(items) // 2
     lower_items, lower_vars = items, variants
     items, variants = cased(items, variants, names)
@@ -399,5 +411,49 @@ def run(args: argparse.Namespace) -> int:
                    "false_rejection_summaries_except_absent_specifics":
                        r["false_rejection_summaries_except_absent_specifics"],
                    "false_rejection_sentences": r["false_rejection_sentences"]} for s, r in sweep],
+    }, getattr(args, "argv", None))
+    return 0
+
+
+def _run_fixed(args: argparse.Namespace, encoder: _Memo, items: list[Item], variants: list[Variant],
+               names: set[str], started: float) -> int:
+    """``--no-sweep``: every selected article scored once at the configured thresholds (cased, as above)."""
+    from briefing.config import GuardConfig
+    from briefing.summarize.guard import Guard, GuardSettings
+
+    config = GuardConfig()
+    settings = GuardSettings(min_similarity=config.min_similarity, reverse_similarity=config.reverse_similarity,
+                             min_coverage=config.min_coverage, min_words=config.min_words)
+    items, variants = cased(items, variants, names)
+    guard = Guard(encoder, settings)
+    result = evaluate(guard, items, variants)
+    dropped = dropped_references(guard, items) if args.list_dropped else []
+    encoder.save()
+    seconds = time.perf_counter() - started
+    rows = f"rows {args.offset}-{args.offset + len(items) - 1}"
+    print(f"guard on {len(items)} CNN/DM articles ({rows}), no tuning: min_similarity={settings.min_similarity}, "
+          f"min_coverage={settings.min_coverage}")
+    r = result
+    print(table(["set", "injected", "recall", "recall (clean)", *KINDS, "precision", "false rej. sent.",
+                 "false rej. summ.", "... not for an absent specific", PLAIN],
+                [[rows, r["injected"], r["recall"], r["recall_clean_originals"],
+                  *(r["recall_by_kind"][k] for k in KINDS), r["precision"], r["false_rejection_sentences"],
+                  r["false_rejection_summaries"], r["false_rejection_summaries_except_absent_specifics"],
+                  r["recall_plain_added"]]], digits=3))
+    print(f"injected by kind {r['injected_by_kind']}; caught by kind "
+          f"{ {k: round(v * r['injected_by_kind'][k]) for k, v in r['recall_by_kind'].items() if v is not None} }; "
+          f"reference sentences {r['reference_sentences']}; summaries cut "
+          f"{round(r['false_rejection_summaries'] * len(items))}")
+    print(f"false rejections by reason: sentences {r['false_reasons']}, summaries {r['false_summaries_by_reason']}")
+    for index, check in dropped:
+        print(f"[row {args.offset + index}] {check.reason}: {check.sentence}\n      {check.detail}")
+    print(f"{seconds:.1f} s in all")
+    write_result(args.out, "guard", {
+        "articles": len(items), "offset": args.offset, "no_sweep": True,
+        "settings": {"min_similarity": settings.min_similarity, "min_coverage": settings.min_coverage,
+                     "reverse_similarity": settings.reverse_similarity},
+        "result": result, "seconds": seconds,
+        "dropped": [{"row": args.offset + index, "reason": c.reason, "sentence": c.sentence, "detail": c.detail}
+                    for index, c in dropped],
     }, getattr(args, "argv", None))
     return 0

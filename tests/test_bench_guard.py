@@ -117,3 +117,19 @@ def test_dropped_references_are_listed_with_the_rule() -> None:
     dropped = dropped_references(Guard(WordVectors(), GuardSettings(check_support=False)), items)
     assert [(index, check.reason) for index, check in dropped] == [(0, "number")]
     assert dropped[0][1].sentence == "14 people were hurt in Denver."
+
+
+def test_offset_selects_later_rows(tmp_path: Path) -> None:
+    import gzip
+    import json
+
+    from bench.guard import load_items
+
+    path = tmp_path / "rows.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as file:
+        for k in range(6):
+            file.write(json.dumps({"article": f"article {k} .", "highlights": f"highlight {k} .\nsecond {k} ."}) + "\n")
+    items = load_items(path, 2, offset=3)
+    assert [(i.index, i.article) for i in items] == [(0, "article 3 ."), (1, "article 4 .")]
+    assert items[0].references == ["highlight 3 .", "second 3 ."]
+    assert [i.article for i in load_items(path, 10, offset=5)] == ["article 5 ."]

@@ -288,3 +288,77 @@ def test_an_acronym_stands_for_the_capitalised_words_it_abbreviates(guard: Guard
     # only an acronym written in capitals: "Nra" is a name like any other
     assert guard.check(["The Nra said its thoughts and prayers were with the Brady family."], sources)[0].reason \
         == "name"
+
+
+# --- issue #12, second pass: faithful forms the guard dropped, and the errors they must not let through ---------
+
+FAR_APART = ["The city council approved a new budget for its schools on Tuesday. Heavy rain flooded several roads near "
+             "the river. The fire brigade pumped water out of basements. Mayor Ann Lee resigned after the vote, saying "
+             "she had lost the trust of her party."]
+
+
+@pytest.mark.parametrize("any_two", [True, False])
+def test_a_sentence_fusing_two_distant_source_sentences_is_supported(any_two: bool) -> None:
+    guard = Guard(WordVectors(dim=512), GuardSettings(min_similarity=0.65, min_coverage=0, any_two=any_two))
+    fused = guard.check(["The council approved the schools budget and Mayor Ann Lee resigned."], FAR_APART)[0]
+    assert fused.ok is any_two, fused.detail  # 0.56 to either sentence alone, 0.69 to both together
+    invented = guard.check(["The council cancelled the school parade and Mayor Ann Lee was arrested."], FAR_APART)[0]
+    assert invented.reason == "unsupported"
+
+
+def test_a_negated_word_is_found_in_the_sources_in_another_inflection() -> None:
+    from briefing.summarize import guard as module
+
+    negated = module.negated_words("The suspect did not run from the scene, police said.")
+    assert negation_flip("The suspect never ran from the scene.", negated) is None  # "ran" is "run"
+    assert negation_flip("The suspect ran from the scene.", [], closest="The suspect did not run from the scene.")
+    assert module._same_word("ran", "run") and module._same_word("stole", "stealing")
+    assert not module._same_word("ran", "rang")
+
+
+def test_the_quantifier_no_bears_on_its_noun_and_the_claim() -> None:
+    from briefing.summarize.guard import negated_words
+
+    sources = negated_words("No one has claimed responsibility for the attack, police said.")
+    assert negation_flip("No group has claimed responsibility for the attack.", sources) is None
+    assert negation_flip("No group has attacked the police station.", sources) is not None
+    assert negation_flip("Police have not claimed the group.", ["responsibility"]) is not None  # "not": one word
+
+
+def test_the_polarity_kept_is_the_closer_sentence_s_not_its_neighbour_s() -> None:
+    sources = ["Republicans hope the gender play backfires for Clinton in the race. If she overplays it, which she "
+               "will not, it could backfire, aides say."]
+    # closest to the pair (0.80), and of the two to the first sentence (0.67 against 0.52): no negation to keep
+    sentence = ["Republicans hope the gender play backfires for Clinton if she overplays it, aides say."]
+    for nearest, expected in ((True, None), (False, "negation")):
+        guard = Guard(WordVectors(dim=512), GuardSettings(min_similarity=0.3, reverse_similarity=0.6, min_coverage=0,
+                                                          nearest_polarity=nearest))
+        check = guard.check(sentence, sources)[0]
+        assert check.reason == expected, check.detail
+    sources = ["Engineers did not restore power to the homes. Crews worked through the night, the company said."]
+    flipped = Guard(WordVectors(dim=512), GuardSettings(reverse_similarity=0.6, min_coverage=0)).check(
+        ["Engineers restored power to the homes, the company said."], sources)[0]
+    assert flipped.reason == "negation", flipped.detail
+
+
+REFUSED = ["The senator refused to testify before the committee on Monday, her office said."]
+TESTIFIED = ["The senator testified before the committee on Monday, her office said."]
+
+
+def test_a_refusal_in_the_sources_backs_a_negation_and_contradicts_the_plain_verb(guard: Guard) -> None:
+    assert guard.check(["The senator did not testify before the committee on Monday."], REFUSED)[0].ok
+    flipped = guard.check(["The senator testified before the committee on Monday."], REFUSED)[0]
+    assert flipped.reason == "negation", flipped.detail
+    refused = guard.check(["The senator refused to testify before the committee on Monday."], TESTIFIED)[0]
+    assert refused.reason == "negation", refused.detail
+    assert guard.check(["The senator testified before the committee on Monday."], TESTIFIED)[0].ok
+
+
+def test_denials_and_failures_negate_what_follows_but_not_a_plain_decline() -> None:
+    from briefing.summarize.guard import negated_words
+
+    assert negated_words("He denied stealing the car.") == ["stealing"]
+    assert negated_words("The bank failed to repay its debts.") == ["repay"]
+    assert negated_words("Shares declined sharply on Monday.") == []  # "declined" negates only before "to"
+    assert negation_flip("He did not steal the car.", negated_words("He denied stealing the car.")) is None
+    assert negation_flip("He stole the car.", [], closest="He denied stealing the car.") is not None

@@ -14,11 +14,15 @@ Every sentence of a generated summary is checked against the story's sources:
   country and its adjective are one name ("China" = "Chinese"); an acronym in capitals stands for the
   capitalised words it abbreviates ("NRA"); a name of letters and digits ("COVID-19", "G20") must occur
   whole, and its digits are no figure;
-- **unsupported**: some source sentence (or two adjacent ones, for a sentence that fuses them) is
+- **unsupported**: some source sentence (or two adjacent ones, for a sentence that fuses them; or any two,
+  by their vectors' normalised sum, when those two also hold ``min_coverage`` of its content words) is
   close to it: MiniLM cosine at least ``min_similarity``; and at least ``min_coverage`` of its content
   words (no stopwords, no contractions) occur in the sources;
 - **negation**: the closest supporting source sentences do not all differ from it in polarity (a
-  "not", "never", "no", "n't", "didn't"... in one and not the other).
+  "not", "never", "no", "n't", "didn't"... in one and not the other; in the sources, and against the closest
+  sentence, "refused to", "failed to", "declined to", "unable to" and "denied" negate too). Of a pair of
+  adjacent sentences, the closer one's polarity is kept; a negated word is found in another inflection ("did
+  not run" backs "never ran").
 
 A sentence that fails is dropped, with its reason; a summary left shorter than ``min_words`` is
 replaced by the extractive one. ``Verdict`` records what happened, for the briefing's JSON.
@@ -60,6 +64,13 @@ class GuardSettings:
     """A summary with fewer words left after the guard falls back to the extractive summary."""
     check_names: bool = True
     check_support: bool = True
+    any_two: bool = True
+    """Support may come from any two source sentences together (their vectors' normalised sum), not only one
+    sentence or two adjacent ones: a summary sentence often fuses two facts from far apart. The two must then
+    also hold ``min_coverage`` of its content words themselves (not just the sources as a whole)."""
+    nearest_polarity: bool = True
+    """A sentence close to a pair of adjacent source sentences must keep the polarity of the closer of the two
+    (not a negation in its neighbour)."""
 
 
 @dataclass(frozen=True)
@@ -351,6 +362,44 @@ def _stem(word: str) -> str:
     return word
 
 
+_IRREGULAR = {inflected: base for group in (
+    "say said", "go went gone", "take took taken", "make made", "find found", "leave left", "win won", "lose lost",
+    "tell told", "hold held", "begin began begun", "bring brought", "catch caught", "fall fell fallen",
+    "give gave given", "get got gotten", "run ran", "see saw seen", "send sent", "shoot shot", "spend spent",
+    "stand stood", "strike struck", "teach taught", "think thought", "throw threw thrown", "write wrote written",
+    "know knew known", "grow grew grown", "lead led", "meet met", "pay paid", "sell sold", "seek sought",
+    "fight fought", "buy bought", "build built", "drive drove driven", "eat ate eaten", "flee fled",
+    "hide hid hidden", "ride rode ridden", "rise rose risen", "speak spoke spoken", "steal stole stolen",
+    "swim swam swum", "wake woke woken", "wear wore worn", "bear bore born borne", "child children", "man men",
+    "woman women", "person people", "die died dying", "lie lying", "keep kept", "feel felt", "hear heard",
+    "mean meant", "sleep slept", "sit sat", "break broke broken", "choose chose chosen", "forget forgot forgotten",
+    "forgive forgave forgiven", "freeze froze frozen", "bite bit bitten", "blow blew blown", "draw drew drawn",
+    "drink drank drunk", "fly flew flown", "hang hung", "lay laid", "lend lent", "shake shook shaken", "sing sang sung",
+    "sink sank sunk", "stick stuck", "swear swore sworn", "sweep swept", "tear tore torn", "weep wept",
+    "arise arose arisen", "withdraw withdrew withdrawn", "understand understood", "become became", "come came",
+    "feed fed", "deal dealt", "dig dug", "bleed bled", "flee fled", "lose lost", "slay slew slain",
+    "mouse mice", "life lives", "wife wives", "knife knives", "wolf wolves", "leaf leaves", "foot feet",
+    "tooth teeth") for base, *forms in [group.split()] for inflected in (base, *forms)}
+
+
+def _lemmas(word: str) -> frozenset[str]:
+    """The base forms ``word`` may be an inflection of, a little generously: "killed", "kills", "killing" all give
+    "kill"; "used" "use"; "stopped" "stop"; "cities" "city"; "making" "make"; "ran" "run" (a table of irregular
+    verbs and plurals). Two words are the same word when their sets meet: used where a negation's word is looked
+    for in the sources ("did not run" backs "never ran"), not for coverage, where it let invented claims through."""
+    forms = {word}
+    if word in _IRREGULAR:
+        forms.add(_IRREGULAR[word])
+    for suffix, replacements in (("ies", ("y",)), ("ied", ("y",)), ("es", ("", "e")), ("s", ("",)),
+                                 ("ed", ("", "e")), ("ing", ("", "e")), ("'s", ("",))):
+        if word.endswith(suffix) and not word.endswith("ss"):
+            stem = word[: -len(suffix)]
+            forms.update(stem + r for r in replacements if len(stem + r) >= 3)  # "used" is "use"
+            if suffix in ("ed", "ing") and len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
+                forms.add(stem[:-1])  # "stopped", "planning"
+    return frozenset(forms)
+
+
 def _normal(text: str) -> str:
     return " ".join(_words(text))
 
@@ -391,34 +440,74 @@ def _tokens(text: str) -> list[str]:
 
 
 def _same_word(a: str, b: str) -> bool:
-    return a == b or _stem(a) == _stem(b) or (len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5])
+    return (a == b or _stem(a) == _stem(b) or (len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5])
+            or bool(_lemmas(a) & _lemmas(b)))
 
 
-def _negated_words(tokens: list[str], reach: int = 4) -> list[str]:
-    """The content words a negation in ``tokens`` bears on: the first few non-stopwords after each cue."""
+_DENY = frozenset("deny denies denied denying".split())
+_NOT_TO = frozenset("refuse refuses refused refusing fail fails failed failing decline declines declined declining "
+                    "unable".split())
+"""Verbs that negate what follows: "denied the charges", "refused to testify" (only before "to": "prices declined",
+"the bank failed" negate nothing). Source "refused to testify", sentence "did not testify" agree; source
+"testified", sentence "refused to testify" (or the reverse) is a flip."""
+
+
+def _is_cue(tokens: list[str], k: int, verbs: bool = True) -> bool:
+    """Whether ``tokens[k]`` negates what follows it: "not", "n't", "never"... ("no" not before a figure: "no 10
+    Downing Street"), "denied", or "refused", "failed", "declined", "unable" before "to"."""
+    token = tokens[k]
+    after = tokens[k + 1] if k + 1 < len(tokens) else ""
+    if token in _NEGATIONS:
+        return not (token == "no" and after.isdigit())
+    if not verbs:
+        return False
+    if token in _DENY:
+        return True
+    return token in _NOT_TO and after == "to"
+
+
+def _negates(tokens: list[str]) -> bool:
+    return any(_is_cue(tokens, k) for k in range(len(tokens)))
+
+
+def _negated_words(tokens: list[str], reach: int = 4, verbs: bool = True, quantifier_reach: int = 1) -> list[str]:
+    """The content words a negation in ``tokens`` bears on: the first non-stopword after each cue (with ``verbs``,
+    "denied", "refused to"... count as cues); after the quantifier "no", the first ``quantifier_reach`` ("no group
+    has claimed" bears on the group and the claim)."""
     found: list[str] = []
-    for k, token in enumerate(tokens):
-        if token in _NEGATIONS and not (token == "no" and k + 1 < len(tokens) and tokens[k + 1].isdigit()):
+    for k in range(len(tokens)):
+        if _is_cue(tokens, k, verbs):
             after = [t for t in tokens[k + 1 : k + 1 + reach] if t not in _STOP and not t.isdigit()]
-            found.extend(after[:1])
+            found.extend(after[: quantifier_reach if tokens[k] == "no" else 1])
     return found
+
+
 
 
 def negation_flip(sentence: str, negated_in_sources: Sequence[str], closest: str | None = None) -> str | None:
     """Why ``sentence`` reverses the sources' polarity, or None.
 
     A negation in the sentence must bear on a word that the sources negate somewhere
-    (``negated_in_sources``: ``negated_words`` of every source sentence). A sentence with no negation
-    that states the word its ``closest`` source sentence negates flips it too.
+    (``negated_in_sources``: ``negated_words`` of every source sentence, where "refused to testify" and
+    "denied stealing" negate "testify" and "stealing"); "no" bears on its noun and the next word ("no group has
+    claimed" is backed by "no one has claimed"). A sentence with no negation that states the word its
+    ``closest`` source sentence negates flips it too, and so does a sentence that refuses or denies (not a
+    plain "not") what its ``closest`` source sentence states with no negation ("refused to testify" against
+    "testified").
     """
     tokens = _tokens(sentence)
-    mine = _negated_words(tokens)
+    mine = _negated_words(tokens, verbs=False, quantifier_reach=2)
     if mine and not any(_same_word(w, v) for w in mine for v in negated_in_sources):
         return f"negates {mine[0]!r}, which no source negates"
-    if closest is not None and not any(t in _NEGATIONS for t in tokens):
+    if closest is not None and not _negates(tokens):
         stated = [v for v in _negated_words(_tokens(closest)) if any(_same_word(v, t) for t in tokens)]
         if stated:
             return f"states {stated[0]!r}, which its closest source sentence negates"
+    if closest is not None and not _negates(_tokens(closest)):
+        refused = [w for w in _negated_words(tokens) if w not in mine]  # what "refused to", "denied"... bear on
+        denied = [w for w in refused if any(_same_word(w, t) for t in _tokens(closest))]
+        if denied:
+            return f"denies {denied[0]!r}, which its closest source sentence states"
     return None
 
 
@@ -479,6 +568,34 @@ def _prepare(sources: Sequence[str], max_sentences: int) -> _Sources:
                     numbers=frozenset(_number_variants(joined)), negated=frozenset(negated_words(joined)),
                     identifiers=frozenset(identifiers(joined)), acronyms=frozenset(acronyms(joined)),
                     units=source_units(sentences))
+
+
+def _coverage(sentence: str, text: str) -> float:
+    """The share of ``sentence``'s content words that ``text`` has (same word, stem or first five letters), as
+    the coverage rule counts them against all sources; 1 for a sentence with none."""
+    content = _content_words(_words(sentence))
+    if not content:
+        return 1.0
+    words = set(_words(text))
+    stems = {_stem(w) for w in words}
+    prefixes = {w[:5] for w in words if len(w) >= 5}
+    covered = [w for w in content if w in words or _stem(w) in stems or (len(w) >= 5 and w[:5] in prefixes)]
+    return len(covered) / len(content)
+
+
+def _best_pair(sims: np.ndarray, unit_vecs: np.ndarray, count: int) -> tuple[float, tuple[int, int]] | None:
+    """The two source sentences (of the first ``count`` units, the single sentences) whose joint vector (their
+    normalised sum: the mean of two sentences stands in for the embedding of both) is closest to a sentence whose
+    cosine with each is ``sims``: (cosine, (i, j)), or None for fewer than two sentences."""
+    if count < 2:
+        return None
+    vecs, own = unit_vecs[:count], sims[:count]
+    gram = vecs @ vecs.T
+    norms = np.sqrt(np.maximum(np.diag(gram)[:, None] + np.diag(gram)[None, :] + 2 * gram, 1e-12))
+    joint = (own[:, None] + own[None, :]) / norms
+    np.fill_diagonal(joint, -np.inf)
+    i, j = np.unravel_index(int(np.argmax(joint)), joint.shape)
+    return float(joint[i, j]), (int(min(i, j)), int(max(i, j)))
 
 
 class Guard:
@@ -607,10 +724,22 @@ class Guard:
         sims = unit_vecs @ vector
         best = int(np.argmax(sims))
         top = float(sims[best])
+        count = (len(units) + 1) // 2  # units are the sentences, then the adjacent pairs
+        nearest = best if best < count else max(best - count, best - count + 1, key=lambda k: sims[k])
+        if top < self.settings.min_similarity and self.settings.any_two:
+            pair = _best_pair(sims, unit_vecs, (len(units) + 1) // 2)
+            if pair is not None and pair[0] >= self.settings.min_similarity:
+                i, j = pair[1]
+                joined = f"{units[i]} {units[j]}"
+                if _coverage(sentence, joined) >= self.settings.min_coverage:
+                    units = [*units, joined]
+                    best, top, nearest = len(units) - 1, pair[0], max(i, j, key=lambda k: sims[k])
         if top < self.settings.min_similarity:
             return Check(sentence, "unsupported", f"closest source sentence at {top:.2f}: {units[best][:160]!r}",
                          similarity=top)
-        closest = units[best] if top >= self.settings.reverse_similarity else None
+        # the polarity to keep is that of the closest sentence itself, not of its neighbour in a pair
+        closest = units[nearest] if top >= self.settings.reverse_similarity and self.settings.nearest_polarity else (
+            units[best] if top >= self.settings.reverse_similarity else None)
         flip = negation_flip(sentence, tuple(negated), closest)
         if flip is not None:
             return Check(sentence, "negation", f"{flip}; closest: {units[best][:160]!r}", similarity=top)
