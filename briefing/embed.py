@@ -52,6 +52,17 @@ def resolve_model(name: str) -> tuple[str, bool]:
     return name, False
 
 
+def offline_hub() -> None:
+    """The Hugging Face hub off and its download progress bars hidden, before transformers loads anything."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError as exc:
+        raise SummaryError(f"transformers is needed for the model ({exc.name} missing): run "
+                           "`pip install transformers`") from exc
+    hf_logging.disable_progress_bar()
+
+
 def offline_torch(threads: int) -> Any:
     """``torch``, set up for a local model: the Hugging Face hub off, no download progress bars, ``threads`` CPU
     threads. Every model loader starts here.
@@ -59,19 +70,17 @@ def offline_torch(threads: int) -> Any:
     Raises:
         SummaryError: torch or transformers is not installed (the message says how to install the CPU build).
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    offline_hub()
     # OpenMP threads that wait sleep instead of spinning (read when torch loads): on a machine busy with other
     # work, spinning threads starved each other and two threads encoded 4x slower than one; the vectors are the
     # same bits either way (docs/BENCHMARKS.md §3).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import torch
-        from transformers.utils import logging as hf_logging
     except ImportError as exc:
         raise SummaryError(f"torch and transformers are needed for the model ({exc.name} missing): run "
                            "`pip install torch --index-url https://download.pytorch.org/whl/cpu` (the CPU build), "
                            "then `pip install transformers`") from exc
-    hf_logging.disable_progress_bar()
     torch.set_num_threads(threads)
     _one_malloc_arena()
     return torch
@@ -201,15 +210,21 @@ class Encoder:
         if self.runtime == "onnx":
             from . import embed_onnx
 
-            embed_onnx.require_onnxruntime()  # before torch loads: a missing runtime is said in one line, at once
-        torch = offline_torch(self.threads)
+            embed_onnx.require_onnxruntime()  # a missing runtime is said in one line, before anything loads
+            # torch is imported only to export (once): the tokenizer and ONNX Runtime do without it.
+            torch = None
+            offline_hub()
+            _one_malloc_arena()
+        else:
+            torch = offline_torch(self.threads)
         from transformers import AutoConfig, AutoModel, AutoTokenizer
 
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True)
             if self.runtime == "onnx":
                 self._dimension = int(AutoConfig.from_pretrained(location, local_files_only=True).hidden_size)
-                path = embed_onnx.exported(self.model_name, location, quantize=self.quantize)
+                path = embed_onnx.exported(self.model_name, location, quantize=self.quantize,
+                                           threads=self.threads)
                 self._model = embed_onnx.OnnxModel(path, self.threads)
                 return
             self._model = AutoModel.from_pretrained(location, local_files_only=True).eval()

@@ -93,7 +93,7 @@ def _scratch(folder: Path) -> Any:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def exported(name: str, location: str, *, quantize: bool, root: Path | None = None) -> Path:
+def exported(name: str, location: str, *, quantize: bool, root: Path | None = None, threads: int | None = None) -> Path:
     """The ONNX file of model ``name`` (loaded from ``location``), exporting and quantizing it if not cached."""
     folder = (root or cache_root()) / export_key(name, location)
     fp32 = folder / "model.onnx"
@@ -104,7 +104,7 @@ def exported(name: str, location: str, *, quantize: bool, root: Path | None = No
     if not fp32.is_file():
         with _scratch(folder) as scratch:
             try:
-                _export(location, scratch / "model.onnx")
+                _export(location, scratch / "model.onnx", threads or os.cpu_count() or 1)
             except Exception as exc:  # the exporter raises many kinds; the run should say one line
                 first = (str(exc).splitlines() or [type(exc).__name__])[0]
                 raise SummaryError(f"cannot export model {name!r} to ONNX: {first}; "
@@ -138,9 +138,11 @@ def _quiet() -> Any:
         root.setLevel(level)
 
 
-def _export(location: str, path: Path) -> None:
+def _export(location: str, path: Path, threads: int) -> None:
     """Export the model at ``location`` to ``path`` (fp32, BERT subgraphs fused), outputs ``last_hidden_state``."""
-    import torch
+    from .embed import offline_torch
+
+    torch = offline_torch(threads)
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
     # Eager attention: its graph is the one onnxruntime's optimizer fuses into its Attention kernel (the SDPA
