@@ -211,10 +211,19 @@ class Encoder:
             from . import embed_onnx
 
             embed_onnx.require_onnxruntime()  # a missing runtime is said in one line, before anything loads
-            # torch is imported only to export (once): the tokenizer and ONNX Runtime do without it.
+            _one_malloc_arena()
+            # torch and transformers are imported only to export (once): with the model's tokenizer.json, the
+            # tokenizers library and ONNX Runtime do without them.
+            folder = Path(location)
+            words = embed_onnx.WordPieces.for_folder(folder, MAX_TOKENS) if local else None
+            size = embed_onnx.hidden_size(folder) if local else None
+            if words is not None and size is not None:
+                path = embed_onnx.exported(self.model_name, location, quantize=self.quantize, threads=self.threads)
+                self._tokenizer, self._dimension = words, size
+                self._model = embed_onnx.OnnxModel(path, self.threads)
+                return
             torch = None
             offline_hub()
-            _one_malloc_arena()
         else:
             torch = offline_torch(self.threads)
         from transformers import AutoConfig, AutoModel, AutoTokenizer

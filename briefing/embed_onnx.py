@@ -209,6 +209,55 @@ class OnnxModel:
         return self.session.run(None, feed)[0]
 
 
+class WordPieces:
+    """The model's ``tokenizer.json`` run by the ``tokenizers`` library, which transformers' fast tokenizer wraps:
+    the same ids, padding (right, to the batch's longest) and truncation, without importing transformers, whose
+    configuration module imports torch (about 4 s and 100 MB more for a run that needs neither).
+
+    Use ``WordPieces.for_folder``: it answers None where a folder has no ``tokenizer.json`` or pad token.
+    """
+
+    def __init__(self, tokenizer: Any, pad_id: int, pad_token: str, max_tokens: int) -> None:
+        tokenizer.enable_truncation(max_tokens)
+        tokenizer.enable_padding(direction="right", pad_id=pad_id, pad_token=pad_token)
+        self.tokenizer = tokenizer
+
+    @classmethod
+    def for_folder(cls, folder: Path, max_tokens: int) -> WordPieces | None:
+        if not (folder / "tokenizer.json").is_file():
+            return None
+        try:
+            from tokenizers import Tokenizer
+        except ImportError:
+            return None
+        tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        pad = "[PAD]"
+        for name in ("special_tokens_map.json", "tokenizer_config.json"):
+            with contextlib.suppress(OSError, ValueError):
+                value = json.loads((folder / name).read_text(encoding="utf-8")).get("pad_token", pad)
+                pad = value.get("content", pad) if isinstance(value, dict) else str(value)
+                break
+        pad_id = tokenizer.token_to_id(pad)
+        return None if pad_id is None else cls(tokenizer, pad_id, pad, max_tokens)
+
+    def __call__(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        encodings = self.tokenizer.encode_batch(list(texts))
+        return {"input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+
+    def get_vocab(self) -> dict[str, int]:
+        return self.tokenizer.get_vocab(with_added_tokens=True)
+
+
+def hidden_size(folder: Path) -> int | None:
+    """``hidden_size`` from a model folder's ``config.json`` (None: not there)."""
+    try:
+        return int(json.loads((folder / "config.json").read_text(encoding="utf-8"))["hidden_size"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The encoder's pooling in numpy: mask-weighted mean over tokens, then L2 norm (as ``torch``'s path)."""
     weights = mask[..., None].astype(hidden.dtype)
@@ -218,6 +267,9 @@ def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def onnx_vectors(model: OnnxModel, tokenizer: Any, texts: Sequence[str], max_tokens: int) -> np.ndarray:
-    tokens = tokenizer([text or " " for text in texts], padding=True, truncation=True, max_length=max_tokens,
-                       return_tensors="np")
+    texts = [text or " " for text in texts]
+    if isinstance(tokenizer, WordPieces):
+        tokens = tokenizer(texts)
+    else:
+        tokens = tokenizer(texts, padding=True, truncation=True, max_length=max_tokens, return_tensors="np")
     return mean_pool(model.hidden(tokens), tokens["attention_mask"])

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import builtins
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -100,3 +103,29 @@ def test_a_changed_model_is_exported_again(tmp_path: Path) -> None:
     first = embed_onnx.export_key(str(model), str(model))
     (model / "config.json").write_text((model / "config.json").read_text().replace("{", '{"note": 1,', 1))
     assert embed_onnx.export_key(str(model), str(model)) != first
+
+
+def test_word_pieces_give_transformers_tokens(tiny_model: Path) -> None:
+    from transformers import AutoTokenizer
+
+    texts = [*TEXTS[:3], " ", "storm " * 400]  # the last one is truncated
+    expected = AutoTokenizer.from_pretrained(str(tiny_model))(texts, padding=True, truncation=True,
+                                                               max_length=256, return_tensors="np")
+    words = embed_onnx.WordPieces.for_folder(tiny_model, 256)
+    assert words is not None
+    got = words(texts)
+    for key in ("input_ids", "attention_mask", "token_type_ids"):
+        np.testing.assert_array_equal(got[key], expected[key])
+
+
+def test_a_cached_export_runs_without_torch(tiny_model: Path, user_cache: Path) -> None:
+    pytest.importorskip("onnxruntime", reason="the onnx extra is not installed")
+    pytest.importorskip("onnx", reason="the onnx extra is not installed")
+    Encoder(str(tiny_model), runtime="onnx").load()  # exported here if no test before did
+    script = ("import sys; from briefing.embed import Encoder; "
+              f"v = Encoder({str(tiny_model)!r}, runtime='onnx').encode(['storm']); "
+              "print(v.shape[1], 'torch' in sys.modules, 'transformers' in sys.modules)")
+    env = {**os.environ, "XDG_CACHE_HOME": str(user_cache),
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["32", "False", "False"]
