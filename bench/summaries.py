@@ -74,6 +74,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--title", choices=("none", "first-sentence"), default="none",
                         help="title handed to title-aware systems; CNN/DM has none (default: none = empty)")
     parser.add_argument("--sentences", type=int, default=SENTENCES, help="summary length in sentences (default 3)")
+    parser.add_argument("--runtime", choices=("torch", "onnx"), default=None,
+                        help="embed.runtime of the encoder (default: briefing's default)")
 
 
 def load_docs(path: Path, split: str, limit: int | None) -> list[Doc]:
@@ -259,7 +261,7 @@ def run(args: argparse.Namespace) -> int:
         from briefing.config import EmbedConfig
         from briefing.embed import Encoder
 
-        encoder = Encoder.from_config(EmbedConfig())
+        encoder = Encoder.from_config(EmbedConfig(**({"runtime": args.runtime} if args.runtime else {})))
         started = time.perf_counter()
         try:
             encoder.load()
@@ -358,7 +360,7 @@ def report(args: argparse.Namespace, path: Path, docs: list[Doc], results: list[
         "sentences": args.sentences, "title": args.title,
         "rouge": {"package": "rouge-score", "metrics": list(METRICS), "use_stemmer": True,
                   "lsum_split": "newline", "scale": "F1 x 100"},
-        "model_load_seconds": round(load_s, 3),
+        "model_load_seconds": round(load_s, 3), "runtime": args.runtime or "default",
         "systems": systems_json,
         "lead3_check": check,
     }

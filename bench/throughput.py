@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default="extractive", help="summarize.backend (default extractive)")
     parser.add_argument("--quantize", action=argparse.BooleanOptionalAction, default=None,
                         help="set embed.quantize (int8 encoder) on or off (default: briefing's default)")
+    parser.add_argument("--runtime", choices=("torch", "onnx"), default=None,
+                        help="set embed.runtime (onnx: exported once beforehand, the export timed apart; "
+                             "default: briefing's default)")
     parser.add_argument("--store", default=None, metavar="URL",
                         help="the store: an SQLite file in the work folder (default), or postgresql://… (each size "
                              "runs in a fresh schema of that database, dropped afterwards unless --keep)")
@@ -71,7 +74,8 @@ def _title(article: str) -> str:
 
 
 def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str, quantize: bool | None = None,
-              store_url: str | None = None, executor: dict[str, Any] | None = None) -> Path:
+              store_url: str | None = None, executor: dict[str, Any] | None = None,
+              runtime: str | None = None) -> Path:
     """Write the feeds and the config for one synthetic day; returns the config path."""
     feeds_dir = workdir / "feeds"
     feeds_dir.mkdir(parents=True, exist_ok=True)
@@ -102,7 +106,9 @@ def build_day(rows: list[dict[str, Any]], workdir: Path, backend: str, quantize:
         feed_paths.append(path)
     sections: dict[str, dict[str, Any]] = {"summarize": {"backend": backend}}
     if quantize is not None:
-        sections["embed"] = {"quantize": quantize}
+        sections.setdefault("embed", {})["quantize"] = quantize
+    if runtime is not None:
+        sections.setdefault("embed", {})["runtime"] = runtime
     if store_url:
         sections["store"] = {"url": store_url}
     if executor:
@@ -153,6 +159,19 @@ def phase(args: argparse.Namespace) -> int:
     pipeline.close()
     print(RESULT_TAG + json.dumps(out), flush=True)
     return 0
+
+
+def _export_once(quantize: bool) -> float:
+    """Export the default encoder to ONNX if it is not in the user cache yet (a one-time cost, like installing
+    the model): the cold run then measures a day, not the export. Returns the seconds it took (0 when cached)."""
+    from briefing.config import EmbedConfig
+    from briefing.embed import resolve_model
+    from briefing.embed_onnx import exported
+
+    model = EmbedConfig().model
+    started = time.perf_counter()
+    exported(model, resolve_model(model)[0], quantize=quantize)
+    return time.perf_counter() - started
 
 
 def _fresh_schema(url: str, size: int) -> tuple[str, str]:
@@ -223,6 +242,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"bench throughput: --executor: {exc}")
         return 2
+    from briefing.config import EmbedConfig
+
+    quantize = EmbedConfig().quantize if args.quantize is None else args.quantize
+    runtime = args.runtime or EmbedConfig().runtime
+    export_s = _export_once(quantize) if runtime == "onnx" else None
     results = []
     sumy_s = {size: time_lexrank(rows[:size]) for size in sizes}
     for size in sizes:
@@ -230,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
             workdir = Path(tempfile.mkdtemp(prefix=f"bench-throughput-{size}-"))
             schema, store_url = _fresh_schema(args.store, size) if args.store else (None, None)
             try:
-                build_day(rows[:size], workdir, args.backend, args.quantize, store_url, executor)
+                build_day(rows[:size], workdir, args.backend, args.quantize, store_url, executor, args.runtime)
                 print(f"  {size} articles, {name}: cold run…", flush=True)
                 cold = _run_phase("cold", workdir, args)
                 print(f"  {size} articles, {name}: cached run…", flush=True)
@@ -251,12 +275,10 @@ def run(args: argparse.Namespace) -> int:
         rows_out.append([r["articles"], r["executor"], cold["run_s"], cold["process_s"], cold["peak_rss_mb"],
                          cold["summarize_articles_per_s"], cold["articles"] / cold["run_s"],
                          cached["run_s"], cached["process_s"], cached["peak_rss_mb"], r["lexrank_s"]])
-    from briefing.config import EmbedConfig
-
-    quantize = EmbedConfig().quantize if args.quantize is None else args.quantize
     store = "PostgreSQL" if args.store else "SQLite"
-    print(f"\nthroughput: {args.backend} backend, {'int8' if quantize else 'fp32'} encoder, {store} store, "
-          f"synthetic day from {path}, {os.cpu_count()} cores")
+    exported = "" if export_s is None else f" (one-time export before the runs: {export_s:.1f} s)"
+    print(f"\nthroughput: {args.backend} backend, {'int8' if quantize else 'fp32'} {runtime} encoder{exported}, "
+          f"{store} store, synthetic day from {path}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}")
     print(table(["articles", "executor", "cold run s", "cold proc s", "cold RSS MB", "summarize art/s",
                  "cold art/s", "cached run s", "cached proc s", "cached RSS MB", "LexRank s"], rows_out, 1))
     for r in results:
@@ -287,7 +309,8 @@ def run(args: argparse.Namespace) -> int:
               "RSS ≤ 800 MB): " + ", ".join(f"{k} {'met' if v else 'MISSED'}" for k, v in checks.items()))
     plot = args.out / "throughput.png"
     _plot(plot, [r for r in results if r["executor"] == executors[0][0]])
-    payload = {"data": str(path), "backend": args.backend, "quantize": quantize, "sizes": sizes, "store": store,
+    payload = {"data": str(path), "backend": args.backend, "quantize": quantize, "runtime": runtime,
+               "onnx_export_s": export_s, "load_after": os.getloadavg(), "sizes": sizes, "store": store,
                "per_feed": PER_FEED,
                "day": DAY.isoformat(), "results": results, "targets": TARGETS, "targets_met_at_1000": checks,
                "plot": str(plot),

