@@ -72,10 +72,10 @@ _LABELS: dict[str, str] = {
 _LABEL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|morning|evening|daily)"
                 r"(?: morning| evening)? briefing$"), "newsletter"),
-    (re.compile(r"^ft live\b"), "media"),
+    (re.compile(r"^ft live\b"), "media"),  # FT Live: recordings of the FT's events and webinars
     # "‘While Israel Slept’ Review: The Road to Disaster", "Book Review: ...": a review is a critic's view
     (re.compile(r"(?:[’'\"”]|\b(?:book|film|movie|theater|theatre|album|tv|television|art|opera|dance)) review$"),
-     "opinion"),  # FT Live: recordings of the FT's events and webinars
+     "opinion"),
     # "Trade war live", "Bank results live" — not "Places to live", "Long live"
     (re.compile(r"^(?!.*\b(?:to|can|will|could|would|must|not|never|long|we|you|they|i) live$)(?:[\w'&.-]+ ){0,3}live$"
                 r"|^live (?:updates|blog|coverage|q&a|news)\b"), "live"),
