@@ -288,15 +288,15 @@ def _angles(stories: Sequence[Story], bare: Sequence[bool], signals: Sequence[_S
     fresh = [j for j, status in enumerate(statuses)
              if status == "new" and signals[j].match.similarity < config.new_below]
     found: list[str | None] = [None] * len(stories)
-    if not fresh:
+    matched = [i for i, status in enumerate(statuses)
+               if status not in ("new", "development") and not bare[i] and signals[i].match.item is not None]
+    if not fresh or not matched:
         return found
-    for i, status in enumerate(statuses):
-        if status in ("new", "development") or bare[i] or signals[i].match.item is None:
-            continue
-        alike = vectors[fresh] @ vectors[i]
-        best = int(np.argmax(alike))
-        if alike[best] > signals[i].match.similarity:
-            found[i] = stories[fresh[best]].lead.title
+    alike = vectors[matched] @ vectors[fresh].T  # one product: a day of a thousand stories is hundreds of each
+    best = alike.argmax(axis=1)
+    for row, i in enumerate(matched):
+        if alike[row, best[row]] > signals[i].match.similarity:
+            found[i] = stories[fresh[best[row]]].lead.title
     return found
 
 
