@@ -210,10 +210,7 @@ def cluster_labels(vectors: np.ndarray, threshold: float, title_only: np.ndarray
     n = len(vectors)
     if n == 1:
         return np.zeros(1, dtype=int)
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import pdist
-
-    distances = np.clip(pdist(vectors.astype(np.float64), metric="cosine"), 0.0, 2.0)
+    distances = np.clip(cosine_distances(vectors), 0.0, 2.0)
     if mixed_headlines is not None:
         distances = np.minimum(distances, np.clip(1.0 - mixed_headlines, 0.0, 2.0))
     if title_only is not None and title_only.any():
@@ -229,8 +226,70 @@ def cluster_labels(vectors: np.ndarray, threshold: float, title_only: np.ndarray
             distances[both] *= (1.0 - threshold) / (1.0 - title_only_threshold)
     if apart is not None:
         distances[apart] = np.maximum(distances[apart], 1.0)
-    tree = linkage(distances, method="average")
-    return fcluster(tree, t=1.0 - threshold, criterion="distance")
+    return average_link(distances, n, cut=1.0 - threshold)
+
+
+def cosine_distances(vectors: np.ndarray) -> np.ndarray:
+    """Condensed cosine distances (``scipy.spatial.distance.pdist(..., "cosine")``'s order and values), in float64."""
+    rows = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(rows, axis=1)
+    norms[norms == 0] = 1.0
+    first, second = np.triu_indices(len(rows), k=1)
+    similarity = (rows @ rows.T)[first, second] / (norms[first] * norms[second])
+    return 1.0 - similarity
+
+
+def average_link(distances: np.ndarray, n: int, cut: float) -> np.ndarray:
+    """A cluster label per item: average-link (UPGMA) clustering of ``n`` items on condensed ``distances``, cut where
+    the clusters are more than ``cut`` apart.
+
+    The same partition as ``scipy.cluster.hierarchy.fcluster(linkage(distances, "average"), cut, "distance")``, ties
+    included: scipy's nearest-neighbour-chain algorithm step for step (the chain starts at the first live cluster,
+    prefers its previous link on a tie, then the lowest index; a merged cluster lives on in the higher slot;
+    Lance–Williams averages), without importing scipy's clustering, which was 0.35–0.5 s of a one-second cached
+    rerun. Average link never merges below an earlier merge of its parts, so the partition is the merges at most
+    ``cut`` apart.
+    """
+    matrix = np.full((n, n), np.inf)
+    first, second = np.triu_indices(n, k=1)
+    matrix[first, second] = distances
+    matrix[second, first] = distances
+    size = np.ones(n)
+    live = np.ones(n, dtype=bool)
+    parent = np.arange(n)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    chain: list[int] = []
+    for _ in range(n - 1):
+        if not chain:
+            chain.append(int(np.argmax(live)))
+        while True:
+            x = chain[-1]
+            y, nearest = (chain[-2], matrix[x, chain[-2]]) if len(chain) > 1 else (-1, np.inf)
+            best = int(matrix[x].argmin())
+            if matrix[x, best] < nearest:
+                y, nearest = best, matrix[x, best]
+            if len(chain) > 1 and y == chain[-2]:
+                break
+            chain.append(y)
+        del chain[-2:]
+        x, y = min(x, y), max(x, y)
+        if nearest <= cut:
+            parent[root(x)] = root(y)
+        merged = (size[x] * matrix[x] + size[y] * matrix[y]) / (size[x] + size[y])
+        size[y] += size[x]
+        live[x] = False
+        merged[~live] = np.inf
+        merged[y] = np.inf
+        matrix[y], matrix[:, y] = merged, merged
+        matrix[x], matrix[:, x] = np.inf, np.inf
+    roots = np.array([root(i) for i in range(n)])
+    return np.unique(roots, return_inverse=True)[1] + 1
 
 
 def _story(articles: list[Article], vectors: np.ndarray) -> Story:

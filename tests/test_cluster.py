@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.cluster import cluster_articles, cluster_labels, headline_names
+from briefing.cluster import average_link, cluster_articles, cluster_labels, cosine_distances, headline_names
 
 from .helpers import article
 
@@ -247,3 +247,26 @@ def test_a_headline_names_pairs_of_capitalised_words_possessives_dropped() -> No
     assert headline_names("Israel’s Attacks Hit More Than Iran’s Nuclear Program") >= {"israel attacks", "iran nuclear"}
     assert headline_names("Oil price falls back as flow of crude through Strait of Hormuz unaffected") == set()
     assert "kills hundreds" not in headline_names("Air India Crash Kills, Hundreds Flee")  # not across a comma
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(2, 40), seed=st.integers(0, 2**32 - 1), levels=st.sampled_from([0, 4, 10]),
+       cut=st.floats(0.05, 0.95))
+def test_average_link_cuts_the_tree_scipy_builds(n: int, seed: int, levels: int, cut: float) -> None:
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    rng = np.random.default_rng(seed)
+    distances = rng.random(n * (n - 1) // 2)
+    if levels:  # few distinct values: ties everywhere
+        distances = np.round(distances * levels) / levels
+    mine = average_link(distances, n, cut)
+    theirs = fcluster(linkage(distances, method="average"), t=cut, criterion="distance")
+    assert len(set(zip(mine.tolist(), theirs.tolist(), strict=True))) == len(set(mine.tolist())) == len(set(theirs))
+
+
+def test_cosine_distances_are_pdists() -> None:
+    from scipy.spatial.distance import pdist
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(30, 8)).astype(np.float32)
+    assert np.allclose(cosine_distances(vectors), pdist(vectors.astype(np.float64), metric="cosine"), atol=1e-12)
