@@ -33,7 +33,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -377,7 +377,7 @@ _IRREGULAR = {inflected: base for group in (
     "drink drank drunk", "fly flew flown", "hang hung", "lay laid", "lend lent", "shake shook shaken", "sing sang sung",
     "sink sank sunk", "stick stuck", "swear swore sworn", "sweep swept", "tear tore torn", "weep wept",
     "arise arose arisen", "withdraw withdrew withdrawn", "understand understood", "become became", "come came",
-    "feed fed", "deal dealt", "dig dug", "bleed bled", "flee fled", "lose lost", "slay slew slain",
+    "feed fed", "deal dealt", "dig dug", "bleed bled", "slay slew slain",
     "mouse mice", "life lives", "wife wives", "knife knives", "wolf wolves", "leaf leaves", "foot feet",
     "tooth teeth") for base, *forms in [group.split()] for inflected in (base, *forms)}
 
@@ -482,8 +482,6 @@ def _negated_words(tokens: list[str], reach: int = 4, verbs: bool = True, quanti
     return found
 
 
-
-
 def negation_flip(sentence: str, negated_in_sources: Sequence[str], closest: str | None = None) -> str | None:
     """Why ``sentence`` reverses the sources' polarity, or None.
 
@@ -563,24 +561,35 @@ def _prepare(sources: Sequence[str], max_sentences: int) -> _Sources:
     for source in sources:
         sentences.extend(s for s in split_sentences(source)[:max_sentences] if len(s.split()) >= 3)
     bare = {w[:-2] for w in words if w.endswith("'s")}  # "Un’s" names "Un", however short the name
+    stems, prefixes = _stems_and_prefixes(words)
     return _Sources(text=f" {' '.join(words)} ", cased=joined != joined.lower(), words=frozenset(words) | bare,
-                    stems=frozenset(_stem(w) for w in words), prefixes=frozenset(w[:5] for w in words if len(w) >= 5),
+                    stems=stems, prefixes=prefixes,
                     numbers=frozenset(_number_variants(joined)), negated=frozenset(negated_words(joined)),
                     identifiers=frozenset(identifiers(joined)), acronyms=frozenset(acronyms(joined)),
                     units=source_units(sentences))
 
 
+def _stems_and_prefixes(words: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """What a content word is matched by besides itself: the words' stems and first five letters."""
+    words = list(words)
+    return frozenset(_stem(w) for w in words), frozenset(w[:5] for w in words if len(w) >= 5)
+
+
+def _uncovered(content: Sequence[str], words: Collection[str], stems: Collection[str],
+               prefixes: Collection[str]) -> list[str]:
+    """The words of ``content`` that ``words`` has neither as such, by stem, nor by their first five letters."""
+    return [w for w in content if not (w in words or _stem(w) in stems or (len(w) >= 5 and w[:5] in prefixes))]
+
+
 def _coverage(sentence: str, text: str) -> float:
-    """The share of ``sentence``'s content words that ``text`` has (same word, stem or first five letters), as
-    the coverage rule counts them against all sources; 1 for a sentence with none."""
+    """The share of ``sentence``'s content words that ``text`` has, matched as the coverage rule matches them
+    against all sources; 1 for a sentence with none."""
     content = _content_words(_words(sentence))
     if not content:
         return 1.0
     words = set(_words(text))
-    stems = {_stem(w) for w in words}
-    prefixes = {w[:5] for w in words if len(w) >= 5}
-    covered = [w for w in content if w in words or _stem(w) in stems or (len(w) >= 5 and w[:5] in prefixes)]
-    return len(covered) / len(content)
+    missing = _uncovered(content, words, *_stems_and_prefixes(words))
+    return (len(content) - len(missing)) / len(content)
 
 
 def _best_pair(sims: np.ndarray, unit_vecs: np.ndarray, count: int) -> tuple[float, tuple[int, int]] | None:
@@ -652,8 +661,7 @@ class Guard:
                 return "name", f"{name!r} is in no source"
         if self.settings.min_coverage > 0:
             content = _content_words(words)
-            missing = [w for w in content if not (w in sources.words or _stem(w) in sources.stems
-                                                  or (len(w) >= 5 and w[:5] in sources.prefixes))]
+            missing = _uncovered(content, sources.words, sources.stems, sources.prefixes)
             if len(content) >= 4 and 1 - len(missing) / len(content) < self.settings.min_coverage:
                 return "unsupported", (f"{len(missing)} of {len(content)} content words are in no source: "
                                        + ", ".join(missing[:6]))
@@ -727,7 +735,7 @@ class Guard:
         count = (len(units) + 1) // 2  # units are the sentences, then the adjacent pairs
         nearest = best if best < count else max(best - count, best - count + 1, key=lambda k: sims[k])
         if top < self.settings.min_similarity and self.settings.any_two:
-            pair = _best_pair(sims, unit_vecs, (len(units) + 1) // 2)
+            pair = _best_pair(sims, unit_vecs, count)
             if pair is not None and pair[0] >= self.settings.min_similarity:
                 i, j = pair[1]
                 joined = f"{units[i]} {units[j]}"
