@@ -421,9 +421,7 @@ def _run_fixed(args: argparse.Namespace, encoder: _Memo, items: list[Item], vari
     from briefing.config import GuardConfig
     from briefing.summarize.guard import Guard, GuardSettings
 
-    config = GuardConfig()
-    settings = GuardSettings(min_similarity=config.min_similarity, reverse_similarity=config.reverse_similarity,
-                             min_coverage=config.min_coverage, min_words=config.min_words)
+    settings = GuardSettings(**GuardConfig().model_dump())  # as the pipeline builds them (guard_from_config)
     items, variants = cased(items, variants, names)
     guard = Guard(encoder, settings)
     result = evaluate(guard, items, variants)
