@@ -107,8 +107,7 @@ def prior_for(model_id: str, path: Path | None = None) -> VectorModel | None:
         ConfigError: ``path`` cannot be read, is not a prior, or was trained with another encoder.
     """
     if path is None:
-        prior = _shipped(FILE)
-        return prior if _same_encoder(model_id, prior.model) else None
+        return _shipped_for(FILE, model_id)
     prior = load(path)
     if not _same_encoder(model_id, prior.model):
         raise ConfigError(f"{path}: importance prior trained with {prior.model!r}, not the encoder in use "
@@ -118,5 +117,9 @@ def prior_for(model_id: str, path: Path | None = None) -> VectorModel | None:
 
 def features_for(model_id: str) -> VectorModel | None:
     """The shipped feature model (log-odds per row) for the encoder ``model_id`` (quantized or not), else None."""
-    model = _shipped(FEATURES_FILE)
+    return _shipped_for(FEATURES_FILE, model_id)
+
+
+def _shipped_for(file: str, model_id: str) -> VectorModel | None:
+    model = _shipped(file)
     return model if _same_encoder(model_id, model.model) else None
