@@ -153,6 +153,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print no held-out figure or item (while working on the rules)")
     parser.add_argument("--classifier", action="store_true",
                         help="also cross-validate logistic regressions on MiniLM vectors (loads the encoder)")
+    parser.add_argument("--uci", action="store_true",
+                        help="instead: the UCI headlines labelled blind (bench/data/first_events_uci.jsonl), titles "
+                             "from uci_news/ of --data; skipped where the stream is absent (bench/first_events_uci.py)")
 
 
 class UnknownLink(Exception):
@@ -244,6 +247,10 @@ def list_errors(name: str, items: Sequence[Item], hits: Sequence[str | None], ha
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "uci", False):
+        from .first_events_uci import run as run_uci
+
+        return run_uci(args)
     items = load(require(args.data, DATA_FILE), args.limit)
     if not items:
         print(f"bench first-events: no items in {args.data / DATA_FILE}")

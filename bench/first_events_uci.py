@@ -21,16 +21,21 @@ no description) and the old cue words of ``bench/first_events.py`` on it.
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .common import REPO, DataMissing, default_data_dir, read_jsonl, require
+from briefing.firsts import first_event
+
+from .common import REPO, DataMissing, default_data_dir, read_jsonl, require, table, write_result
+from .first_events import counts, old_first_cue, scores
 from .first_events_pool import CUE
 
 STREAM = "uci_news/stream_dev.jsonl.gz"
@@ -95,6 +100,129 @@ def sample(stream: Iterable[dict[str, Any]], sizes: dict[str, int] | None = None
             picked.append({**item, "stratum": stratum})
         chosen += sorted(picked, key=lambda item: (item["timestamp"], item["id"]))
     return chosen
+
+
+class UnknownId(Exception):
+    """A labelled UCI id is not in the stream."""
+
+
+@dataclass(frozen=True)
+class Labelled:
+    id: int
+    story: str
+    stratum: str
+    label: int
+    kind: str
+    note: str
+    title: str
+
+
+def load(labels: Path, stream: Iterable[dict[str, Any]], limit: int | None = None) -> list[Labelled]:
+    """The labels of ``labels`` with each title rebuilt from ``stream`` by UCI id; UnknownId (one line, naming the id)
+    if an id is not in the stream."""
+    rows = list(read_jsonl(labels))[:limit]
+    wanted = {int(row["id"]) for row in rows}
+    titles = {int(item["id"]): item["title"] for item in stream if int(item["id"]) in wanted}
+    items = []
+    for number, row in enumerate(rows, 1):
+        title = titles.get(int(row["id"]))
+        if title is None:
+            raise UnknownId(f"labelled UCI id {row['id']} is not in the stream ({labels}, line {number})")
+        items.append(Labelled(id=int(row["id"]), story=row["story"], stratum=row["stratum"], label=int(row["label"]),
+                              kind=row.get("kind", ""), note=row.get("note", ""), title=title))
+    return items
+
+
+def detectors() -> dict[str, Callable[[str], str | None]]:
+    """``new-title``: ``briefing.firsts.first_event(title, "")``; ``old``: the cue words of 7115e48 on the title."""
+    def new_title(title: str) -> str | None:
+        event = first_event(title, "")
+        return None if event is None else f"{event.where}: {event.phrase}"
+
+    return {"new-title": new_title, "old": old_first_cue}
+
+
+def evaluate(items: Sequence[Labelled], hits: Sequence[str | None], pool_size: dict[str, int]) -> dict[str, Any]:
+    """Counts and scores per stratum and over the whole file, and pool-weighted rates."""
+    metrics: dict[str, Any] = {}
+    for stratum in ("all", *STRATA):
+        chosen = [i for i, item in enumerate(items) if stratum in ("all", item.stratum)]
+        found = counts([items[i] for i in chosen], [hits[i] is not None for i in chosen])  # type: ignore[misc]
+        metrics[stratum] = {**found, **scores(found["tp"], found["fp"], found["fn"])}
+    tp = fp = fn = 0.0
+    for stratum in STRATA:
+        block = metrics[stratum]
+        if block["n"]:
+            scale = pool_size[stratum] / block["n"]
+            tp, fp, fn = tp + block["tp"] * scale, fp + block["fp"] * scale, fn + block["fn"] * scale
+    metrics["pool_weighted"] = {**scores(tp, fp, fn), "est_positives": tp + fn, "est_flagged": tp + fp}
+    return metrics
+
+
+def errors(items: Sequence[Labelled], hits: Sequence[str | None]) -> dict[str, list[dict[str, Any]]]:
+    found: dict[str, list[dict[str, Any]]] = {"false_positives": [], "false_negatives": []}
+    for item, hit in zip(items, hits, strict=True):
+        if bool(hit) != bool(item.label):
+            found["false_positives" if hit else "false_negatives"].append(
+                {"id": item.id, "stratum": item.stratum, "title": item.title, "kind": item.kind, "note": item.note,
+                 "found": hit or ""})
+    return found
+
+
+def run(args: argparse.Namespace) -> int:
+    """``python -m bench first-events --uci``: both detectors on the UCI labels, per stratum and pool-weighted."""
+    labels = LABEL_FILE
+    stream_path = args.data / STREAM
+    if not stream_path.exists():
+        print(f"bench first-events --uci: skipped: UCI stream not found: {stream_path} "
+              "(pass --data DIR or set BRIEFING_DATA)")
+        return 0
+    if not labels.exists():
+        print(f"bench first-events --uci: skipped: label file not found: {labels}")
+        return 0
+    stream = list(read_jsonl(stream_path))
+    try:
+        items = load(labels, stream, args.limit)
+    except UnknownId as exc:
+        print(f"bench first-events --uci: {exc}")
+        return 2
+    pool_size = pool_sizes(pool(stream))
+    found = {name: [detect(item.title) for item in items] for name, detect in detectors().items()}
+    metrics = {name: evaluate(items, hits, pool_size) for name, hits in found.items()}
+    listed = {name: errors(items, hits) for name, hits in found.items()}
+
+    positives = {stratum: sum(i.label for i in items if i.stratum == stratum) for stratum in STRATA}
+    print(f"first-events --uci: {len(items)} UCI headlines labelled blind ({labels.name}), "
+          f"{sum(i.label for i in items)} positive (cue {positives['cue']}, random {positives['random']}); "
+          f"pool: {pool_size['cue']:,} cue and {pool_size['random']:,} other distinct headlines")
+    print("  new-title = briefing.firsts.first_event(title, \"\") (UCI has headlines only); "
+          "old = the cue words of 7115e48 on the title\n")
+    rows = [[name, stratum, m["n"], m["positives"], m["tp"], m["fp"], m["fn"], m["tn"], m["precision"], m["recall"],
+             m["f1"]] for name, block in metrics.items() for stratum, m in block.items() if stratum != "pool_weighted"]
+    print(table(["detector", "stratum", "n", "pos", "TP", "FP", "FN", "TN", "precision", "recall", "F1"], rows))
+    weighted_rows = [[name, block["pool_weighted"]["est_positives"], block["pool_weighted"]["est_flagged"],
+                      block["pool_weighted"]["precision"], block["pool_weighted"]["recall"],
+                      block["pool_weighted"]["f1"]] for name, block in metrics.items()]
+    print(f"\npool-weighted estimates (cue {pool_size['cue']:,}, random {pool_size['random']:,} headlines):")
+    print(table(["detector", "est. positives", "est. flagged", "precision", "recall", "F1"], weighted_rows,
+                digits=[0, 0, 0, 2, 2, 2]))
+    for name, block in listed.items():
+        for key, text in (("false_positives", "false positives"), ("false_negatives", "false negatives")):
+            entries = block[key]
+            header = " (stratum, id | title | kind | note | found)" if entries else ""
+            print(f"\n{name}: {len(entries)} {text}{header}")
+            for entry in entries:
+                found_text = f" | {entry['found']}" if entry["found"] else ""
+                print(f"  [{entry['stratum']}, {entry['id']}] {entry['title']} | {entry['kind']} | {entry['note']}"
+                      f"{found_text}")
+    payload = {"labels": str(labels), "stream": STREAM, "items": len(items), "positives": positives,
+               "pool": pool_size, "sample": {"seed": SEED, "sizes": SIZES},
+               "detectors": {"new-title": "briefing.firsts.first_event(title, '')",
+                             "old": "briefing.rank.first_cue at 7115e48 with RankConfig().first_cues, on the title"},
+               "metrics": metrics, "errors": listed}
+    out = write_result(args.out, "first-events-uci", payload, args.argv)
+    print(f"\nwrote {out}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

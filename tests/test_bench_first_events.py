@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from bench.__main__ import main
+from bench.common import read_jsonl
 from bench.first_events import FRESH_FILE, half_of
 from bench.first_events_pool import build_pool, unlabelled_cue
 
@@ -222,3 +223,107 @@ def test_repo_fresh_file_holds_only_our_fields() -> None:
     assert len(rows) == 240 and len({row["link"] for row in rows}) == 240
     assert {key for row in rows for key in row} <= {"link", "label", "kind", "note", "sample", "quoted"}
     assert sum(row["label"] for row in rows) == 14 and sum(row["quoted"] for row in rows) == 30
+
+
+# --- the UCI headlines labelled blind (bench/first_events_uci.py) ----------------------------------------------
+
+UCI = [
+    # (id, story, title, stratum, label)
+    (11, "s1", "Russia, Ukraine Begin First Direct Peace Talks in Three Years", "cue", 1),  # both find it
+    (12, "s2", "Gold hits $3,500 for first time", "cue", 0),  # old FP
+    (13, "s3", "UK regulator approves Pisces private share market", "random", 1),  # both miss
+    (14, "s4", "Central bank holds rates steady", "random", 0),
+]
+
+
+def _uci_stream(data: Path, extra: list[dict[str, Any]] | None = None) -> None:
+    folder = data / "uci_news"
+    folder.mkdir(parents=True)
+    rows = [{"id": uid, "title": title, "url": f"https://example.com/{uid}", "publisher": "p", "category": "b",
+             "story": story, "timestamp": f"2014-03-10T00:00:{uid:02d}.000Z"} for uid, story, title, _, _ in UCI]
+    rows += extra or []
+    with gzip.open(folder / "stream_dev.jsonl.gz", "wt", encoding="utf-8") as file:
+        for row in rows:
+            file.write(json.dumps(row) + "\n")
+
+
+def _uci_labels(path: Path, extra: list[dict[str, Any]] | None = None) -> Path:
+    rows = [{"id": uid, "story": story, "stratum": stratum, "label": label, "kind": "", "note": f"n{uid}"}
+            for uid, story, _, stratum, label in UCI] + (extra or [])
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_uci_titles_rebuilt_by_id_and_scored(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import first_events_uci
+
+    data, out = tmp_path / "data", tmp_path / "out"
+    _uci_stream(data)
+    labels = _uci_labels(tmp_path / "uci.jsonl")
+    items = first_events_uci.load(labels, read_jsonl(data / "uci_news" / "stream_dev.jsonl.gz"))
+    assert [(item.id, item.title, item.stratum) for item in items] == [(u, t, s) for u, _, t, s, _ in UCI]
+
+    monkeypatch.setattr(first_events_uci, "LABEL_FILE", labels)
+    assert main(["first-events", "--uci", "--data", str(data), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    document = json.loads((out / "first-events-uci.json").read_text())
+    assert document["pool"] == {"cue": 2, "random": 2}
+    new, old = document["metrics"]["new-title"], document["metrics"]["old"]
+    assert _counts(new["cue"]) == (1, 0, 0, 1) and _counts(new["random"]) == (0, 0, 1, 1)
+    assert _counts(old["all"]) == (1, 1, 1, 1)
+    assert document["errors"]["old"]["false_positives"][0]["id"] == 12
+    # pool-weighted: each stratum's 2 items stand for its 2 pool headlines here
+    assert new["pool_weighted"]["precision"] == 1.0 and new["pool_weighted"]["recall"] == 0.5
+    assert UCI[2][2] in printed and "[random, 13]" in printed  # every error is listed with its title
+
+
+def test_uci_missing_id_is_one_line_and_absent_stream_skips(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from bench import first_events_uci
+
+    data, out = tmp_path / "data", tmp_path / "out"
+    monkeypatch.setattr(first_events_uci, "LABEL_FILE", _uci_labels(
+        tmp_path / "uci.jsonl", [{"id": 99, "story": "s9", "stratum": "cue", "label": 0}]))
+    assert main(["first-events", "--uci", "--data", str(data), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed.startswith("bench first-events --uci: skipped: UCI stream not found") and "\n" not in printed
+
+    _uci_stream(data)
+    assert main(["first-events", "--uci", "--data", str(data), "--out", str(out)]) == 2
+    printed = capsys.readouterr().out.strip()
+    assert "\n" not in printed and printed.startswith("bench first-events --uci: labelled UCI id 99 is not in")
+    assert not out.exists()
+
+
+def test_uci_sample_is_deterministic_one_per_story_and_follows_the_cue_regex() -> None:
+    from bench.first_events_pool import CUE
+    from bench.first_events_uci import normalise, sample
+
+    stream = []
+    for uid in range(400):
+        story = f"s{uid // 4}"  # 100 stories of 4 items
+        word = "first" if uid % 3 == 0 else "Record" if uid % 7 == 0 else "plain"
+        stream.append({"id": uid, "story": story, "title": f"Story {uid // 4} item {uid % 4} {word}",
+                       "timestamp": f"2014-03-10T00:{uid // 60:02d}:{uid % 60:02d}.000Z"})
+    stream.append({**stream[0], "id": 1000, "title": "STORY 0 -- item 0,  FIRST!", "story": "dup"})  # same title
+    picked = sample(stream, {"cue": 20, "random": 10}, seed=7)
+    assert picked == sample(list(stream), {"cue": 20, "random": 10}, seed=7)
+    assert picked != sample(stream, {"cue": 20, "random": 10}, seed=8)
+    assert [item["stratum"] for item in picked] == ["cue"] * 20 + ["random"] * 10
+    assert len({item["story"] for item in picked}) == 30  # one item per story, across strata
+    for item in picked:
+        assert (CUE.search(item["title"]) is not None) == (item["stratum"] == "cue")
+    assert 1000 not in {item["id"] for item in picked}  # a repeated headline (normalised) is not a candidate
+    assert normalise("STORY 0 -- item 0,  FIRST!") == normalise("Story 0 item 0 first")
+    assert len(sample(stream, {"cue": 500, "random": 0})) == 100  # no more items than stories
+
+
+def test_repo_uci_file_holds_only_our_fields() -> None:
+    from bench.first_events_uci import LABEL_FILE
+
+    rows = [json.loads(line) for line in LABEL_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) == 400 and len({row["id"] for row in rows}) == 400 and len({row["story"] for row in rows}) == 400
+    assert {key for row in rows for key in row} == {"id", "story", "stratum", "label", "kind", "note"}
+    assert sum(row["stratum"] == "cue" for row in rows) == 300
+    assert all(row["note"] for row in rows if row["label"])
