@@ -13,10 +13,14 @@ until 300 cue and 100 random items: 400 distinct stories. That is close to a sim
 stratum's headlines, so a stratum's counts are scaled by its pool size (distinct headlines) over its sample size
 for pool-weighted rates.
 
+A second sample, ``bench/data/first_events_uci2.jsonl`` (``second_sample``), is drawn the same way with seed 2015,
+excluding every story of the first sample; it is labelled blind and kept for one later scoring.
+
 ``python -m bench first-events --uci`` scores ``briefing.firsts.first_event(title, "")`` (headline only: UCI has
 no description) and the old cue words of ``bench/first_events.py`` on it.
 
     python -m bench.first_events_uci [DATA_DIR] > sample.jsonl   # the sample with its titles, for labelling
+    python -m bench.first_events_uci --second [DATA_DIR]          # the second sample (seed 2015, other stories)
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ from .first_events_pool import CUE
 STREAM = "uci_news/stream_dev.jsonl.gz"
 LABEL_FILE = REPO / "bench" / "data" / "first_events_uci.jsonl"
 SEED = 2014
+LABEL_FILE_2 = REPO / "bench" / "data" / "first_events_uci2.jsonl"
+SEED_2 = 2015  # the second sample: same sizes, excluding every story of the first
 SIZES = {"cue": 300, "random": 100}
 STRATA = ("cue", "random")
 
@@ -76,16 +82,16 @@ def pool_sizes(items: Sequence[dict[str, Any]]) -> dict[str, int]:
 
 
 def sample(stream: Iterable[dict[str, Any]], sizes: dict[str, int] | None = None,
-           seed: int = SEED) -> list[dict[str, Any]]:
+           seed: int = SEED, exclude_stories: Iterable[str] = ()) -> list[dict[str, Any]]:
     """``sizes`` items per stratum, one per UCI story across both strata, deterministic for a seed.
 
     Each returned item is the stream's row plus ``stratum``; cue items first, then random, each in stream order.
-    Fewer than asked where a stratum runs out of stories.
+    No item of a story in ``exclude_stories`` is taken. Fewer than asked where a stratum runs out of stories.
     """
     sizes = dict(SIZES if sizes is None else sizes)
     headlines = pool(stream)
     rng = random.Random(seed)
-    taken: set[str] = set()
+    taken: set[str] = set(exclude_stories)
     chosen: list[dict[str, Any]] = []
     for stratum in STRATA:
         candidates = [item for item in headlines if is_cue(item["title"]) == (stratum == "cue")]
@@ -100,6 +106,15 @@ def sample(stream: Iterable[dict[str, Any]], sizes: dict[str, int] | None = None
             picked.append({**item, "stratum": stratum})
         chosen += sorted(picked, key=lambda item: (item["timestamp"], item["id"]))
     return chosen
+
+
+def second_sample(stream: Iterable[dict[str, Any]], sizes: dict[str, int] | None = None,
+                  seed: int = SEED_2, first_seed: int = SEED) -> list[dict[str, Any]]:
+    """The second sample (``first_events_uci2.jsonl``): ``sample`` with ``seed``, excluding every story of the first
+    sample (``sample`` with ``first_seed`` and the same ``sizes``)."""
+    stream = list(stream)
+    first = {item["story"] for item in sample(stream, sizes, first_seed)}
+    return sample(stream, sizes, seed, exclude_stories=first)
 
 
 class UnknownId(Exception):
@@ -227,6 +242,8 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    second = "--second" in argv
+    argv = [arg for arg in argv if arg != "--second"]
     data = Path(argv[0]) if argv else default_data_dir()
     try:
         stream = list(read_jsonl(require(data, STREAM)))
@@ -235,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     headlines = pool(stream)
     print(f"stream {len(stream)}, distinct headlines {len(headlines)}, {pool_sizes(headlines)}", file=sys.stderr)
-    for item in sample(stream):
+    for item in second_sample(stream) if second else sample(stream):
         print(json.dumps({key: item[key] for key in ("id", "story", "stratum", "category", "title")},
                          ensure_ascii=False))
     return 0

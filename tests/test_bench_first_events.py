@@ -319,6 +319,36 @@ def test_uci_sample_is_deterministic_one_per_story_and_follows_the_cue_regex() -
     assert len(sample(stream, {"cue": 500, "random": 0})) == 100  # no more items than stories
 
 
+def test_uci_second_sample_excludes_the_first_samples_stories_and_is_deterministic() -> None:
+    from bench.first_events_uci import sample, second_sample
+
+    stream = [{"id": uid, "story": f"s{uid // 2}", "title": f"Story {uid} {'first' if uid % 4 == 0 else 'plain'}",
+               "timestamp": f"2014-03-10T00:{uid // 60:02d}:{uid % 60:02d}.000Z"} for uid in range(200)]
+    sizes = {"cue": 10, "random": 10}
+    first = sample(stream, sizes, seed=3)
+    second = second_sample(stream, sizes, seed=4, first_seed=3)
+    assert second == second_sample(list(stream), sizes, seed=4, first_seed=3)
+    assert [item["stratum"] for item in second] == ["cue"] * 10 + ["random"] * 10
+    assert len({item["story"] for item in second}) == 20
+    assert not {item["story"] for item in first} & {item["story"] for item in second}
+    assert second == sample(stream, sizes, seed=4, exclude_stories={item["story"] for item in first})
+    # exclusion is what keeps them apart: the same seed without it overlaps the first sample
+    assert {item["story"] for item in sample(stream, sizes, seed=4)} & {item["story"] for item in first}
+    assert not sample(stream, sizes, seed=4, exclude_stories={f"s{n}" for n in range(100)})
+
+
+def test_repo_uci2_file_is_a_second_sample_apart_from_the_first() -> None:
+    from bench.first_events_uci import LABEL_FILE, LABEL_FILE_2
+
+    first, second = ([json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+                     for path in (LABEL_FILE, LABEL_FILE_2))
+    assert len(second) == 400 and len({row["story"] for row in second}) == 400
+    assert {key for row in second for key in row} == {"id", "story", "stratum", "label", "kind", "note"}
+    assert sum(row["stratum"] == "cue" for row in second) == 300
+    assert not {row["story"] for row in first} & {row["story"] for row in second}
+    assert all(row["note"] for row in second if row["label"])
+
+
 def test_repo_uci_file_holds_only_our_fields() -> None:
     from bench.first_events_uci import LABEL_FILE
 
