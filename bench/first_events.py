@@ -156,6 +156,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--uci", action="store_true",
                         help="instead: the UCI headlines labelled blind (bench/data/first_events_uci.jsonl), titles "
                              "from uci_news/ of --data; skipped where the stream is absent (bench/first_events_uci.py)")
+    parser.add_argument("--uci-labels", type=Path, default=None,
+                        help="with --uci: another label file of the same form, e.g. bench/data/first_events_uci2.jsonl "
+                             "(the second sample, seed 2015)")
 
 
 class UnknownLink(Exception):

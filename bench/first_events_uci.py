@@ -186,7 +186,7 @@ def errors(items: Sequence[Labelled], hits: Sequence[str | None]) -> dict[str, l
 
 def run(args: argparse.Namespace) -> int:
     """``python -m bench first-events --uci``: both detectors on the UCI labels, per stratum and pool-weighted."""
-    labels = LABEL_FILE
+    labels = getattr(args, "uci_labels", None) or LABEL_FILE
     stream_path = args.data / STREAM
     if not stream_path.exists():
         print(f"bench first-events --uci: skipped: UCI stream not found: {stream_path} "
@@ -235,7 +235,7 @@ def run(args: argparse.Namespace) -> int:
                "detectors": {"new-title": "briefing.firsts.first_event(title, '')",
                              "old": "briefing.rank.first_cue at 7115e48 with RankConfig().first_cues, on the title"},
                "metrics": metrics, "errors": listed}
-    out = write_result(args.out, "first-events-uci", payload, args.argv)
+    out = write_result(args.out, labels.stem.replace("_", "-"), payload, args.argv)
     print(f"\nwrote {out}")
     return 0
 

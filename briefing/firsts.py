@@ -92,13 +92,14 @@ _CLAUSE_BREAK = re.compile(r"(?<=[.!?;])\s+|:\s+|\s+[—–-]{1,2}\s+|\s*\|\s*")
 _OTHER_SENSE_AFTER = re.compile(
     r"^[- ](?:brands?|lady|ladies|minister|ministers|principles|nations|amendment|republic|citizens|solar"
     r"|horizon|class|hand|name|names|aid|responders?|mover|come|of all|and foremost|things first|ft"
+    r"|coast|niagara|baptist|presbyterian|methodist|lutheran|evangelical|congregational"
     r"|-?time[- ](?:home[- ]?)?(?:buyers?|owners?|investors?|voters?|visitors?|users?|founders?|mothers?|parents?))\b"
     r"|^ [^,]{1,40}, (?:now|then|next)\b",  # "First Canada, Now Australia": a sequence, not an event
     re.IGNORECASE,
 )
 _OTHER_SENSE_BEFORE = re.compile(
     r"(?:\bamerica|\bdeputy|\bat|\bone of the|\bamong the|\bnot the|\bstrike|\bcome|\bcomes|\bcame|\bput|\bputs"
-    r"|\bputting|\bgo|\bgoes|\bwent)\s+$",
+    r"|\bputting|\bgo|\bgoes|\bwent|^be the)\s+$",
     re.IGNORECASE,
 )
 # "first" used as an adverb: "it first needs to", "declaring victory first and", "what worsens first:".
@@ -165,6 +166,9 @@ _ORDINAL_NOUNS = _set(
     "time-ever draft results detail details image images photos pictures footage arrests charges casualties",
     "deaths victims win wins loss losses goal goals medal medals title titles place thing things person word",
     "words date dates line lines",
+    # promotional releases: "First Trailer for ...", "first poster", "first pic of the wedding"
+    "trailer trailers teaser teasers poster posters clip clips video videos photo pic pics picture snap snaps",
+    "selfie still stills preview previews peek song single track album",
     "of in",  # "first of many", "the first of Russia's land grabs", "the first in a series"
 )
 # "first X of the year / of Trump's term / of the season / during his second term / as secretary".
@@ -196,6 +200,8 @@ _STAT_CLAUSE = re.compile(
     # "reach"/"cross" only with a number: troops reaching the front is an event, gold reaching $3,500 is not.
     r"[$€£¥]\s?\d|\d\s?%|\b(?:up|down) (?:by )?\d|\d[\d,.]*\s?(?:bn|tn|mn|m|k|points|pts|trillion|billion|million)\b"
     r"|\b\d{1,3}(?:,\d{3})+\b|\b(?!(?:19|20)\d\d\b)\d{4,}\b"  # 100,000 or 6000, not a year
+    # a level crossed, even a year-like one: "S&P 500 closes above 1900 for the first time"
+    r"|\b(?:above|below|beyond)\s[$€£¥]?\d"
     r"|\b(?:" + _words(
         "hit hits hitting top tops topped topping",
         "surpass surpasses surpassed pass passes passed exceed exceeds exceeded break breaks broke",
@@ -253,6 +259,8 @@ _EVENT_VERB_BEFORE = re.compile(
         "carries carried performs performed begins began begin starts started introduces introduced",
         "mark marks marked makes made creates created builds built hails hailed sets establishes established",
         "names named appoints appointed elects elected gets got wins won",
+        "discover discovers discovered discovery find finds detect detects detected spot spots spotted",
+        "hosts hosted implant implants implanted",
     ) + r")\b[^,;]{0,60}$",
     re.IGNORECASE,
 )
@@ -266,6 +274,25 @@ _EVENT_VERB_AFTER = re.compile(
     ) + r")\b",
     re.IGNORECASE,
 )
+# A headline that opens with "First X" and says what it may or will do is about a prospect, not an event:
+# "First US MERS Patient May Be Sent Home Soon", "First Humans to Be Placed in Suspended Animation".
+_MODAL_AFTER = re.compile(r"^[^,;]{0,60}?(?:(?<!\bin )(?<!\bby )\b(?:may|might|could|would|will|should)\s+(?!\d)[a-z]+"
+                          r"|\bto be\b)", re.IGNORECASE)
+# "first two cases": a number, but a first case in a country is a first-time event when it is confirmed.
+_FIRST_CASES = re.compile(r"^[- ]\w+ (?:known |confirmed )?(?:cases?|infections?)\b", re.IGNORECASE)
+_CONFIRMED_BEFORE = re.compile(r"\b(?:confirms?|confirmed|reports?|reported|records?|recorded)\b", re.IGNORECASE)
+# Saying or performing something "for the first time" is a person's first, not the world's: "Mila Kunis Opens Up
+# for the First Time About Pregnancy", "Lana Del Rey Performs 'Ultraviolence' For The First Time".
+_PERSONAL_FIRST = re.compile(
+    r"\b(?:" + _words(
+        "speaks spoke speaking talked talking discusses discussed discussing addresses addressed comments commented",
+        "reveals revealed revealing performs performed performing sings sang singing",
+    ) + r"|breaks? (?:his|her|their) silence)\b[^,;]{0,50}$"
+    r"|\b(?:opens?|opened|opening) up\s*$",  # not "opens up to external investors for the first time"
+    re.IGNORECASE,
+)
+# Wire-service prefixes hide a headline's opening word: "RPT UPDATE 2-First cargo of ... oil sold to Europe".
+_WIRE_PREFIX = re.compile(r"^(?:RPT\s+|REFILE-|CORRECTED-|(?:UPDATE|WRAPUP)\s+\d+-|EXCLUSIVE-)+")
 _HEADLINE_SUBJECT = re.compile(r"^\s*(?:the |[\w.-]+['’]s |its |their )?$", re.IGNORECASE)
 # "... is/was/becomes the first": the item names something as the first of its kind.
 _COPULA_BEFORE = re.compile(
@@ -314,8 +341,9 @@ _HISTORIC = re.compile(
     re.IGNORECASE,
 )
 # "never before seen", "never before used": strong, and rare enough in news prose to trust.
-_NEVER_BEFORE = re.compile(r"\bnever[- ]before[- ](?:seen|done|used|tried|attempted|recorded|granted)\b",
-                           re.IGNORECASE)
+_NEVER_BEFORE = re.compile(r"\bnever[- ]before[- ](?:seen|done|used|tried|attempted|recorded|granted)\b"
+                           r"(?![- ](?:pics?|photos?|pictures?|images?|footage|videos?|clips?|snaps?)\b)",
+                           re.IGNORECASE)  # a never-before-seen photo is a release, not an event
 # The end of a centuries-old institution or practice: "ends 180-year-old tradition", "ending centuries of".
 _HISTORIC_END = re.compile(
     r"\b(?:ends?|ended|ending|scraps?|scrapped|abolish(?:es|ed)?|retires?|retired|closes?|closed|dissolves?"
@@ -352,6 +380,7 @@ def first_event(title: str, text: str = "") -> FirstEvent | None:
     text = _clean(text)
     if _NOT_A_REPORT.search(title) or _QUESTION.search(title) or title.endswith("?"):
         return None
+    title = _WIRE_PREFIX.sub("", title)
     for where, value in (("title", title), ("text", text)):
         if where == "text" and _PROSPECT_TITLE.search(title):
             break
@@ -394,11 +423,15 @@ def _read_first(clause: str, found: re.Match[str], is_title: bool, opens: bool) 
         return None  # "easier for first-time buyers": an adjective, not "for the first time"
     if "time" in cue:
         return _read_first_time(clause, found, left, right)
-    if _ADVERB_AFTER.search(right) or _PERIOD_NUMBER.search(right):
+    if _ADVERB_AFTER.search(right):
+        return None
+    if _PERIOD_NUMBER.search(right) and not (_FIRST_CASES.search(right) and _CONFIRMED_BEFORE.search(left)):
         return None
     noun_phrase = _noun_phrase(right)
-    named_first = _COPULA_BEFORE.search(left) is not None
-    to_verb = re.match(r"^[^,;]{0,60}?\bto \w+", right)
+    # "X is the first ...", or in a headline without its verb: "U of M facility first to implant bionic eye".
+    named_first = _COPULA_BEFORE.search(left) is not None or (
+        is_title and bool(left.strip()) and re.match(r"^ to \w+", right, re.IGNORECASE) is not None)
+    to_verb = re.match(r"^[^,;]{0,60}?\bto \w+", right, re.IGNORECASE)
     if not noun_phrase and not (named_first and right.lower().startswith(" to ")):
         return None  # "the first of many", "first in a series"
     lowered = [word.lower().strip(_TRAILING) for word in noun_phrase]
@@ -411,7 +444,9 @@ def _read_first(clause: str, found: re.Match[str], is_title: bool, opens: bool) 
     is_action = any(word in _ACTION_NOUNS for word in lowered[:4])
     ever = "ever" in cue or _EVER.search(right) is not None
     if span and not ever:
-        if not (is_action and is_title and _years(span) >= MIN_BREAK_YEARS):
+        # "FDA approves first new sweetener in 12 years": an act, like "first ... talks in three years"
+        acted = is_action or _EVENT_VERB_BEFORE.search(left) is not None
+        if not (acted and is_title and _years(span) >= MIN_BREAK_YEARS):
             # "first dual dissent in 30 years", "first growth in four months"; a rare break told only in the
             # description is background to another story ("... first face-to-face summit in six years").
             return None
@@ -421,7 +456,8 @@ def _read_first(clause: str, found: re.Match[str], is_title: bool, opens: bool) 
     if _ORDINAL_TAIL.search(right):
         return None  # "first pact of Trump's trade wars", "first trip to Asia as secretary of state"
     person = _PERSON.search(right) is not None
-    if named_first and to_verb and _STAT_INFINITIVE.search(to_verb.group(0)):
+    if named_first and to_verb and (_STAT_INFINITIVE.search(to_verb.group(0))
+                                    or (not noun_phrase and _STAT_CLAUSE.search(right[:40]))):
         return None  # "becomes first company to reach $4tn", "first benchmark to recover all losses"
     if (ever or named_first) and _STAT_CLAUSE.search(" ".join(noun_phrase)):
         return None
@@ -433,6 +469,8 @@ def _read_first(clause: str, found: re.Match[str], is_title: bool, opens: bool) 
         return None
     if _BECOMES_BEFORE.search(left):
         return _phrase(found.group(0), right)
+    if opens and _MODAL_AFTER.search(right):
+        return None
     if opens or (is_title and _HEADLINE_SUBJECT.match(left) and _EVENT_VERB_AFTER.search(right)):
         return _phrase(found.group(0), right)  # "First North Korean troops reach the front"
     if ever or is_action or _EVENT_VERB_BEFORE.search(left) or (named_first and to_verb):
@@ -448,6 +486,8 @@ def _read_first_time(clause: str, found: re.Match[str], left: str, right: str) -
         return None  # "for the first time since June", "first time since the truce"
     if _STAT_CLAUSE.search(left[-90:]) or _STAT_CLAUSE.search(right[:60]):
         return None  # "Gold hits $3,500 for first time", "inflation turns negative for the first time"
+    if found.group("for") and _PERSONAL_FIRST.search(left) and not _IN_SPAN.search(right.split(",")[0]):
+        return None
     span = _IN_SPAN.search(right.split(",")[0])
     if span and not _EVER.search(right):
         actions = {word.lower().strip(_TRAILING) for word in left.split()} & _ACTION_NOUNS
