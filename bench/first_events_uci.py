@@ -235,7 +235,8 @@ def run(args: argparse.Namespace) -> int:
                "detectors": {"new-title": "briefing.firsts.first_event(title, '')",
                              "old": "briefing.rank.first_cue at 7115e48 with RankConfig().first_cues, on the title"},
                "metrics": metrics, "errors": listed}
-    out = write_result(args.out, labels.stem.replace("_", "-"), payload, args.argv)
+    name = "first-events-uci" if getattr(args, "uci_labels", None) is None else f"first-events-uci-{labels.stem}"
+    out = write_result(args.out, name, payload, args.argv)
     print(f"\nwrote {out}")
     return 0
 
