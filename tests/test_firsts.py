@@ -50,6 +50,14 @@ EVENTS = [
     ("Church ends 180-year-old tradition of hand-copied bibles", "", "title", "180-year-old"),
     ("Tech-Savvy Teen Becomes Catholic Church’s First Millennial Saint", "", "title", "millennial saint"),
     ("First woman elected to lead the Church of England", "", "title", "woman elected"),
+    # UCI 2014 headlines (the first blind UCI sample's misses): Title Case, wire prefixes, discoveries
+    ("Major Supplier Is First Company To List Fracking Ingredients", "", "title", "to list fracking"),
+    ("U of M facility first to implant bionic eye", "", "title", "first to implant"),
+    ("RPT UPDATE 2-First cargo of Iraqi Kurdistan pipeline oil sold to Europe", "", "title", "kurdistan pipeline"),
+    ("Iran confirms first two cases of Mers virus", "", "title", "two cases"),
+    ("FDA Approves First New Artificial Sweetener in 12 Years", "", "title", "in 12 years"),
+    ("Astronomers Discover First Exomoon Candidate", "", "title", "exomoon"),
+    ("Symphony hosts first cannabis concert", "", "title", "cannabis concert"),
 ]
 
 NOT_EVENTS = [
@@ -107,6 +115,21 @@ NOT_EVENTS = [
     ("Jerome Cohen, the First American to Practice Law in China, Dies at 95", ""),
     ("Trump Hails Golden Era in Japan Relations",
      "The president heaped praise on Japan’s first female prime minister aboard a U.S. aircraft carrier."),
+    # UCI 2014 headlines (the first blind UCI sample's false alarms): promotional releases, names, invitations,
+    # a person's own first, a level crossed, an opening "First X" that may or will happen
+    ("First Trailer for Teenage Mutant Ninja Turtles", ""),
+    ("First Official Trailer of 'Orange is the New Black' Season 2 Unveiled", ""),
+    ("First poster for Steve Carell movie Foxcatcher", ""),
+    ("Elsa Pataky & Chris Hemsworth Reveal Twins' Names & First Picture!", ""),
+    ("Kim Kardashian Releases Never Before Seen Pic Of North West Meeting Anna", ""),
+    ("First Evangelical Lutheran Church of Redlands announces Holy Week services", ""),
+    ("First Coast Obamacare Enrollment Continues Hours Before Deadline", ""),
+    ("Be the first to see Captain America with this sneaky double bill", ""),
+    ("Mila Kunis Opens Up for the First Time About Pregnancy, Engagement to Ashton", ""),
+    ("Lana Del Rey Performs 'Ultraviolence' For The First Time At Vancouver Show", ""),
+    ("S&P 500 closes above 1900 for the first time, another milestone in 5-year bull", ""),
+    ("First US MERS Patient May Be Sent Home Soon", ""),
+    ("First Humans to Be Placed in Suspended Animation", ""),
     # no cue at all: missed, and that is acceptable
     ("Ukraine Says It Destroyed Dozens of Warplanes Deep Inside Russia", ""),
 ]
