@@ -156,6 +156,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--uci", action="store_true",
                         help="instead: the UCI headlines labelled blind (bench/data/first_events_uci.jsonl), titles "
                              "from uci_news/ of --data; skipped where the stream is absent (bench/first_events_uci.py)")
+    parser.add_argument("--in-context", action="store_true",
+                        help="also score the detector as the ranking uses it: each item a one-article story with the "
+                             "days before as history (loads the encoder; bench/first_events_context.py)")
 
 
 class UnknownLink(Exception):
@@ -337,6 +340,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"\n--- fresh: {name} ---", end="")
         errors["fresh"][name] = list_errors(name, fresh, found_fresh[name], visible, name in shown)
 
+    context: dict[str, Any] = {}
+    if args.in_context:
+        from .first_events_context import in_context
+
+        context = in_context(items, fresh, args.data, args.out, show_heldout=not args.hide_heldout)
+
     payload = {
         "data": DATA_FILE,
         "items": len(items),
@@ -357,6 +366,7 @@ def run(args: argparse.Namespace) -> int:
         "metrics": metrics,
         "classifier": classifier,
         "errors": errors,
+        "in_context": context,
         "hide_heldout": args.hide_heldout,
     }
     out = write_result(args.out, "first-events", payload, args.argv)
