@@ -159,6 +159,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--uci-labels", type=Path, default=None,
                         help="with --uci: another label file of the same form, e.g. bench/data/first_events_uci2.jsonl "
                              "(the second sample, seed 2015)")
+    parser.add_argument("--in-context", action="store_true",
+                        help="also score the detector as the ranking uses it: each item a one-article story with the "
+                             "days before as history (loads the encoder; bench/first_events_context.py)")
 
 
 class UnknownLink(Exception):
@@ -340,6 +343,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"\n--- fresh: {name} ---", end="")
         errors["fresh"][name] = list_errors(name, fresh, found_fresh[name], visible, name in shown)
 
+    context: dict[str, Any] = {}
+    if args.in_context:
+        from .first_events_context import in_context
+
+        context = in_context(items, fresh, args.data, args.out, show_heldout=not args.hide_heldout)
+
     payload = {
         "data": DATA_FILE,
         "items": len(items),
@@ -360,6 +369,7 @@ def run(args: argparse.Namespace) -> int:
         "metrics": metrics,
         "classifier": classifier,
         "errors": errors,
+        "in_context": context,
         "hide_heldout": args.hide_heldout,
     }
     out = write_result(args.out, "first-events", payload, args.argv)

@@ -199,9 +199,17 @@ def publishers_of(story: Story) -> dict[str, str]:
     return names
 
 
-def _signals(story: Story, bare: bool, names: Mapping[str, str], match: _Match, related: tuple[str, ...],
-             importance: float) -> _Signals:
-    lead_text = " ".join(first_words(story.lead.text, 60))
+def related_past(stories: Sequence[Story], history: Sequence[HistoryItem], now: datetime,
+                 config: RankConfig) -> list[_Match]:
+    """For each story, what the ranker knows of its past: the closest report in ``history`` and the related ones
+    (opinion pieces, ``VIEWS``, left out: an argument makes no story known). What :func:`rank_stories` matches."""
+    return _closest_all(stories, [item for item in history if item.kind not in VIEWS], now, config)
+
+
+def story_event(story: Story, match: _Match) -> FirstEvent | None:
+    """The first-time event the story reports (``briefing.firsts``, on each article's headline and opening), unless
+    a related past article already reported one in its headline (``match.known_event``): then the story is a
+    follow-up of it (reactions, explainers) and reports none."""
     event = None
     for article in story.articles:
         event = first_event(article.title, " ".join(first_words(article.text, 60)))
@@ -211,6 +219,13 @@ def _signals(story: Story, bare: bool, names: Mapping[str, str], match: _Match, 
             break
     if event and match.known_event:
         event = None  # a follow-up of a first-time event reported earlier: reactions, explainers
+    return event
+
+
+def _signals(story: Story, bare: bool, names: Mapping[str, str], match: _Match, related: tuple[str, ...],
+             importance: float) -> _Signals:
+    lead_text = " ".join(first_words(story.lead.text, 60))
+    event = story_event(story, match)
     # Only for stories with text: among a day's dozens of headlines on one celebrity, some headline of the story
     # "reports" what some earlier one announced more often than the act happens (UCI, 2014-04-14: 5 of 12 right).
     announced = None if bare else _announced_now_done(story, match.related_titles)
@@ -444,8 +459,7 @@ def rank_stories(
     """
     # An argument makes no story known: "Opinion | Does Israel Need to Destroy All of Iran's Nukes?" on Sunday does
     # not make Thursday's "Israel Launches Attack on Iran's Nuclear Facilities" an update.
-    reports = [item for item in history if item.kind not in VIEWS]
-    matches = _closest_all(stories, reports, now, config)
+    matches = related_past(stories, history, now, config)
     bare = [all(map(is_bare_headline, story.articles)) for story in stories]
     if headline_vectors is not None and config.same_event_above > 0:
         matches = _compare_headlines(stories, bare, matches, config, headline_vectors)

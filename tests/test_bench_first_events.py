@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+import numpy as np
 import pytest
 
 from bench.__main__ import main
@@ -357,3 +358,81 @@ def test_repo_uci_file_holds_only_our_fields() -> None:
     assert {key for row in rows for key in row} == {"id", "story", "stratum", "label", "kind", "note"}
     assert sum(row["stratum"] == "cue" for row in rows) == 300
     assert all(row["note"] for row in rows if row["label"])
+# --- in context: the detector as the ranking uses it (bench/first_events_context.py) -------------------------------
+
+YESTERDAY = ("France recognises a Palestinian state for the first time",
+             "France recognised a Palestinian state on Thursday, a first for a G7 country")
+FOLLOW_UP = ("Israel condemns France over its recognition of a Palestinian state",
+             "France recognised a Palestinian state for the first time on Thursday, drawing anger from Israel")
+EXTRA_FOLLOW_UP = ("Israel condemns Paris over recognition of a Palestinian state", FOLLOW_UP[1])
+
+
+def _context_data(data: Path) -> None:
+    """A first reported in yesterday's headline, today's follow-up telling it in its description, and a copy of the
+    follow-up in daily_extra/ (no history)."""
+    links = ["https://example.com/yesterday", "https://example.com/follow-up", "https://example.com/extra"]
+    for day, (title, description), link in (("2025-05-16", YESTERDAY, links[0]), ("2025-05-17", FOLLOW_UP, links[1])):
+        folder = data / "daily" / day / "output"
+        folder.mkdir(parents=True)
+        (folder / "wsj_world.xml.gz").write_bytes(gzip.compress(_rss([(title, description, link, None)])))
+    (data / "daily_extra").mkdir()
+    (data / "daily_extra" / "bbc_2024-08-08.xml").write_bytes(_rss([(*EXTRA_FOLLOW_UP, links[2], None)]))
+    (data / "first_events").mkdir()
+    with (data / "first_events" / "labels.jsonl").open("w", encoding="utf-8") as file:
+        for (title, description), link, label, published, source in (
+                (YESTERDAY, links[0], 1, "2025-05-16", "wsj_world"),
+                (FOLLOW_UP, links[1], 0, "2025-05-17", "wsj_world"),
+                (EXTRA_FOLLOW_UP, links[2], 0, "2024-08-08", "bbc_2024-08-08")):
+            file.write(json.dumps({"title": title, "description": description, "link": link, "published": published,
+                                   "source": source, "label": label, "kind": "", "note": "", "sample": "cue"}) + "\n")
+
+
+def test_in_context_drops_a_follow_up_whose_first_a_past_headline_reported(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from bench import first_events_context as context
+    from briefing.config import RankConfig
+    from briefing.pipeline import embedding_text, headline_text, history_item
+    from tests.helpers import WordVectors
+
+    data, out = tmp_path / "data", tmp_path / "out"
+    _context_data(data)
+    encoder = WordVectors()
+    monkeypatch.setattr(context, "make_encoder", lambda: encoder)
+    assert main(["first-events", "--data", str(data), "--out", str(out), "--fresh", str(tmp_path / "none.jsonl"),
+                 "--in-context"]) == 0
+    printed = capsys.readouterr().out
+    block = json.loads((out / "first-events.json").read_text())["in_context"]
+    counted = block["metrics"]["labels (in-sample)"]
+    # alone, the detector flags both follow-ups (their description tells the first); in context, the one with
+    # yesterday's headline in its history is dropped (known_event), the one without history is kept
+    assert (counted["isolated"]["tp"], counted["isolated"]["fp"]) == (1, 2)
+    assert (counted["shown"]["tp"], counted["shown"]["fp"], counted["shown"]["fn"]) == (1, 1, 0)
+    assert (counted["new-or-development"]["tp"], counted["new-or-development"]["fp"]) == (1, 1)
+    assert [e["title"] for e in block["errors"]["shown"]] == [EXTRA_FOLLOW_UP[0]]
+    assert block["items_without_history"] == {"daily_extra": 1, "empty": 2}  # the extra copy and the first day
+    assert "in context, shown: 1 false positives, 0 false negatives" in printed
+    assert (out / context.VECTORS).is_file()
+
+    # the same decision, item by item: with yesterday in the history it is dropped and says why; without, kept
+    config = RankConfig()
+
+    def article(index: int, title: str, text: str, day: str) -> context.Article:
+        return context.to_article(index, {"title": title, "description": text, "link": f"https://x/{index}",
+                                          "published": day, "source": "wsj_world"})
+
+    past = article(0, *YESTERDAY, "2025-05-16")
+    today = article(1, *FOLLOW_UP, "2025-05-17")
+    assert today.published == datetime(2025, 5, 17, tzinfo=UTC)
+    vectors = encoder.encode([embedding_text(past), embedding_text(today)])
+    assert float(vectors[0] @ vectors[1]) >= config.new_below  # related, as the rule needs
+
+    def heads(titles: list[str]) -> np.ndarray:
+        return encoder.encode([headline_text(t) for t in titles])
+
+    dropped = context.decide(today, vectors[1], [history_item(past, vectors[0])], config, heads)
+    kept = context.decide(today, vectors[1], [], config, heads)
+    assert dropped.isolated and dropped.no_history and dropped.shown is None
+    assert dropped.known_by == (YESTERDAY[0],) and not dropped.hit("shown")
+    assert kept.shown == dropped.no_history and kept.status == "new" and kept.hit("new-or-development")
