@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 
 from .firsts import first_event
 from .models import Article
-from .rank import key_terms
+from .rank import as_written, key_terms
 from .store import Horizon, SelectionSource
 
 __all__ = ["RULES", "Returning", "Selection", "choose_rule", "late_reason", "material_changes", "select_articles",
@@ -155,7 +155,8 @@ def material_changes(before: Article, after: Article) -> tuple[str, ...]:
     if _words(before.title) != _words(after.title):
         changes.append("new headline")
     old_terms = _terms(before)
-    added = sorted(term for term in _terms(after) - old_terms if term not in _words(f"{before.title} {before.text}"))
+    known = _words(f"{before.title} {before.text}")
+    added = as_written({term for term in _terms(after) - old_terms if term not in known}, f"{after.title} {after.text}")
     if added:
         changes.append("new: " + ", ".join(added[:4]))
     if first_event(after.title, after.text) is not None and first_event(before.title, before.text) is None:

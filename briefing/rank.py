@@ -75,6 +75,17 @@ def key_terms(text: str, title: str = "") -> frozenset[str]:
     return frozenset(term.lower() for term in terms)
 
 
+def as_written(terms: Collection[str], text: str) -> tuple[str, ...]:
+    """``terms`` (lower-cased, as :func:`key_terms` gives them) as ``text`` writes them, in its order: what a reader
+    is shown ("María Corina Machado" rather than "corina, machado"). A term the text lacks goes last, as it is."""
+    lowered = text.lower()
+    placed = []
+    for term in terms:
+        found = re.search(rf"(?<!\w){re.escape(term)}(?!\w)", lowered)
+        placed.append((found.start(), text[found.start():found.end()]) if found else (len(text), term))
+    return tuple(written for _, written in sorted(placed))
+
+
 def content_words(text: str) -> frozenset[str]:
     """Lower-cased words of four letters or more, less news filler: what a story is about, whatever its casing."""
     return frozenset(w.strip("'’-") for w in _CONTENT_WORD.findall(text.lower()) if w not in _FILLER)
@@ -230,7 +241,7 @@ def _signals(story: Story, bare: bool, names: Mapping[str, str], match: _Match, 
     # "reports" what some earlier one announced more often than the act happens (UCI, 2014-04-14: 5 of 12 right).
     announced = None if bare else _announced_now_done(story, match.related_titles)
     terms = key_terms(lead_text, title=story.lead.title)
-    fresh = tuple(sorted(terms - match.known_terms)) if match.item else ()
+    fresh = as_written(terms - match.known_terms, f"{story.lead.title} {lead_text}") if match.item else ()
     words = content_words(" ".join([*(a.title for a in story.articles), lead_text]))
     fresh_words = tuple(sorted(words - match.known_words)) if match.item else ()
     return _Signals(

@@ -243,6 +243,12 @@ def test_a_new_number_is_material(words: list[str], number: int) -> None:
     assert material_changes(before, after) == (f"new: {number}",)
 
 
+def test_new_names_are_shown_as_the_text_writes_them_in_its_order() -> None:
+    before = article(1, "Bitcoin hits record high", "The cryptocurrency rose on Wednesday.")
+    after = article(1, "Bitcoin hits record high", "The cryptocurrency fell on US inflation data, said Mike Novogratz.")
+    assert material_changes(before, after) == ("new: US, Mike, Novogratz",)
+
+
 def test_a_new_headline_and_a_first_time_event_are_material() -> None:
     before = article(1, "Troops gather at the border", "Troops gathered at the border on Monday.")
     after = article(1, "Troops cross the border", "For the first time, troops crossed the border on Monday.")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from briefing.config import RankConfig
 from briefing.models import Article, HistoryItem, Source, Story, is_title_case
-from briefing.rank import key_terms, rank_stories
+from briefing.rank import as_written, key_terms, rank_stories
 
 from .helpers import article
 
@@ -449,3 +449,9 @@ def test_a_prospect_after_the_act_or_in_bare_headlines_is_not_superseded() -> No
     bare = story(1, "Israeli Attack on Iran Could Come Within Days", unit(1, 0, 0), outlets=3)
     bare_act = story(2, ATTACK, unit(1, 0.5, 0))
     assert rank_stories([bare, bare_act], [], {}, NOW, RankConfig())[0].story is bare  # UCI-style headlines: untouched
+
+
+def test_terms_are_shown_as_written_in_reading_order() -> None:
+    text = "Nobel Peace Prize awarded to María Corina Machado of Venezuela, 58, in Oslo"
+    assert as_written({"venezuela", "machado", "corina", "58"}, text) == ("Corina", "Machado", "Venezuela", "58")
+    assert as_written({"kyiv", "oslo"}, text) == ("Oslo", "kyiv")  # a term the text lacks goes last, as it is
