@@ -20,6 +20,8 @@ Detectors, each on the item's title and description:
 - ``new``: ``briefing.firsts.first_event``; ``new-title``: the same on the title alone (the cue in the headline
   vs the description).
 - with ``--classifier``: logistic regressions on MiniLM vectors, cross-validated (``bench/first_events_model.py``).
+- ``--confirmer`` (instead): a regression confirming ``new``'s hits, cross-validated across all four label sets,
+  these two and the UCI samples (``bench/first_events_confirm.py``).
 
 Honesty: every set is split in two fixed halves by a stable hash of the link: ``sha1(link)`` even -> ``dev``,
 odd -> ``heldout``. On ``labels`` both halves have been seen by the rule writing (the held-out half was scored
@@ -153,6 +155,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print no held-out figure or item (while working on the rules)")
     parser.add_argument("--classifier", action="store_true",
                         help="also cross-validate logistic regressions on MiniLM vectors (loads the encoder)")
+    parser.add_argument("--confirmer", action="store_true",
+                        help="instead: a logistic regression confirming the rule's hits, cross-validated across the "
+                             "four label sets (leave one set out; loads the encoder; bench/first_events_confirm.py)")
     parser.add_argument("--uci", action="store_true",
                         help="instead: the UCI headlines labelled blind (bench/data/first_events_uci.jsonl), titles "
                              "from uci_news/ of --data; skipped where the stream is absent (bench/first_events_uci.py)")
@@ -253,6 +258,10 @@ def list_errors(name: str, items: Sequence[Item], hits: Sequence[str | None], ha
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "confirmer", False):
+        from .first_events_confirm import run as run_confirmer
+
+        return run_confirmer(args)
     if getattr(args, "uci", False):
         from .first_events_uci import run as run_uci
 

@@ -43,24 +43,40 @@ def _fit(features: np.ndarray, labels: np.ndarray, c: float) -> Any:
         return LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit(features, labels)
 
 
-def choose(features: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-    """C and threshold with the best F1 of inner cross-validated scores on these (training) items only."""
+def inner_scores(features: np.ndarray, labels: np.ndarray) -> dict[float, np.ndarray]:
+    """Per C of ``C_GRID``: every item's score from an inner stratified cross-validation on these items only."""
     from sklearn.model_selection import StratifiedKFold
 
     folds = min(INNER_FOLDS, int(labels.sum()))
-    best: tuple[float, float, float] | None = None
+    out = {}
     for c in C_GRID:
         scored = np.zeros(len(labels))
         for train, test in StratifiedKFold(folds, shuffle=True, random_state=SEED).split(features, labels):
             scored[test] = _fit(features[train], labels[train], c).predict_proba(features[test])[:, 1]
+        out[c] = scored
+    return out
+
+
+def best_threshold(scored_by_c: dict[float, np.ndarray], labels: np.ndarray,
+                   gate: np.ndarray | None = None) -> tuple[float, float]:
+    """C and threshold with the best F1 of ``score >= threshold`` (AND ``gate`` where given) on these scores."""
+    best: tuple[float, float, float] | None = None
+    for c, scored in scored_by_c.items():
         for threshold in np.unique(scored):
             hit = scored >= threshold
+            if gate is not None:
+                hit &= gate
             tp = int((hit & (labels == 1)).sum())
             f1 = 2 * tp / (2 * tp + int((hit & (labels == 0)).sum()) + int((~hit & (labels == 1)).sum()))
             if best is None or f1 > best[0]:
                 best = (f1, c, float(threshold))
     assert best is not None
     return best[1], best[2]
+
+
+def choose(features: np.ndarray, labels: np.ndarray, gate: np.ndarray | None = None) -> tuple[float, float]:
+    """C and threshold with the best F1 of inner cross-validated scores on these (training) items only."""
+    return best_threshold(inner_scores(features, labels), labels, gate)
 
 
 def _predict(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray) -> np.ndarray:

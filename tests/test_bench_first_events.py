@@ -436,3 +436,67 @@ def test_in_context_drops_a_follow_up_whose_first_a_past_headline_reported(
     assert dropped.isolated and dropped.no_history and dropped.shown is None
     assert dropped.known_by == (YESTERDAY[0],) and not dropped.hit("shown")
     assert kept.shown == dropped.no_history and kept.status == "new" and kept.hit("new-or-development")
+
+
+def test_confirmer_leave_one_set_out_never_trains_or_tunes_on_the_held_out_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--confirmer``: each held-out set is exactly one set; no test item reaches a fit, the inner CV that picks C
+    and the threshold, or the threshold choice; the confirmer keeps only rule hits."""
+    from bench import first_events_confirm as confirm
+    from bench import first_events_model as model
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.array(["a", "b", "c"]), 30)
+    labels = np.tile(np.array([1] * 6 + [0] * 24), 3)
+    vectors = rng.normal(size=(90, 4)) + labels[:, None]  # every row distinct: a row names its item
+    rule = (labels == 1) ^ (rng.random(90) < 0.2)
+    x = {"lr": vectors, "lr+rule": np.hstack([vectors, rule[:, None].astype(float), np.zeros((90, 1))])}
+    index = {row[:4].tobytes(): i for i, row in enumerate(vectors)}
+    seen: set[int] = set()
+    tuned_on: list[int] = []
+    real_fit, real_inner, real_best = model._fit, model.inner_scores, model.best_threshold
+
+    def rows(features: np.ndarray) -> set[int]:
+        return {index[np.ascontiguousarray(row[:4]).tobytes()] for row in features}
+
+    def fit(features: np.ndarray, y: np.ndarray, c: float) -> Any:
+        seen.update(rows(features))
+        return real_fit(features, y, c)
+
+    def inner(features: np.ndarray, y: np.ndarray) -> dict[float, np.ndarray]:
+        seen.update(rows(features))
+        return real_inner(features, y)
+
+    def best(scored: dict[float, np.ndarray], y: np.ndarray, gate: np.ndarray | None = None) -> tuple[float, float]:
+        tuned_on.append(len(y))
+        return real_best(scored, y, gate)
+
+    monkeypatch.setattr(model, "_fit", fit)
+    monkeypatch.setattr(model, "inner_scores", inner)
+    monkeypatch.setattr(model, "best_threshold", best)
+    tested = []
+    for name, train, test in confirm.leave_one_set_out(groups):
+        assert set(test) == set(np.flatnonzero(groups == name)) and set(train) == set(np.flatnonzero(groups != name))
+        seen.clear()
+        tuned_on.clear()
+        hits, scored, chosen = confirm.fold(x, labels, rule, train, test)
+        assert seen and not seen & set(test.tolist())  # no test item in any fit or inner fold
+        assert tuned_on == [len(train)] * 3  # lr, firsts AND lr, lr+rule: thresholds from training scores only
+        assert not (hits["firsts AND lr"] & ~rule[test]).any()
+        assert set(chosen) == {"lr", "firsts AND lr", "lr+rule"} and all(len(s) == len(test) for s in scored.values())
+        tested += test.tolist()
+    assert sorted(tested) == list(range(90))
+
+    result = confirm.cross_validate(x, labels, rule, confirm.leave_one_set_out(groups))
+    metrics, _ = confirm.summarise(result, labels, rule, groups, "leave-one-set-out")
+    assert metrics["pooled"]["rules"]["tp"] == int((rule & (labels == 1)).sum())
+    assert metrics["a"]["lr"]["n"] == 30 and metrics["pooled"]["lr"]["n"] == 90
+
+
+def test_confirmer_embeds_the_text_the_product_embeds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.first_events_confirm import product_text
+
+    assert product_text("Opinion | Apple opens its first store in India", "") == "Apple opens its first store in India."
+    assert product_text("Apple opens a store", "It is the first in India.") == \
+        "Apple opens a store. It is the first in India."
+    assert main(["first-events", "--confirmer", "--data", str(tmp_path / "absent"), "--out", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.startswith("bench first-events --confirmer: skipped: evaluation data folder")
