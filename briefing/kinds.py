@@ -199,7 +199,16 @@ def _from_story_behind(title: str) -> str | None:
     # ("What began as an experiment during the pandemic to lure people back to small towns ..."): that is a sentence.
     # Last of the rules: "How my views on Hong Kong's future have evolved" is the writer's own voice, a column.
     title = " ".join(title.split())
-    if _HOW_OR_WHAT.match(title) and len(title.split()) <= _HEADLINE_WORDS and not title.endswith("."):
+    if len(title.split()) > _HEADLINE_WORDS:
+        return None
+    if _HOW_OR_WHAT.match(title) and not title.endswith("."):
+        return "analysis"
+    # A feature's headline: a person unnamed ("He Helped Big Companies Dodge Taxes. Now He's Writing the Rules."),
+    # a profile or a showcase ("Meet the China Factory Owner Who...", "This 95-Year-Old Dreams of Walking Home",
+    # "Behind Indonesia Protests, a Growing Economy...", "Who Joined Putin in Moscow"), or two sentences, the second
+    # a turn or a comment ("Kenya Is Desperate to Pay Off Staggering Debt. Its Workers Are Paying the Price.").
+    # News names who did what in one clause.
+    if _FEATURE_OPENING.match(title) or _two_sentences(title):
         return "analysis"
     return None
 
@@ -220,6 +229,24 @@ _EXPLAINER = re.compile(
 _HOW_OR_WHAT = re.compile(r"(?:how|what)\b(?! I\b)(?!(?: \S+){0,2}[!?])", re.IGNORECASE)
 """Not a title ("How I Met Your Mother Finale Reaches a Series High"), not an exclamation ("What A Treat! Johnny
 Depp ...", "How Much? Justin Bieber ...")."""
+_FEATURE_OPENING = re.compile(
+    r"(?:(?:He|She|They|His|Her|Their)(?:['’](?:s|re|ve|d))?|Meet|This|These|Behind|Who(?:['’]s)?) (?![A-Z]{2,}\b)")
+"""Case-sensitive: "WHO Declares…" is the World Health Organization; "This" and "These" open showcases and columns."""
+_SENTENCE_BREAK = re.compile(r"([A-Za-z’']+)[’'\"”)]?\. +[A-Z‘“'][a-z’']")
+_ABBREVIATIONS = frozenset(
+    "gov sen rep gen col sgt capt lt mr mrs ms dr st mt ft inc co corp ltd jr sr bros no vs ave jan feb mar apr aug "
+    "sep sept oct nov dec".split())
+
+
+def _two_sentences(title: str) -> bool:
+    """A full stop after a word (not an abbreviation, not an initial as in "U.S."), three words or more into the
+    headline, then a capitalised word. Not a question or an exclamation: "Time To Sell? Twitter Falls To New
+    Post-IPO Lows", "What A Treat! Johnny Depp…" are news in business and celebrity feeds."""
+    return any(len(word) > 1 and word[-2:].islower() and word.lower() not in _ABBREVIATIONS
+               and len(title[: found.start(1)].split()) >= 2
+               for found in _SENTENCE_BREAK.finditer(title) for word in (found.group(1),))
+
+
 _HEADLINE_WORDS = 16
 """Longer than this, a "headline" is a standfirst sentence that some feeds (WSJ Economy) give as the title."""
 _EXPLAINER_SLUG = frozenset({"explained", "explainer"})
