@@ -17,7 +17,10 @@ Pure: strings in, a kind out; no I/O. Only what the feed itself says is used, st
    headline or text in the writer's own voice outside quotes and reported speech ("We're being too gloomy
    about UK stocks", "... means we cannot ignore ...": opinion);
 7. last, a short headline that opens with "How" or "What" ("How China Curbed Its Oil Addiction"): the story
-   behind the news, analysis.
+   behind the news, analysis; so is a feature's headline: a person left unnamed ("He Helped Big Companies Dodge
+   Taxes…"), a profile or showcase ("Meet…", "This 95-Year-Old…", "Behind…", "Who Joined Putin…"), or two
+   sentences, the second a turn or a comment ("Kenya Is Desperate to Pay Off Staggering Debt. Its Workers Are
+   Paying the Price.").
 
 Anything else is news. An unlabelled column in the third person is news here: nothing says otherwise.
 """
