@@ -245,9 +245,11 @@ def _two_sentences(title: str) -> bool:
     """A full stop after a word (not an abbreviation, not an initial as in "U.S."), three words or more into the
     headline, then a capitalised word. Not a question or an exclamation: "Time To Sell? Twitter Falls To New
     Post-IPO Lows", "What A Treat! Johnny Depp…" are news in business and celebrity feeds."""
-    return any(len(word) > 1 and word[-2:].islower() and word.lower() not in _ABBREVIATIONS
-               and len(title[: found.start(1)].split()) >= 2
-               for found in _SENTENCE_BREAK.finditer(title) for word in (found.group(1),))
+    for found in _SENTENCE_BREAK.finditer(title):
+        word = found.group(1)
+        if word[-2:].islower() and word.lower() not in _ABBREVIATIONS and len(title[: found.start(1)].split()) >= 2:
+            return True
+    return False
 
 
 _HEADLINE_WORDS = 16
