@@ -326,8 +326,8 @@ def test_the_quantifier_no_bears_on_its_noun_and_the_claim() -> None:
 
 
 def test_the_polarity_kept_is_the_closer_sentence_s_not_its_neighbour_s() -> None:
-    sources = ["Republicans hope the gender play backfires for Clinton in the race. If she overplays it, which she "
-               "will not, it could backfire, aides say."]
+    sources = ["Republicans hope the gender play backfires for Clinton in the race. If she overplays it, it will not "
+               "backfire, aides say."]
     # closest to the pair (0.80), and of the two to the first sentence (0.67 against 0.52): no negation to keep
     sentence = ["Republicans hope the gender play backfires for Clinton if she overplays it, aides say."]
     for nearest, expected in ((True, None), (False, "negation")):
@@ -362,3 +362,57 @@ def test_denials_and_failures_negate_what_follows_but_not_a_plain_decline() -> N
     assert negated_words("Shares declined sharply on Monday.") == []  # "declined" negates only before "to"
     assert negation_flip("He did not steal the car.", negated_words("He denied stealing the car.")) is None
     assert negation_flip("He stole the car.", [], closest="He denied stealing the car.") is not None
+
+
+# --- issue #12, third pass: first words, nicknames, and negations in the closest sentence that bear on nothing ------
+
+
+def test_kiwi_names_new_zealand(guard: Guard) -> None:
+    sources = ["New Zealand's prime minister apologised on Wednesday for pulling a waitress's hair, his office said."]
+    assert guard.check(["Kiwi prime minister apologised for pulling a waitress's hair."], sources)[0].ok
+    australia = ["Australia's prime minister apologised on Wednesday for pulling a waitress's hair, his office said."]
+    assert guard.check(["Kiwi prime minister apologised for pulling a waitress's hair."], australia)[0].reason \
+        == "name"
+
+
+def test_a_first_word_derived_from_a_common_word_is_no_name() -> None:
+    vocabulary = {"conservation", "fake", "superstar", "laud", "the"}
+    guard = Guard(WordVectors(dim=512, vocabulary=vocabulary), GuardSettings(min_similarity=0.3))
+    sources = ["A conservation worker built a cultural village in Rwanda for former poachers, using a fake permit to "
+               "buy the land, where star footballers visited him."]
+    # words the vocabulary lacks whole, but that are a vocabulary word with an ending: not names
+    for sentence in ("Conservationists built a cultural village in Rwanda for former poachers.",
+                     "Faked permit was used to buy the land for the cultural village in Rwanda.",
+                     "Superstars visited the cultural village in Rwanda built for former poachers."):
+        assert guard.check([sentence], sources)[0].ok, sentence
+    # a name the vocabulary lacks is still one; "-er" is no ending that makes a common word ("Lauder" is a name)
+    for sentence, name in (("Sabuhoro built a cultural village in Rwanda for former poachers.", "sabuhoro"),
+                           ("Lauder built a cultural village in Rwanda for former poachers.", "lauder")):
+        check = guard.check([sentence], sources)[0]
+        assert check.reason == "name" and name in check.detail, check.detail
+
+
+def _flip_guard() -> Guard:
+    return Guard(WordVectors(dim=512), GuardSettings(min_similarity=0.3, reverse_similarity=0.6, min_coverage=0))
+
+
+def test_a_negation_in_the_closest_sentence_bears_only_on_its_own_clause() -> None:
+    sources = ["Aides hope that if she overplays it, which she won't, the gender play backfires on her rivals."]
+    faithful = ["Aides hope the gender play backfires on her rivals if she overplays it."]
+    check = _flip_guard().check(faithful, sources)[0]
+    assert check.ok, check.detail  # "won't" bears on nothing in its clause, not on the "backfires" before it
+    sources = ["Aides say the gender play will not backfire on her rivals in the race, they say."]
+    flipped = _flip_guard().check(["Aides say the gender play will backfire on her rivals in the race."], sources)[0]
+    assert flipped.reason == "negation", flipped.detail
+
+
+def test_a_rhetorical_negation_in_the_closest_sentence_negates_nothing() -> None:
+    sources = ["But Sudan is not just any rhino in the park, keepers say."]
+    check = _flip_guard().check(["Sudan is a rare rhino in the park, keepers say."], sources)[0]
+    assert check.ok, check.detail
+    sources = ["But Sudan is not a rhino in the park, keepers say."]
+    flipped = _flip_guard().check(["Sudan is a rare rhino in the park, keepers say."], sources)[0]
+    assert flipped.reason == "negation", flipped.detail
+    from briefing.summarize.guard import negated_words
+
+    assert negated_words("He isn't the only celebrity to walk out.") == ["celebrity"]  # elsewhere, as before

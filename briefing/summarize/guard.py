@@ -10,7 +10,9 @@ Every sentence of a generated summary is checked against the story's sources:
   words left out);
 - **name**: every name occurs in the sources. A name is a capitalised word inside a sentence; in
   lower-cased text (where case says nothing) a word the encoder's vocabulary does not hold whole
-  (rare words: most names, places, brands) stands in for it. Accents do not count ("Jose" = "José"); a
+  (rare words: most names, places, brands) stands in for it; a sentence's first word counts only when the next word
+  is capitalised too or the vocabulary lacks it, as such and as an inflection or derivation of a vocabulary word
+  ("Superstars", "Faked", "Conservationist" are common words). Accents do not count ("Jose" = "José"); a
   country and its adjective are one name ("China" = "Chinese"); an acronym in capitals stands for the
   capitalised words it abbreviates ("NRA"); a name of letters and digits ("COVID-19", "G20") must occur
   whole, and its digits are no figure;
@@ -22,7 +24,8 @@ Every sentence of a generated summary is checked against the story's sources:
   "not", "never", "no", "n't", "didn't"... in one and not the other; in the sources, and against the closest
   sentence, "refused to", "failed to", "declined to", "unable to" and "denied" negate too). Of a pair of
   adjacent sentences, the closer one's polarity is kept; a negated word is found in another inflection ("did
-  not run" backs "never ran").
+  not run" backs "never ran"). In the closest sentence a negation bears only on its own clause ("which she won't,
+  it could backfire") and a rhetorical one ("not just any rhino", "isn't the only") on nothing.
 
 A sentence that fails is dropped, with its reason; a summary left shorter than ``min_words`` is
 replaced by the extractive one. ``Verdict`` records what happened, for the briefing's JSON.
@@ -332,7 +335,7 @@ _PLACE_FORMS = (
     "indonesia indonesian", "iran iranian", "iraq iraqi", "ireland irish", "israel israeli", "italy italian",
     "jamaica jamaican", "japan japanese", "kenya kenyan", "korea korean", "kuwait kuwaiti",
     "lebanon lebanese", "libya libyan", "malaysia malaysian", "mexico mexican", "morocco moroccan",
-    "nepal nepali nepalese", "netherlands dutch dutchman", "zealand zealander", "nigeria nigerian",
+    "nepal nepali nepalese", "netherlands dutch dutchman", "zealand zealander kiwi", "nigeria nigerian",
     "norway norwegian", "pakistan pakistani", "palestine palestinian", "peru peruvian", "philippines philippine "
     "filipino", "poland polish", "portugal portuguese", "qatar qatari", "romania romanian", "russia russian",
     "rwanda rwandan", "arabia arabian saudi", "scotland scottish scot", "serbia serbian serb", "somalia somali",
@@ -429,14 +432,24 @@ def _names(sentence: str) -> list[str]:
     return [n for n in names if n not in _STOP]
 
 
+_DERIVATIONS = ("ists", "ist", "isms", "ism", "ness")
+"""Endings that make a word of a word: a sentence's first word the vocabulary lacks is still a common word when it
+is a vocabulary word with one of them ("conservationist"). Not "-er": "Lauder" is a name, not one who lauds; and
+compounds are not split ("Obamacare" is not "obama" + "care")."""
+
+
 def _next_capitalised(sentence: str) -> bool:
     tokens = sentence.split()
     return len(tokens) > 1 and tokens[1][:1].isupper()
 
 
+_CLAUSE_END = frozenset({",", ";", ":", "?", "!", "--"})
+
+
 def _tokens(text: str) -> list[str]:
-    """Lower-cased word tokens, a contracted negation split off as the PTB does: "didn't" is "did", "n't"."""
-    return re.findall(r"[^\W_]+?(?=n't)|n't|[^\W_]+", text.lower().replace("’", "'"))
+    """Lower-cased word tokens, a contracted negation split off as the PTB does: "didn't" is "did", "n't"; the
+    punctuation that ends a clause (``_CLAUSE_END``) is a token too."""
+    return re.findall(r"[^\W_]+?(?=n't)|n't|[^\W_]+|--|[,;:?!]", text.lower().replace("’", "'"))
 
 
 def _same_word(a: str, b: str) -> bool:
@@ -470,14 +483,33 @@ def _negates(tokens: list[str]) -> bool:
     return any(_is_cue(tokens, k) for k in range(len(tokens)))
 
 
-def _negated_words(tokens: list[str], reach: int = 4, verbs: bool = True, quantifier_reach: int = 1) -> list[str]:
+_RHETORICAL = frozenset({"just", "only", "merely", "simply"})
+"""After a negation, words that make it rhetorical: "not just any rhino" says it is a rhino ("not the only", "not the
+first" too)."""
+
+
+def _rhetorical(following: list[str]) -> bool:
+    """Whether the two tokens after a negation make it rhetorical ("not just", "isn't the only")."""
+    return bool(following) and (following[0] in _RHETORICAL or following in (["the", "only"], ["the", "first"]))
+
+
+def _negated_words(tokens: list[str], reach: int = 4, verbs: bool = True, quantifier_reach: int = 1,
+                   narrow: bool = False) -> list[str]:
     """The content words a negation in ``tokens`` bears on: the first non-stopword after each cue (with ``verbs``,
     "denied", "refused to"... count as cues); after the quantifier "no", the first ``quantifier_reach`` ("no group
-    has claimed" bears on the group and the claim)."""
+    has claimed" bears on the group and the claim). With ``narrow``, a negation bears only on words of its own
+    clause ("if she overplayed it, which she won't, it could backfire" negates no "backfire"), and a rhetorical
+    one ("not just any rhino", "isn't the only celebrity") on none."""
     found: list[str] = []
     for k in range(len(tokens)):
         if _is_cue(tokens, k, verbs):
-            after = [t for t in tokens[k + 1 : k + 1 + reach] if t not in _STOP and not t.isdigit()]
+            if narrow and _rhetorical(tokens[k + 1 : k + 3]):
+                continue
+            if narrow:
+                window = list(itertools.takewhile(lambda t: t not in _CLAUSE_END, tokens[k + 1 : k + 1 + reach]))
+            else:
+                window = [t for t in tokens[k + 1 :] if t not in _CLAUSE_END][:reach]
+            after = [t for t in window if t not in _STOP and not t.isdigit()]
             found.extend(after[: quantifier_reach if tokens[k] == "no" else 1])
     return found
 
@@ -498,7 +530,8 @@ def negation_flip(sentence: str, negated_in_sources: Sequence[str], closest: str
     if mine and not any(_same_word(w, v) for w in mine for v in negated_in_sources):
         return f"negates {mine[0]!r}, which no source negates"
     if closest is not None and not _negates(tokens):
-        stated = [v for v in _negated_words(_tokens(closest)) if any(_same_word(v, t) for t in tokens)]
+        stated = [v for v in _negated_words(_tokens(closest), narrow=True)
+                  if any(_same_word(v, t) for t in tokens)]
         if stated:
             return f"states {stated[0]!r}, which its closest source sentence negates"
     if closest is not None and not _negates(_tokens(closest)):
@@ -686,9 +719,23 @@ class Guard:
                 return base  # a capitalised word inside a sentence: a name
             # a sentence's first word is capitalised anyway, and a lower-cased text's words say nothing by
             # case: there a name is a word the vocabulary lacks, or a first word followed by a capitalised one
-            if not self.known_word(base) or (cased and _next_capitalised(sentence)):
+            if cased and _next_capitalised(sentence):
+                return base
+            if not self.known_word(base) and not (cased and self._derived_word(base)):
                 return base
         return None
+
+    def _derived_word(self, word: str) -> bool:
+        """Whether ``word``, which the vocabulary lacks whole, is an inflection ("superstars", "faked") or a
+        derivation ("conservationist", ``_DERIVATIONS``) of a vocabulary word: a common word at the start of a
+        sentence, not a name."""
+        if any(self.known_word(f) for f in _lemmas(word) if f != word):
+            return True
+        for suffix in _DERIVATIONS:
+            stem = word[: -len(suffix)]
+            if word.endswith(suffix) and len(stem) >= 4 and (self.known_word(stem) or self.known_word(stem + "e")):
+                return True
+        return False
 
     # -- the whole check ---------------------------------------------------------------------------
 
