@@ -326,8 +326,8 @@ def test_the_quantifier_no_bears_on_its_noun_and_the_claim() -> None:
 
 
 def test_the_polarity_kept_is_the_closer_sentence_s_not_its_neighbour_s() -> None:
-    sources = ["Republicans hope the gender play backfires for Clinton in the race. If she overplays it, it will not "
-               "backfire, aides say."]
+    sources = ["Republicans hope the gender play backfires for Clinton in the race. If she overplays it, which she "
+               "will not, it could backfire, aides say."]
     # closest to the pair (0.80), and of the two to the first sentence (0.67 against 0.52): no negation to keep
     sentence = ["Republicans hope the gender play backfires for Clinton if she overplays it, aides say."]
     for nearest, expected in ((True, None), (False, "negation")):
@@ -396,20 +396,16 @@ def _flip_guard() -> Guard:
     return Guard(WordVectors(dim=512), GuardSettings(min_similarity=0.3, reverse_similarity=0.6, min_coverage=0))
 
 
-def test_a_negation_in_the_closest_sentence_bears_only_on_its_own_clause() -> None:
-    sources = ["Aides hope that if she overplays it, which she won't, the gender play backfires on her rivals."]
-    faithful = ["Aides hope the gender play backfires on her rivals if she overplays it."]
-    check = _flip_guard().check(faithful, sources)[0]
-    assert check.ok, check.detail  # "won't" bears on nothing in its clause, not on the "backfires" before it
-    sources = ["Aides say the gender play will not backfire on her rivals in the race, they say."]
-    flipped = _flip_guard().check(["Aides say the gender play will backfire on her rivals in the race."], sources)[0]
-    assert flipped.reason == "negation", flipped.detail
-
-
-def test_a_rhetorical_negation_in_the_closest_sentence_negates_nothing() -> None:
+def test_a_rhetorical_negation_in_the_closest_sentence_negates_nothing_the_sentence_does_not_keep() -> None:
     sources = ["But Sudan is not just any rhino in the park, keepers say."]
     check = _flip_guard().check(["Sudan is a rare rhino in the park, keepers say."], sources)[0]
     assert check.ok, check.detail
+    # the negation removed, "just" kept: a flip as before
+    flipped = _flip_guard().check(["But Sudan is just any rhino in the park, keepers say."], sources)[0]
+    assert flipped.reason == "negation", flipped.detail
+    sources = ["This is not the first time the river has flooded the town, residents say."]
+    flipped = _flip_guard().check(["This is the first time the river has flooded the town, residents say."], sources)[0]
+    assert flipped.reason == "negation", flipped.detail
     sources = ["But Sudan is not a rhino in the park, keepers say."]
     flipped = _flip_guard().check(["Sudan is a rare rhino in the park, keepers say."], sources)[0]
     assert flipped.reason == "negation", flipped.detail

@@ -24,8 +24,8 @@ Every sentence of a generated summary is checked against the story's sources:
   "not", "never", "no", "n't", "didn't"... in one and not the other; in the sources, and against the closest
   sentence, "refused to", "failed to", "declined to", "unable to" and "denied" negate too). Of a pair of
   adjacent sentences, the closer one's polarity is kept; a negated word is found in another inflection ("did
-  not run" backs "never ran"). In the closest sentence a negation bears only on its own clause ("which she won't,
-  it could backfire") and a rhetorical one ("not just any rhino", "isn't the only") on nothing.
+  not run" backs "never ran"). A rhetorical negation in the closest sentence ("not just any rhino", "isn't the
+  only") bears on nothing unless the sentence keeps its "just", "only", "first".
 
 A sentence that fails is dropped, with its reason; a summary left shorter than ``min_words`` is
 replaced by the extractive one. ``Verdict`` records what happened, for the briefing's JSON.
@@ -443,13 +443,9 @@ def _next_capitalised(sentence: str) -> bool:
     return len(tokens) > 1 and tokens[1][:1].isupper()
 
 
-_CLAUSE_END = frozenset({",", ";", ":", "?", "!", "--"})
-
-
 def _tokens(text: str) -> list[str]:
-    """Lower-cased word tokens, a contracted negation split off as the PTB does: "didn't" is "did", "n't"; the
-    punctuation that ends a clause (``_CLAUSE_END``) is a token too."""
-    return re.findall(r"[^\W_]+?(?=n't)|n't|[^\W_]+|--|[,;:?!]", text.lower().replace("’", "'"))
+    """Lower-cased word tokens, a contracted negation split off as the PTB does: "didn't" is "did", "n't"."""
+    return re.findall(r"[^\W_]+?(?=n't)|n't|[^\W_]+", text.lower().replace("’", "'"))
 
 
 def _same_word(a: str, b: str) -> bool:
@@ -483,33 +479,36 @@ def _negates(tokens: list[str]) -> bool:
     return any(_is_cue(tokens, k) for k in range(len(tokens)))
 
 
-_RHETORICAL = frozenset({"just", "only", "merely", "simply"})
+_RHETORICAL = frozenset({"just", "only", "merely", "simply", "first"})
 """After a negation, words that make it rhetorical: "not just any rhino" says it is a rhino ("not the only", "not the
 first" too)."""
 
 
-def _rhetorical(following: list[str]) -> bool:
-    """Whether the two tokens after a negation make it rhetorical ("not just", "isn't the only")."""
-    return bool(following) and (following[0] in _RHETORICAL or following in (["the", "only"], ["the", "first"]))
+def _rhetorical(following: list[str]) -> str | None:
+    """The word that makes a negation rhetorical, from the two tokens after it ("not just", "isn't the only"), or
+    None."""
+    if following[:1] and following[0] in _RHETORICAL:
+        return following[0]
+    if len(following) == 2 and following[0] == "the" and following[1] in ("only", "first"):
+        return following[1]
+    return None
 
 
 def _negated_words(tokens: list[str], reach: int = 4, verbs: bool = True, quantifier_reach: int = 1,
-                   narrow: bool = False) -> list[str]:
+                   against: Collection[str] | None = None) -> list[str]:
     """The content words a negation in ``tokens`` bears on: the first non-stopword after each cue (with ``verbs``,
     "denied", "refused to"... count as cues); after the quantifier "no", the first ``quantifier_reach`` ("no group
-    has claimed" bears on the group and the claim). With ``narrow``, a negation bears only on words of its own
-    clause ("if she overplayed it, which she won't, it could backfire" negates no "backfire"), and a rhetorical
-    one ("not just any rhino", "isn't the only celebrity") on none."""
+    has claimed" bears on the group and the claim). With ``against`` (the tokens of a sentence compared with these),
+    a rhetorical negation ("not just any rhino", "isn't the only celebrity") bears on nothing unless ``against``
+    keeps its "just", "only", "first": "Sudan is just any rhino" flips "Sudan is not just any rhino", "Sudan is
+    one of the last rhinos" does not."""
     found: list[str] = []
     for k in range(len(tokens)):
         if _is_cue(tokens, k, verbs):
-            if narrow and _rhetorical(tokens[k + 1 : k + 3]):
+            rhetorical = _rhetorical(tokens[k + 1 : k + 3]) if against is not None else None
+            if rhetorical is not None and rhetorical not in against:
                 continue
-            if narrow:
-                window = list(itertools.takewhile(lambda t: t not in _CLAUSE_END, tokens[k + 1 : k + 1 + reach]))
-            else:
-                window = [t for t in tokens[k + 1 :] if t not in _CLAUSE_END][:reach]
-            after = [t for t in window if t not in _STOP and not t.isdigit()]
+            after = [t for t in tokens[k + 1 : k + 1 + reach] if t not in _STOP and not t.isdigit()]
             found.extend(after[: quantifier_reach if tokens[k] == "no" else 1])
     return found
 
@@ -530,7 +529,7 @@ def negation_flip(sentence: str, negated_in_sources: Sequence[str], closest: str
     if mine and not any(_same_word(w, v) for w in mine for v in negated_in_sources):
         return f"negates {mine[0]!r}, which no source negates"
     if closest is not None and not _negates(tokens):
-        stated = [v for v in _negated_words(_tokens(closest), narrow=True)
+        stated = [v for v in _negated_words(_tokens(closest), against=tokens)
                   if any(_same_word(v, t) for t in tokens)]
         if stated:
             return f"states {stated[0]!r}, which its closest source sentence negates"
