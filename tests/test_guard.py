@@ -412,3 +412,10 @@ def test_a_rhetorical_negation_in_the_closest_sentence_negates_nothing_the_sente
     from briefing.summarize.guard import negated_words
 
     assert negated_words("He isn't the only celebrity to walk out.") == ["celebrity"]  # elsewhere, as before
+
+
+def test_a_creed_s_derived_forms_name_the_same_creed(guard: Guard) -> None:
+    sources = ["Police said the dead man was a wanted Islamic extremist who had trained bomb makers in the south."]
+    assert guard.check(["The dead man was a wanted Islamist extremist who had trained bomb makers."], sources)[0].ok
+    check = guard.check(["The dead man was a wanted Buddhist extremist who had trained bomb makers."], sources)[0]
+    assert check.reason == "name" and "buddhist" in check.detail, check.detail

@@ -13,9 +13,9 @@ Every sentence of a generated summary is checked against the story's sources:
   (rare words: most names, places, brands) stands in for it; a sentence's first word counts only when the next word
   is capitalised too or the vocabulary lacks it, as such and as an inflection or derivation of a vocabulary word
   ("Superstars", "Faked", "Conservationist" are common words). Accents do not count ("Jose" = "José"); a
-  country and its adjective are one name ("China" = "Chinese"); an acronym in capitals stands for the
-  capitalised words it abbreviates ("NRA"); a name of letters and digits ("COVID-19", "G20") must occur
-  whole, and its digits are no figure;
+  country and its adjective are one name ("China" = "Chinese", "Kiwi" = "New Zealand"), and so are a creed's
+  forms ("Islamist" = "Islamic"); an acronym in capitals stands for the capitalised words it abbreviates
+  ("NRA"); a name of letters and digits ("COVID-19", "G20") must occur whole, and its digits are no figure;
 - **unsupported**: some source sentence (or two adjacent ones, for a sentence that fuses them; or any two,
   by their vectors' normalised sum, when those two also hold ``min_coverage`` of its content words) is
   close to it: MiniLM cosine at least ``min_similarity``; and at least ``min_coverage`` of its content
@@ -438,6 +438,18 @@ is a vocabulary word with one of them ("conservationist"). Not "-er": "Lauder" i
 compounds are not split ("Obamacare" is not "obama" + "care")."""
 
 
+_ROOT_ENDINGS = ("ists", "ist", "isms", "ism", "ics", "ic")
+
+
+def _root(word: str) -> str | None:
+    """``word`` without a derivational ending that names a creed, school or field ("islamist", "islamism" and
+    "islamic" are "islam"), when at least five letters are left; None for other words."""
+    for ending in _ROOT_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 5:
+            return word[: -len(ending)]
+    return None
+
+
 def _next_capitalised(sentence: str) -> bool:
     tokens = sentence.split()
     return len(tokens) > 1 and tokens[1][:1].isupper()
@@ -557,6 +569,7 @@ class _Sources:
     negated: frozenset[str]  # words some source sentence negates
     identifiers: frozenset[str]  # letter-and-digit names ("covid19", "g20")
     acronyms: frozenset[str]  # initials of runs of capitalised words ("nra" for "National Rifle Association")
+    roots: frozenset[str]  # the words without a derivational ending ("islam" for "Islamic", ``_root``)
     units: list[str]  # sentences and adjacent pairs: what a sentence may be supported by
 
 
@@ -598,6 +611,7 @@ def _prepare(sources: Sequence[str], max_sentences: int) -> _Sources:
                     stems=stems, prefixes=prefixes,
                     numbers=frozenset(_number_variants(joined)), negated=frozenset(negated_words(joined)),
                     identifiers=frozenset(identifiers(joined)), acronyms=frozenset(acronyms(joined)),
+                    roots=frozenset(filter(None, map(_root, words))),
                     units=source_units(sentences))
 
 
@@ -713,6 +727,8 @@ class Guard:
                 continue
             place = _PLACE_OF.get(base) or _PLACE_OF.get(_stem(base), frozenset())
             if place & sources.words:  # "French" for a source's "France", "Australians" for "Australia"
+                continue
+            if _root(base) in sources.roots:  # "Islamist" for a source's "Islamic"
                 continue
             if cased and base != first:
                 return base  # a capitalised word inside a sentence: a name
