@@ -362,3 +362,60 @@ def test_denials_and_failures_negate_what_follows_but_not_a_plain_decline() -> N
     assert negated_words("Shares declined sharply on Monday.") == []  # "declined" negates only before "to"
     assert negation_flip("He did not steal the car.", negated_words("He denied stealing the car.")) is None
     assert negation_flip("He stole the car.", [], closest="He denied stealing the car.") is not None
+
+
+# --- issue #12, third pass: first words, nicknames, and negations in the closest sentence that bear on nothing ------
+
+
+def test_kiwi_names_new_zealand(guard: Guard) -> None:
+    sources = ["New Zealand's prime minister apologised on Wednesday for pulling a waitress's hair, his office said."]
+    assert guard.check(["Kiwi prime minister apologised for pulling a waitress's hair."], sources)[0].ok
+    australia = ["Australia's prime minister apologised on Wednesday for pulling a waitress's hair, his office said."]
+    assert guard.check(["Kiwi prime minister apologised for pulling a waitress's hair."], australia)[0].reason \
+        == "name"
+
+
+def test_a_first_word_derived_from_a_common_word_is_no_name() -> None:
+    vocabulary = {"conservation", "fake", "superstar", "laud", "the"}
+    guard = Guard(WordVectors(dim=512, vocabulary=vocabulary), GuardSettings(min_similarity=0.3))
+    sources = ["A conservation worker built a cultural village in Rwanda for former poachers, using a fake permit to "
+               "buy the land, where star footballers visited him."]
+    # words the vocabulary lacks whole, but that are a vocabulary word with an ending: not names
+    for sentence in ("Conservationists built a cultural village in Rwanda for former poachers.",
+                     "Faked permit was used to buy the land for the cultural village in Rwanda.",
+                     "Superstars visited the cultural village in Rwanda built for former poachers."):
+        assert guard.check([sentence], sources)[0].ok, sentence
+    # a name the vocabulary lacks is still one; "-er" is no ending that makes a common word ("Lauder" is a name)
+    for sentence, name in (("Sabuhoro built a cultural village in Rwanda for former poachers.", "sabuhoro"),
+                           ("Lauder built a cultural village in Rwanda for former poachers.", "lauder")):
+        check = guard.check([sentence], sources)[0]
+        assert check.reason == "name" and name in check.detail, check.detail
+
+
+def _flip_guard() -> Guard:
+    return Guard(WordVectors(dim=512), GuardSettings(min_similarity=0.3, reverse_similarity=0.6, min_coverage=0))
+
+
+def test_a_rhetorical_negation_in_the_closest_sentence_negates_nothing_the_sentence_does_not_keep() -> None:
+    sources = ["But Sudan is not just any rhino in the park, keepers say."]
+    check = _flip_guard().check(["Sudan is a rare rhino in the park, keepers say."], sources)[0]
+    assert check.ok, check.detail
+    # the negation removed, "just" kept: a flip as before
+    flipped = _flip_guard().check(["But Sudan is just any rhino in the park, keepers say."], sources)[0]
+    assert flipped.reason == "negation", flipped.detail
+    sources = ["This is not the first time the river has flooded the town, residents say."]
+    flipped = _flip_guard().check(["This is the first time the river has flooded the town, residents say."], sources)[0]
+    assert flipped.reason == "negation", flipped.detail
+    sources = ["But Sudan is not a rhino in the park, keepers say."]
+    flipped = _flip_guard().check(["Sudan is a rare rhino in the park, keepers say."], sources)[0]
+    assert flipped.reason == "negation", flipped.detail
+    from briefing.summarize.guard import negated_words
+
+    assert negated_words("He isn't the only celebrity to walk out.") == ["celebrity"]  # elsewhere, as before
+
+
+def test_a_creed_s_derived_forms_name_the_same_creed(guard: Guard) -> None:
+    sources = ["Police said the dead man was a wanted Islamic extremist who had trained bomb makers in the south."]
+    assert guard.check(["The dead man was a wanted Islamist extremist who had trained bomb makers."], sources)[0].ok
+    check = guard.check(["The dead man was a wanted Buddhist extremist who had trained bomb makers."], sources)[0]
+    assert check.reason == "name" and "buddhist" in check.detail, check.detail

@@ -10,10 +10,12 @@ Every sentence of a generated summary is checked against the story's sources:
   words left out);
 - **name**: every name occurs in the sources. A name is a capitalised word inside a sentence; in
   lower-cased text (where case says nothing) a word the encoder's vocabulary does not hold whole
-  (rare words: most names, places, brands) stands in for it. Accents do not count ("Jose" = "José"); a
-  country and its adjective are one name ("China" = "Chinese"); an acronym in capitals stands for the
-  capitalised words it abbreviates ("NRA"); a name of letters and digits ("COVID-19", "G20") must occur
-  whole, and its digits are no figure;
+  (rare words: most names, places, brands) stands in for it; a sentence's first word counts only when the next word
+  is capitalised too or the vocabulary lacks it, as such and as an inflection or derivation of a vocabulary word
+  ("Superstars", "Faked", "Conservationist" are common words). Accents do not count ("Jose" = "José"); a
+  country and its adjective are one name ("China" = "Chinese", "Kiwi" = "New Zealand"), and so are a creed's
+  forms ("Islamist" = "Islamic"); an acronym in capitals stands for the capitalised words it abbreviates
+  ("NRA"); a name of letters and digits ("COVID-19", "G20") must occur whole, and its digits are no figure;
 - **unsupported**: some source sentence (or two adjacent ones, for a sentence that fuses them; or any two,
   by their vectors' normalised sum, when those two also hold ``min_coverage`` of its content words) is
   close to it: MiniLM cosine at least ``min_similarity``; and at least ``min_coverage`` of its content
@@ -22,7 +24,8 @@ Every sentence of a generated summary is checked against the story's sources:
   "not", "never", "no", "n't", "didn't"... in one and not the other; in the sources, and against the closest
   sentence, "refused to", "failed to", "declined to", "unable to" and "denied" negate too). Of a pair of
   adjacent sentences, the closer one's polarity is kept; a negated word is found in another inflection ("did
-  not run" backs "never ran").
+  not run" backs "never ran"). A rhetorical negation in the closest sentence ("not just any rhino", "isn't the
+  only") bears on nothing unless the sentence keeps its "just", "only", "first".
 
 A sentence that fails is dropped, with its reason; a summary left shorter than ``min_words`` is
 replaced by the extractive one. ``Verdict`` records what happened, for the briefing's JSON.
@@ -332,7 +335,7 @@ _PLACE_FORMS = (
     "indonesia indonesian", "iran iranian", "iraq iraqi", "ireland irish", "israel israeli", "italy italian",
     "jamaica jamaican", "japan japanese", "kenya kenyan", "korea korean", "kuwait kuwaiti",
     "lebanon lebanese", "libya libyan", "malaysia malaysian", "mexico mexican", "morocco moroccan",
-    "nepal nepali nepalese", "netherlands dutch dutchman", "zealand zealander", "nigeria nigerian",
+    "nepal nepali nepalese", "netherlands dutch dutchman", "zealand zealander kiwi", "nigeria nigerian",
     "norway norwegian", "pakistan pakistani", "palestine palestinian", "peru peruvian", "philippines philippine "
     "filipino", "poland polish", "portugal portuguese", "qatar qatari", "romania romanian", "russia russian",
     "rwanda rwandan", "arabia arabian saudi", "scotland scottish scot", "serbia serbian serb", "somalia somali",
@@ -429,6 +432,24 @@ def _names(sentence: str) -> list[str]:
     return [n for n in names if n not in _STOP]
 
 
+_DERIVATIONS = ("ists", "ist", "isms", "ism", "ness")
+"""Endings that make a word of a word: a sentence's first word the vocabulary lacks is still a common word when it
+is a vocabulary word with one of them ("conservationist"). Not "-er": "Lauder" is a name, not one who lauds; and
+compounds are not split ("Obamacare" is not "obama" + "care")."""
+
+
+_ROOT_ENDINGS = ("ists", "ist", "isms", "ism", "ics", "ic")
+
+
+def _root(word: str) -> str | None:
+    """``word`` without a derivational ending that names a creed, school or field ("islamist", "islamism" and
+    "islamic" are "islam"), when at least five letters are left; None for other words."""
+    for ending in _ROOT_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 5:
+            return word[: -len(ending)]
+    return None
+
+
 def _next_capitalised(sentence: str) -> bool:
     tokens = sentence.split()
     return len(tokens) > 1 and tokens[1][:1].isupper()
@@ -470,13 +491,35 @@ def _negates(tokens: list[str]) -> bool:
     return any(_is_cue(tokens, k) for k in range(len(tokens)))
 
 
-def _negated_words(tokens: list[str], reach: int = 4, verbs: bool = True, quantifier_reach: int = 1) -> list[str]:
+_RHETORICAL = frozenset({"just", "only", "merely", "simply", "first"})
+"""After a negation, words that make it rhetorical: "not just any rhino" says it is a rhino ("not the only", "not the
+first" too)."""
+
+
+def _rhetorical(following: list[str]) -> str | None:
+    """The word that makes a negation rhetorical, from the two tokens after it ("not just", "isn't the only"), or
+    None."""
+    if following[:1] and following[0] in _RHETORICAL:
+        return following[0]
+    if len(following) == 2 and following[0] == "the" and following[1] in ("only", "first"):
+        return following[1]
+    return None
+
+
+def _negated_words(tokens: list[str], reach: int = 4, verbs: bool = True, quantifier_reach: int = 1,
+                   against: Collection[str] | None = None) -> list[str]:
     """The content words a negation in ``tokens`` bears on: the first non-stopword after each cue (with ``verbs``,
     "denied", "refused to"... count as cues); after the quantifier "no", the first ``quantifier_reach`` ("no group
-    has claimed" bears on the group and the claim)."""
+    has claimed" bears on the group and the claim). With ``against`` (the tokens of a sentence compared with these),
+    a rhetorical negation ("not just any rhino", "isn't the only celebrity") bears on nothing unless ``against``
+    keeps its "just", "only", "first": "Sudan is just any rhino" flips "Sudan is not just any rhino", "Sudan is
+    one of the last rhinos" does not."""
     found: list[str] = []
     for k in range(len(tokens)):
         if _is_cue(tokens, k, verbs):
+            rhetorical = _rhetorical(tokens[k + 1 : k + 3]) if against is not None else None
+            if rhetorical is not None and rhetorical not in against:
+                continue
             after = [t for t in tokens[k + 1 : k + 1 + reach] if t not in _STOP and not t.isdigit()]
             found.extend(after[: quantifier_reach if tokens[k] == "no" else 1])
     return found
@@ -498,7 +541,8 @@ def negation_flip(sentence: str, negated_in_sources: Sequence[str], closest: str
     if mine and not any(_same_word(w, v) for w in mine for v in negated_in_sources):
         return f"negates {mine[0]!r}, which no source negates"
     if closest is not None and not _negates(tokens):
-        stated = [v for v in _negated_words(_tokens(closest)) if any(_same_word(v, t) for t in tokens)]
+        stated = [v for v in _negated_words(_tokens(closest), against=tokens)
+                  if any(_same_word(v, t) for t in tokens)]
         if stated:
             return f"states {stated[0]!r}, which its closest source sentence negates"
     if closest is not None and not _negates(_tokens(closest)):
@@ -525,6 +569,7 @@ class _Sources:
     negated: frozenset[str]  # words some source sentence negates
     identifiers: frozenset[str]  # letter-and-digit names ("covid19", "g20")
     acronyms: frozenset[str]  # initials of runs of capitalised words ("nra" for "National Rifle Association")
+    roots: frozenset[str]  # the words without a derivational ending ("islam" for "Islamic", ``_root``)
     units: list[str]  # sentences and adjacent pairs: what a sentence may be supported by
 
 
@@ -566,6 +611,7 @@ def _prepare(sources: Sequence[str], max_sentences: int) -> _Sources:
                     stems=stems, prefixes=prefixes,
                     numbers=frozenset(_number_variants(joined)), negated=frozenset(negated_words(joined)),
                     identifiers=frozenset(identifiers(joined)), acronyms=frozenset(acronyms(joined)),
+                    roots=frozenset(filter(None, map(_root, words))),
                     units=source_units(sentences))
 
 
@@ -682,13 +728,29 @@ class Guard:
             place = _PLACE_OF.get(base) or _PLACE_OF.get(_stem(base), frozenset())
             if place & sources.words:  # "French" for a source's "France", "Australians" for "Australia"
                 continue
+            if _root(base) in sources.roots:  # "Islamist" for a source's "Islamic"
+                continue
             if cased and base != first:
                 return base  # a capitalised word inside a sentence: a name
             # a sentence's first word is capitalised anyway, and a lower-cased text's words say nothing by
             # case: there a name is a word the vocabulary lacks, or a first word followed by a capitalised one
-            if not self.known_word(base) or (cased and _next_capitalised(sentence)):
+            if cased and _next_capitalised(sentence):
+                return base
+            if not self.known_word(base) and not (cased and self._derived_word(base)):
                 return base
         return None
+
+    def _derived_word(self, word: str) -> bool:
+        """Whether ``word``, which the vocabulary lacks whole, is an inflection ("superstars", "faked") or a
+        derivation ("conservationist", ``_DERIVATIONS``) of a vocabulary word: a common word at the start of a
+        sentence, not a name."""
+        if any(self.known_word(f) for f in _lemmas(word) if f != word):
+            return True
+        for suffix in _DERIVATIONS:
+            stem = word[: -len(suffix)]
+            if word.endswith(suffix) and len(stem) >= 4 and (self.known_word(stem) or self.known_word(stem + "e")):
+                return True
+        return False
 
     # -- the whole check ---------------------------------------------------------------------------
 
