@@ -20,7 +20,8 @@ from xml.etree import ElementTree as ET
 
 from .deliver import write_files
 from .errors import RenderError
-from .render import _SECTION_LABEL, DEFAULT_TITLE, _clean, _md_escape, safe_url
+from .models import SECTION_LABEL
+from .render import DEFAULT_TITLE, _clean, _md_escape, safe_url
 
 __all__ = [
     "ATOM_NAME",
@@ -97,7 +98,7 @@ def _story(story: dict[str, Any]) -> dict[str, Any]:
     sources = story.get("sources") or []
     url = next((safe_url(s.get("url")) for s in sources if isinstance(s, dict) and safe_url(s.get("url"))), None)
     title = _clean(str(story.get("title") or ""))
-    return {"title": _SECTION_LABEL.sub("", title) or title, "summary": _clean(str(story.get("summary") or "")),
+    return {"title": SECTION_LABEL.sub("", title) or title, "summary": _clean(str(story.get("summary") or "")),
             "status": str(story.get("status") or ""), "url": url}
 
 

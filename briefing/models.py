@@ -20,6 +20,14 @@ _TITLE_CASE_SHARE = 0.6
 """A headline whose longer words are mostly capitalised is Title Case: its casing names nothing."""
 
 
+# A section label before a headline ("Opinion | ", "Live: "): the piece's kind, not words of its headline.
+SECTION_LABEL = re.compile(
+    r"^\s*(?:opinion|op-ed|analysis|explainer|editorial|comment|letters?|review|live|watch|video|podcast)"
+    r"\s*[|:]\s+",
+    re.IGNORECASE,
+)
+
+
 def is_title_case(text: str) -> bool:
     """True when most words of four letters or more are capitalised ("Ukraine Says It Destroyed Dozens")."""
     words = _LONG_WORD.findall(text)

@@ -24,6 +24,7 @@ from .errors import ConfigError, Interrupted, RenderError, StoreError
 from .executor import make_encoder
 from .importance import VectorModel, features_for, prior_for
 from .models import (
+    SECTION_LABEL,
     Article,
     Briefing,
     FeedFailure,
@@ -105,11 +106,6 @@ def today(config: Config, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(config.zone).date()
 
 
-_SECTION_LABEL = re.compile(
-    r"^\s*(?:opinion|op-ed|analysis|explainer|editorial|comment|letters?|review|live|watch|video|podcast)"
-    r"\s*[|:]\s+",
-    re.IGNORECASE,
-)
 
 
 def embedding_text(article: Article) -> str:
@@ -124,7 +120,7 @@ def embedding_text(article: Article) -> str:
 
 def headline_text(title: str) -> str:
     """What represents a headline alone: as in :func:`embedding_text`, without the opening words."""
-    return f"{_SECTION_LABEL.sub('', title)}."
+    return f"{SECTION_LABEL.sub('', title)}."
 
 
 def history_item(article: Article, vector: np.ndarray) -> HistoryItem:
@@ -749,6 +745,4 @@ def _with_arrival_reasons(ranked: RankedStory, selection: Selection) -> RankedSt
 
 def _slug(name: str | None) -> str:
     """A model name fit for a file name: its last path part, odd characters made dashes."""
-    import re
-
     return re.sub(r"[^A-Za-z0-9_-]+", "-", Path(name or "").name).strip("-") or "model"

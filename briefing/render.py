@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from briefing.errors import RenderError
-from briefing.models import Briefing, RankedStory, Source
+from briefing.models import SECTION_LABEL, Briefing, RankedStory, Source
 
 __all__ = [
     "DEFAULT_TITLE",
@@ -295,7 +295,7 @@ def _story_view(ranked: RankedStory, number: int | None, zone: tzinfo = UTC) -> 
     sources = ranked.story.sources
     reasons = [_clean(reason) for reason in ranked.reasons if reason.strip()]
     title = _clean(ranked.story.lead.title) or "(untitled)"
-    shown_title = _SECTION_LABEL.sub("", title) or title
+    shown_title = SECTION_LABEL.sub("", title) or title
     kind = ranked.story.kind
     return {
         "number": number,
@@ -317,12 +317,6 @@ def _story_view(ranked: RankedStory, number: int | None, zone: tzinfo = UTC) -> 
 _PREFIXES = {"update": "Update: ", "development": "New development: "}
 _KIND_TAGS = {"opinion": "opinion", "analysis": "analysis", "live": "live", "newsletter": "newsletter",
               "media": "audio/video"}
-# A section label before a headline ("Opinion | ", "Live: "): shown as the kind tag, not in the headline.
-_SECTION_LABEL = re.compile(
-    r"^\s*(?:opinion|op-ed|analysis|explainer|editorial|comment|letters?|review|live|watch|video|podcast)"
-    r"\s*[|:]\s+",
-    re.IGNORECASE,
-)
 # Reasons every ordinary story has: said by the story's place and its source lines already.
 _DEFAULT_REASONS = re.compile(
     r"^(?:new: (?:nothing like it|no similar story) in the last \d+ days|new: no similar story in \d+ days"
@@ -357,7 +351,7 @@ def _source_views(sources: tuple[Source, ...], headline: str, zone: tzinfo) -> l
             continue
         seen.add(key)
         outlet = _clean(source.outlet)
-        own = _SECTION_LABEL.sub("", _clean(source.title))
+        own = SECTION_LABEL.sub("", _clean(source.title))
         other = own if own and own.casefold() != headline.casefold() else ""
         views.append({
             "outlet": outlet or other or "(untitled)",
@@ -397,7 +391,7 @@ def lead_headline(b: Briefing) -> str | None:
     if not stories:
         return None
     title = _clean(stories[0].story.lead.title)
-    return (_SECTION_LABEL.sub("", title) or title) or None
+    return (SECTION_LABEL.sub("", title) or title) or None
 
 
 def empty_explanation(b: Briefing) -> str | None:

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from .render import _CONTROL, _SECTION_LABEL, DEFAULT_TITLE, _clean, safe_url
+from .models import SECTION_LABEL
+from .render import _CONTROL, DEFAULT_TITLE, _clean, safe_url
 from .search import SearchIndex, load_briefing
 
 __all__ = ["make_server", "page_for", "story_history"]
@@ -87,7 +88,7 @@ def _text(value: object) -> str:
 def _headline(story: dict[str, Any]) -> str:
     """A story's headline as shown: the feed's section label ("Opinion | ") as a quiet tag after it."""
     title = _clean(str(story.get("title") or ""))
-    shown = _SECTION_LABEL.sub("", title) or title
+    shown = SECTION_LABEL.sub("", title) or title
     kind = str(story.get("kind") or "news")
     tag = f' <span class="meta">({escape(kind)})</span>' if kind != "news" else ""
     return (escape(shown) or "(untitled)") + tag
