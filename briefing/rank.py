@@ -23,8 +23,9 @@ from .cluster import is_bare_headline
 from .config import RankConfig
 from .firsts import FirstEvent, first_event
 from .happened import announced_acts, has_happened, same_doer
-from .models import HistoryItem, RankedStory, Status, Story, first_words, is_title_case
+from .models import SECTION_LABEL, HistoryItem, RankedStory, Status, Story, first_words, is_title_case
 
+_POSSESSIVE = re.compile(r"['’]s?$")
 _TERM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]*[A-Za-z]|[A-Z]{2,}|\d[\d,.]*%?)")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _SENTENCE_END = re.compile(r"[.!?:;\"“”‘’(—–-]\s*$")
@@ -81,8 +82,11 @@ def as_written(terms: Collection[str], text: str) -> tuple[str, ...]:
     lowered = text.lower()
     placed = []
     for term in terms:
-        found = re.search(rf"(?<!\w){re.escape(term)}(?!\w)", lowered)
-        placed.append((found.start(), text[found.start():found.end()]) if found else (len(text), term))
+        spans = [found.span() for found in re.finditer(rf"(?<!\w){re.escape(term)}(?!\w)", lowered)]
+        # Where the text writes it as a name, if it does anywhere: "Economic" in "Organization for Economic
+        # Cooperation", not the "economic" of an earlier sentence.
+        start, end = next((span for span in spans if text[span[0]].isupper()), spans[0] if spans else (len(text),) * 2)
+        placed.append((start, text[start:end] or term))
     return tuple(written for _, written in sorted(placed))
 
 
@@ -94,7 +98,7 @@ def content_words(text: str) -> frozenset[str]:
 def _prose_terms(text: str) -> list[str]:
     terms = []
     for match in _TERM.finditer(text):
-        term = match.group(0).strip(".,")
+        term = _POSSESSIVE.sub("", match.group(0).strip(".,"))  # "Hamas’s" names Hamas
         if len(term) < 2 or term in _SENTENCE_STARTERS or term in _SHOUTED or term.lower() in _CALENDAR:
             continue  # "Thursday" is when, not what: every follow-up has a new one
         opens_sentence = not text[: match.start()].strip() or _SENTENCE_END.search(text[: match.start()])
@@ -419,7 +423,7 @@ def _reasons(signals: _Signals, status: Status, config: RankConfig) -> list[str]
 def _fresh_headline_words(title: str, past_titles: Sequence[str]) -> list[str]:
     """Content words of ``title``, as written, that none of ``past_titles`` has (in any form: first five letters)."""
     known = {w[:5] for t in past_titles for w in content_words(t)}
-    found = [w.strip("'’-") for w in _WORD.findall(title)]
+    found = [w.strip("'’-") for w in _WORD.findall(SECTION_LABEL.sub("", title))]
     return list(dict.fromkeys(w for w in found if w.lower() in content_words(w) and w.lower()[:5] not in known))
 
 

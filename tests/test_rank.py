@@ -455,3 +455,18 @@ def test_terms_are_shown_as_written_in_reading_order() -> None:
     text = "Nobel Peace Prize awarded to María Corina Machado of Venezuela, 58, in Oslo"
     assert as_written({"venezuela", "machado", "corina", "58"}, text) == ("Corina", "Machado", "Venezuela", "58")
     assert as_written({"kyiv", "oslo"}, text) == ("Oslo", "kyiv")  # a term the text lacks goes last, as it is
+    # where the text writes it as a name, if it does anywhere
+    assert as_written({"economic"}, "The economic outlook dims, says the Organization for Economic Cooperation") == (
+        "Economic",)
+
+
+def test_a_possessive_names_the_same_thing() -> None:
+    assert key_terms("Israel struck Hamas’s leaders in Doha.") == key_terms("Israel struck Hamas leaders in Doha.")
+
+
+
+def test_a_section_label_is_no_new_word_of_a_headline() -> None:
+    from briefing.rank import _fresh_headline_words
+
+    past = ["Trump’s China Deal May Avert a Crisis of His Own Making"]
+    assert _fresh_headline_words("Opinion | Lessons From Trump’s China Trade War", past) == ["Lessons", "Trade"]
