@@ -345,6 +345,13 @@ class RankConfig(_Section):
     config's folder; None: the shipped one. It must have been trained with the encoder in use. Checked when the
     config is read. Meant for measuring: ``python -m bench ranking --importance`` ranks with a prior trained
     without the days it reports."""
+    terms: Literal["casing", "spacy"] = "casing"
+    """How names and numbers are found (what is new in an update, whether a story or a revision changed materially):
+    ``casing``, a capitalised word not opening a sentence (no model); ``spacy``, a spaCy NER model's entities
+    (``pip install 'briefing[ner]'``; docs/BENCHMARKS.md §7 measures both). Checked when the config is read."""
+    spacy_model: str | None = None
+    """The spaCy pipeline package for ``terms = "spacy"``; None: the first installed of
+    ``briefing.names.SPACY_MODELS``."""
     weights: RankWeights = RankWeights()
 
 
@@ -583,6 +590,13 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> Config:
         except ConfigError as exc:
             raise ConfigError(f"{source}: rank.importance_file: {exc}" if source else
                               f"rank.importance_file: {exc}") from None
+    if config.rank.terms == "spacy":
+        from .names import spacy_missing
+
+        problem = spacy_missing(config.rank.spacy_model)  # finds the packages, imports nothing
+        if problem:
+            where = f"{source}: " if source else ""
+            raise ConfigError(f'{where}rank.terms = "spacy": {problem}')
     return config
 
 

@@ -21,6 +21,7 @@ Pure apart from the ``Store`` reads; no model, no network.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -80,7 +81,7 @@ def choose_rule(day: date, *, window_end: datetime, now: datetime, latest_briefi
 
 def select_articles(store: SelectionSource, day: date, *, window: tuple[datetime, datetime], rule: str,
                     horizon: Horizon | None, run_id: int | None, backfill_days: float,
-                    history_days: int) -> Selection:
+                    history_days: int, terms: Callable[[str, str], frozenset[str]] = key_terms) -> Selection:
     """The articles of the briefing dated ``day`` and the history they are ranked against.
 
     Args:
@@ -92,6 +93,7 @@ def select_articles(store: SelectionSource, day: date, *, window: tuple[datetime
         run_id: the run building it; only listings by earlier runs count (None: all).
         backfill_days: at first sight, an article older than this is history, not news.
         history_days: history reaches back this many days before the window.
+        terms: names and numbers of a text and headline (``rank.terms``), for a revision's material changes.
     """
     if rule not in RULES:
         raise ValueError(f"unknown eligibility rule {rule!r} (expected one of {', '.join(RULES)})")
@@ -125,7 +127,7 @@ def select_articles(store: SelectionSource, day: date, *, window: tuple[datetime
         before = store.revision_as_article(current.id, listed[current.id].revision_id, horizon)
         if before is None:
             continue
-        changes = material_changes(before, current)
+        changes = material_changes(before, current, terms)
         if changes:
             returning[current.id] = Returning(listed_on=listed[current.id].date, changes=changes,
                                               shown=listed[current.id].status == "listed")
@@ -144,7 +146,8 @@ def select_articles(store: SelectionSource, day: date, *, window: tuple[datetime
     return Selection(rule=rule, articles=articles, history=history, late=late, returning=returning)
 
 
-def material_changes(before: Article, after: Article) -> tuple[str, ...]:
+def material_changes(before: Article, after: Article,
+                     terms: Callable[[str, str], frozenset[str]] = key_terms) -> tuple[str, ...]:
     """What changed between two revisions of one article that a reader would want to know; () when nothing.
 
     Material: the headline's words, a number or name not in the earlier text, a first-time event the earlier
@@ -154,9 +157,10 @@ def material_changes(before: Article, after: Article) -> tuple[str, ...]:
     changes: list[str] = []
     if _words(before.title) != _words(after.title):
         changes.append("new headline")
-    old_terms = _terms(before)
+    old_terms = _terms(before, terms)
     known = _words(f"{before.title} {before.text}")
-    added = as_written({term for term in _terms(after) - old_terms if term not in known}, f"{after.title} {after.text}")
+    added = as_written({term for term in _terms(after, terms) - old_terms if term not in known},
+                       f"{after.title} {after.text}")
     if added:
         changes.append("new: " + ", ".join(added[:4]))
     if first_event(after.title, after.text) is not None and first_event(before.title, before.text) is None:
@@ -186,9 +190,9 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(words)
 
 
-def _terms(article: Article) -> frozenset[str]:
+def _terms(article: Article, terms_of: Callable[[str, str], frozenset[str]] = key_terms) -> frozenset[str]:
     terms = set()
-    for term in key_terms(article.text, title=article.title):
+    for term in terms_of(article.text, article.title):
         term = term.strip(".'’-")
         if term and term not in _NOISE:
             terms.add(_NUMBER_WORDS.get(term, term))

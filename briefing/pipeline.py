@@ -34,6 +34,7 @@ from .models import (
     Summary,
     first_words,
 )
+from .names import TermFinder, term_finder
 from .rank import content_words, key_terms, rank_stories
 from .store import BriefingStore, Horizon, store_for
 from .summarize import Summarizer, cache_params, make_summarizer
@@ -123,12 +124,19 @@ def headline_text(title: str) -> str:
     return f"{SECTION_LABEL.sub('', title)}."
 
 
-def history_item(article: Article, vector: np.ndarray) -> HistoryItem:
-    """A past article as the ranker compares against it: vector, names and numbers, content words."""
-    lead = " ".join(first_words(article.text, 50))
+def history_item(article: Article, vector: np.ndarray,
+                 terms: Callable[[str, str], frozenset[str]] = key_terms) -> HistoryItem:
+    """A past article as the ranker compares against it: vector, names and numbers (``terms``: ``rank.terms``'s
+    finder), content words."""
+    lead = history_lead(article)
     return HistoryItem(article_id=article.id, title=article.title, published=article.published, vector=vector,
-                       terms=key_terms(lead, title=article.title), words=content_words(f"{article.title} {lead}"),
+                       terms=terms(lead, article.title), words=content_words(f"{article.title} {lead}"),
                        kind=article.kind)
+
+
+def history_lead(article: Article) -> str:
+    """What the ranker reads of a past article beyond its headline: the first 50 words."""
+    return " ".join(first_words(article.text, 50))
 
 
 STORE_STATS = ("stored", "newest_published", "fetched")
@@ -167,6 +175,7 @@ class Pipeline:
         self._stop_requested = False
         self._summarizer: Summarizer | None = None
         self._writer: Writer | None = None
+        self._terms: TermFinder | None = None
 
     def stop(self) -> None:
         """Ask a running ``run`` to stop after its current stage (or summarizer chunk); safe from a signal handler
@@ -185,6 +194,13 @@ class Pipeline:
         """The importance prior for this encoder: ``rank.importance_file``'s when set, else the shipped one."""
         path = self.config.rank.importance_file
         return prior_for(self.encoder.model_id, self.config.resolve(path) if path is not None else None)
+
+    @property
+    def terms(self) -> TermFinder:
+        """Names and numbers as ``rank.terms`` finds them (a spaCy model is loaded on first use only)."""
+        if self._terms is None:
+            self._terms = term_finder(self.config.rank.terms, self.config.rank.spacy_model)
+        return self._terms
 
     @property
     def summarizer(self) -> Summarizer:
@@ -365,7 +381,7 @@ class Pipeline:
         start, end = briefing_window(day, self.config)
         selection = select_articles(self.store, day, window=(start, end), rule=rule, horizon=horizon,
                                     run_id=run_id, backfill_days=self.config.briefing.backfill_days,
-                                    history_days=self.config.rank.history_days)
+                                    history_days=self.config.rank.history_days, terms=self.terms)
         articles, history_articles = selection.articles, selection.history
         lap("select")
         summaries = self.summarize(articles, generated_at) if articles else {}
@@ -383,13 +399,14 @@ class Pipeline:
                                    past_headlines=[a.title for a in history_articles],
                                    named_event_floor=clustering.named_event_floor,
                                    shown_before=selection.returning.keys())
-        history = [history_item(a, past_vecs[i]) for i, a in enumerate(history_articles)]
+        self.terms.prefetch((history_lead(a), a.title) for a in history_articles)  # in batches, for a model
+        history = [history_item(a, past_vecs[i], self.terms) for i, a in enumerate(history_articles)]
         lead_summaries = {s.lead.id: summaries[s.lead.content_hash].text for s in stories
                           if s.lead.content_hash in summaries}
         ranked = rank_stories(stories, history, lead_summaries, start, self.config.rank,
                               separate_kinds=self.config.briefing.separate_kinds,
                               prior=self.importance_prior(), headline_vectors=self.headline_vectors,
-                              features=features_for(self.encoder.model_id))
+                              features=features_for(self.encoder.model_id), terms=self.terms)
         ranked = [_with_arrival_reasons(r, selection) for r in ranked]
         cap, separate = self.config.briefing.max_stories, set(self.config.briefing.separate_kinds)
         fresh = [r for r in ranked if r.status != "repeat"]
@@ -678,6 +695,7 @@ class Pipeline:
             settings = settings.model_copy(update={"backend": backend})
         variant = Pipeline(self.config.model_copy(update={"summarize": settings}), store=self.store,
                            encoder=self.encoder, progress=self.progress)
+        variant._terms = self._terms  # one NER model load
         if model is not None and settings.backend in (*STORY_BACKENDS, "seq2seq"):
             variant._writer = None
             variant.config = variant.config.model_copy(  # the generating backend's model; the encoder stays

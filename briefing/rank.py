@@ -237,16 +237,21 @@ def story_event(story: Story, match: _Match) -> FirstEvent | None:
     return event
 
 
+def lead_text(story: Story) -> str:
+    """What the ranker reads of a story's lead beyond its headline: the first 60 words."""
+    return " ".join(first_words(story.lead.text, 60))
+
+
 def _signals(story: Story, bare: bool, names: Mapping[str, str], match: _Match, related: tuple[str, ...],
-             importance: float) -> _Signals:
-    lead_text = " ".join(first_words(story.lead.text, 60))
+             importance: float, terms_of: Callable[[str, str], frozenset[str]] = key_terms) -> _Signals:
+    lead = lead_text(story)
     event = story_event(story, match)
     # Only for stories with text: among a day's dozens of headlines on one celebrity, some headline of the story
     # "reports" what some earlier one announced more often than the act happens (UCI, 2014-04-14: 5 of 12 right).
     announced = None if bare else _announced_now_done(story, match.related_titles)
-    terms = key_terms(lead_text, title=story.lead.title)
-    fresh = as_written(terms - match.known_terms, f"{story.lead.title} {lead_text}") if match.item else ()
-    words = content_words(" ".join([*(a.title for a in story.articles), lead_text]))
+    terms = terms_of(lead, story.lead.title)
+    fresh = as_written(terms - match.known_terms, f"{story.lead.title} {lead}") if match.item else ()
+    words = content_words(" ".join([*(a.title for a in story.articles), lead]))
     fresh_words = tuple(sorted(words - match.known_words)) if match.item else ()
     return _Signals(
         match=match, novelty=max(0.0, 1.0 - match.similarity), event=event, announced=announced,
@@ -450,6 +455,7 @@ def rank_stories(
     prior: Callable[[np.ndarray], np.ndarray] | None = None,
     headline_vectors: Callable[[Sequence[str]], np.ndarray] | None = None,
     features: Callable[[np.ndarray], np.ndarray] | None = None,
+    terms: Callable[[str, str], frozenset[str]] = key_terms,
 ) -> list[RankedStory]:
     """Score, label and order today's stories.
 
@@ -466,6 +472,8 @@ def rank_stories(
             (a development) from a follow-up; None: not told apart.
         features: log-odds that a story reads as a feature rather than the day's news, over story vectors
             (``briefing.importance.features_for``); used for stories with text only. None: not used.
+        terms: names and numbers of a lead's text and headline (``rank.terms``: :func:`key_terms`, the casing rule,
+            or ``briefing.names.SpacyTerms``); the history's ``terms`` must come from the same.
 
     Returns:
         News stories (new, development, update) by score, then news stories that another of today's stories
@@ -487,8 +495,11 @@ def rank_stories(
     # all compete on one scale; a day of bare headlines only, its training input, keeps all of it.
     text_day = not all(bare)
     scored: list[tuple[int, float, RankedStory]] = []
-    all_signals = [_signals(*row) for row in zip(stories, bare, publishers, matches, related,
-                                                   map(float, importance), strict=True)]
+    prefetch = getattr(terms, "prefetch", None)
+    if prefetch is not None:  # a model reads them in batches
+        prefetch([(lead_text(story), story.lead.title) for story in stories])
+    all_signals = [_signals(*row, terms_of=terms) for row in zip(stories, bare, publishers, matches, related,
+                                                                 map(float, importance), strict=True)]
     if features is not None and text_day:
         # Trained on standfirsts: a bare headline tells it too little (UCI's days are all bare), so on a mixed day
         # a bare story counts as the day's average story with text, neither lifted nor held back by the model.

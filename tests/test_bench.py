@@ -95,7 +95,7 @@ def test_table_aligns_numbers_right() -> None:
     assert len({len(line) for line in lines}) == 1
 
 
-@pytest.mark.parametrize("task", ["summaries", "novelty", "throughput", "feeds", "season", "briefs"])
+@pytest.mark.parametrize("task", ["summaries", "novelty", "throughput", "feeds", "season", "briefs", "terms"])
 def test_missing_data_exits_2_with_one_line(task: str, tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "bench", task, "--data", str(tmp_path / "absent"),
                            "--out", str(tmp_path / "out")],
