@@ -168,7 +168,7 @@ _ORDINAL_NOUNS = _set(
     "words date dates line lines",
     # promotional releases: "First Trailer for ...", "first poster", "first pic of the wedding"
     "trailer trailers teaser teasers poster posters clip clips video videos photo pic pics picture snap snaps",
-    "selfie still stills preview previews peek song single track album",
+    "selfie still stills preview previews peek song single track album headshot headshots listen",
     "of in",  # "first of many", "the first of Russia's land grabs", "the first in a series"
 )
 # "first X of the year / of Trump's term / of the season / during his second term / as secretary".
@@ -288,7 +288,8 @@ _PERSONAL_FIRST = re.compile(
         "speaks spoke speaking talked talking discusses discussed discussing addresses addressed comments commented",
         "reveals revealed revealing performs performed performing sings sang singing",
     ) + r"|breaks? (?:his|her|their) silence)\b[^,;]{0,50}$"
-    r"|\b(?:opens?|opened|opening) up\s*$",  # not "opens up to external investors for the first time"
+    # not "opens up to external investors for the first time"
+    r"|\b(?:opens?|opened|opening) up(?: (?:about|on)\b[^,;]{0,50})?\s*$",
     re.IGNORECASE,
 )
 # Wire-service prefixes hide a headline's opening word: "RPT UPDATE 2-First cargo of ... oil sold to Europe".

@@ -130,6 +130,9 @@ NOT_EVENTS = [
     ("S&P 500 closes above 1900 for the first time, another milestone in 5-year bull", ""),
     ("First US MERS Patient May Be Sent Home Soon", ""),
     ("First Humans to Be Placed in Suspended Animation", ""),
+    # the second UCI sample's false alarms of the same kinds, after its one scoring
+    ("Scarlett Johansson opens up about motherhood for first time", ""),
+    ("The New Green Goblin Gets His First Headshot, And It's Terrifying", ""),
     # no cue at all: missed, and that is acceptable
     ("Ukraine Says It Destroyed Dozens of Warplanes Deep Inside Russia", ""),
 ]
