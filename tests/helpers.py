@@ -12,7 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from briefing.config import load_config
+from briefing.errors import BriefingError, ConfigError
 from briefing.models import Article, Source
 from briefing.store import content_hash
 
@@ -95,3 +98,24 @@ class WordVectors:
 
     def vocabulary(self) -> frozenset[str]:
         return self.known
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def config_error(path: Path) -> str:
+    """Load a config expected to be bad; return its one-line message."""
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert "\n" not in message, message
+    assert str(path) in message
+    assert isinstance(info.value, BriefingError)
+    return message
+

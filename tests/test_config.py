@@ -8,29 +8,10 @@ from pathlib import Path
 import pytest
 
 from briefing.config import Config, find_config_path, load_config, parse_config, user_config_path
-from briefing.errors import BriefingError, ConfigError
+from briefing.errors import ConfigError
 from briefing.models import Feed
 
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
-
-
-def config_error(path: Path) -> str:
-    """Load a config expected to be bad; return its one-line message."""
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    message = str(info.value)
-    assert "\n" not in message, message
-    assert str(path) in message
-    assert isinstance(info.value, BriefingError)
-    return message
-
+from .helpers import config_error, write
 
 # defaults ----------------------------------------------------------------------
 

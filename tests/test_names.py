@@ -15,22 +15,17 @@ from briefing.errors import ConfigError
 from briefing.names import CasingTerms, SpacyTerms, load_spacy, spacy_missing, term_finder
 from briefing.rank import key_terms
 
+from .helpers import config_error, write
+
 TITLE = "Fighting Intensifies Around Pokrovsk, According To Officials"
 LEAD = ("According to Ukrainian officials, North Korean troops have joined the assault on Pokrovsk since August, "
         "and 1,200 soldiers were moved there on Tuesday.")
 MISSING = spacy_missing()
 
 
-def write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def one_line_error(path: Path) -> str:
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    message = str(info.value)
-    assert "\n" not in message and str(path) in message and "rank.terms" in message, message
+    message = config_error(path)
+    assert "rank.terms" in message, message
     return message
 
 
