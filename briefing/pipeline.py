@@ -107,16 +107,13 @@ def today(config: Config, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(config.zone).date()
 
 
-
-
 def embedding_text(article: Article) -> str:
     """What represents an article for clustering and novelty: its title and opening words.
 
     A section label before the headline ("Opinion | ...") is dropped: shared by unrelated
     pieces, it made two bare opinion headlines look like one story.
     """
-    lead = " ".join(first_words(article.text, 50))
-    return f"{headline_text(article.title)} {lead}".strip()
+    return f"{headline_text(article.title)} {opening(article)}".strip()
 
 
 def headline_text(title: str) -> str:
@@ -128,14 +125,14 @@ def history_item(article: Article, vector: np.ndarray,
                  terms: Callable[[str, str], frozenset[str]] = key_terms) -> HistoryItem:
     """A past article as the ranker compares against it: vector, names and numbers (``terms``: ``rank.terms``'s
     finder), content words."""
-    lead = history_lead(article)
+    lead = opening(article)
     return HistoryItem(article_id=article.id, title=article.title, published=article.published, vector=vector,
                        terms=terms(lead, article.title), words=content_words(f"{article.title} {lead}"),
                        kind=article.kind)
 
 
-def history_lead(article: Article) -> str:
-    """What the ranker reads of a past article beyond its headline: the first 50 words."""
+def opening(article: Article) -> str:
+    """An article's first 50 words: embedded with its headline, and what the ranker reads of a past article."""
     return " ".join(first_words(article.text, 50))
 
 
@@ -399,7 +396,7 @@ class Pipeline:
                                    past_headlines=[a.title for a in history_articles],
                                    named_event_floor=clustering.named_event_floor,
                                    shown_before=selection.returning.keys())
-        self.terms.prefetch((history_lead(a), a.title) for a in history_articles)  # in batches, for a model
+        self.terms.prefetch((opening(a), a.title) for a in history_articles)  # in batches, for a model
         history = [history_item(a, past_vecs[i], self.terms) for i, a in enumerate(history_articles)]
         lead_summaries = {s.lead.id: summaries[s.lead.content_hash].text for s in stories
                           if s.lead.content_hash in summaries}

@@ -23,7 +23,7 @@ from .cluster import is_bare_headline
 from .config import RankConfig
 from .firsts import FirstEvent, first_event
 from .happened import announced_acts, has_happened, same_doer
-from .models import SECTION_LABEL, HistoryItem, RankedStory, Status, Story, first_words, is_title_case
+from .models import SECTION_LABEL, Article, HistoryItem, RankedStory, Status, Story, first_words, is_title_case
 
 _POSSESSIVE = re.compile(r"['’]s?$")
 _TERM = re.compile(r"(?<![\w.])(?:[A-Z][\w'’-]*[A-Za-z]|[A-Z]{2,}|\d[\d,.]*%?)")
@@ -227,7 +227,7 @@ def story_event(story: Story, match: _Match) -> FirstEvent | None:
     follow-up of it (reactions, explainers) and reports none."""
     event = None
     for article in story.articles:
-        event = first_event(article.title, " ".join(first_words(article.text, 60)))
+        event = first_event(article.title, lead_text(article))
         if event:
             if event.where == "title":  # the headline says it best, subject included
                 event = replace(event, phrase=_short(article.title.rstrip(" .:"), 16))
@@ -237,14 +237,14 @@ def story_event(story: Story, match: _Match) -> FirstEvent | None:
     return event
 
 
-def lead_text(story: Story) -> str:
-    """What the ranker reads of a story's lead beyond its headline: the first 60 words."""
-    return " ".join(first_words(story.lead.text, 60))
+def lead_text(article: Article) -> str:
+    """What the ranker reads of an article beyond its headline: its first 60 words."""
+    return " ".join(first_words(article.text, 60))
 
 
 def _signals(story: Story, bare: bool, names: Mapping[str, str], match: _Match, related: tuple[str, ...],
              importance: float, terms_of: Callable[[str, str], frozenset[str]] = key_terms) -> _Signals:
-    lead = lead_text(story)
+    lead = lead_text(story.lead)
     event = story_event(story, match)
     # Only for stories with text: among a day's dozens of headlines on one celebrity, some headline of the story
     # "reports" what some earlier one announced more often than the act happens (UCI, 2014-04-14: 5 of 12 right).
@@ -497,7 +497,7 @@ def rank_stories(
     scored: list[tuple[int, float, RankedStory]] = []
     prefetch = getattr(terms, "prefetch", None)
     if prefetch is not None:  # a model reads them in batches
-        prefetch([(lead_text(story), story.lead.title) for story in stories])
+        prefetch([(lead_text(story.lead), story.lead.title) for story in stories])
     all_signals = [_signals(*row, terms_of=terms) for row in zip(stories, bare, publishers, matches, related,
                                                                  map(float, importance), strict=True)]
     if features is not None and text_day:
