@@ -26,6 +26,7 @@ TASKS = {
     "fingerprint": "briefing JSON, summaries and vectors of the demo, real days and a CNN/DM day; --against compares",
     "first-events": "hand-labelled headlines: first-time-event precision/recall, old cue words vs briefing.firsts",
     "terms": "names and numbers in real feed texts: the casing rule against spaCy NER (seconds per 1,000, RSS)",
+    "editor": "real season days against blind editor grades: NDCG@10 of the briefing vs feed order, newest, coverage",
     "store": "the store alone on a synthetic day, step by step: SQLite, and PostgreSQL with --store URL",
 }
 

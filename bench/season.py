@@ -111,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
     from briefing.config import load_config
     from briefing.pipeline import Pipeline
 
+    from . import editor  # it reads this module's snapshots
+
     by_day = snapshots(args.data)
     days = [d for d in by_day if args.start_day is None or d >= args.start_day]
     count = args.days if args.days is not None else args.limit
@@ -144,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
         season_s = time.perf_counter() - started
         once = exactly_once(pipeline.store, config.briefing.backfill_days)
         once.update(store_cost(pipeline.store, Path(config.store_path)))
+        if editor.LABELS.exists():  # an editor's blind grades of sampled days
+            once["editor"] = editor.score(workdir / "out", editor.LABELS, args.data)["summary"]
         if not args.no_regenerate:
             t = time.perf_counter()
             once.update(regenerate_all(pipeline, [date.fromisoformat(d["day"]) for d in per_day]))
@@ -313,6 +317,11 @@ def report(args: argparse.Namespace, per_day: list[dict[str, Any]], total_s: flo
         print(f"regenerated {once['regenerated']} days: {once['regenerated_identical']} byte-identical "
               f"({once['regenerate_seconds']} s)" + (f"; differing: {', '.join(once['regenerated_differing'][:10])}"
                                                      if once["regenerated_differing"] else ""))
+    if "editor" in once:
+        print("NDCG@10 against an editor's blind grades (bench editor):")
+        from . import editor
+
+        print(editor.report({"summary": once["editor"]}))
     payload = {"data": str(args.data), "feeds": feeds, "briefings": len(per_day), "totals": totals,
                "exactly_once": once,
                "median_seconds": seconds[len(seconds) // 2], "max_seconds": seconds[-1], "season_seconds": total_s,
