@@ -52,18 +52,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a season run's output folder (<work folder>/out) holding YYYY-MM-DD.json")
     parser.add_argument("--labels", type=Path, default=LABELS, help=f"graded items (default: {LABELS})")
     parser.add_argument("--sheets", type=Path, default=None, help="write blind grading sheets here and stop")
+    parser.add_argument("--train-days", type=int, default=0,
+                        help="with --sheets: sheets for N more days, graded only to fit a model on")
     parser.add_argument("--split", choices=("tune", "test", "all"), default="all",
                         help="which sampled days to score (default: all, each split reported)")
     parser.add_argument("--list", action="store_true", help="print each scored day's top 10 with grades")
 
 
-def sampled_days(available: Iterable[date], count: int = SAMPLE_DAYS, seed: int = SAMPLE_SEED) -> dict[date, str]:
+def sampled_days(available: Iterable[date], count: int = SAMPLE_DAYS, seed: int = SAMPLE_SEED,
+                 train: int = 0) -> dict[date, str]:
     """``count`` briefing days drawn with ``seed`` (none before ``FIRST_DAY``), each ``tune`` or ``test``: the
-    first half drawn is tuned on, the second half only reported."""
+    first half drawn is tuned on, the second half only reported. With ``train``, that many more days drawn from
+    the rest, ``train``: grades to fit a model on (``scripts/train_grades.py``), never reported."""
     pool = sorted(d for d in available if d >= FIRST_DAY)
     drawn = random.Random(seed).sample(pool, min(count, len(pool)))
     half = len(drawn) // 2
-    return {day: ("tune" if i < half else "test") for i, day in enumerate(drawn)}
+    days = {day: ("tune" if i < half else "test") for i, day in enumerate(drawn)}
+    rest = [d for d in pool if d not in days]
+    extra = random.Random(seed + 1).sample(rest, min(train, len(rest)))
+    return days | {day: "train" for day in extra}
 
 
 def feed_items(path: Path) -> list[dict[str, str]]:
@@ -88,9 +95,13 @@ def _sources(briefing: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [source for story in briefing["stories"] for source in story["sources"]]
 
 
-def write_sheets(out: Path, briefings: Path, data: Path) -> int:
+def write_sheets(out: Path, briefings: Path, data: Path, train: int = 0) -> int:
+    """Sheets for the sampled days; with ``train``, for that many ``train`` days only (see ``sampled_days``)."""
     by_day = snapshots(data)
-    days = sampled_days(d for d in by_day if (briefings / f"{d.isoformat()}.json").exists())
+    days = sampled_days((d for d in by_day if (briefings / f"{d.isoformat()}.json").exists()), train=train)
+    if train:
+        days = {day: split for day, split in days.items() if split == "train"}
+    prefix = "t" if train else "d"
     out.mkdir(parents=True, exist_ok=True)
     ids: list[dict[str, Any]] = []
     for n, day in enumerate(sorted(days), start=1):
@@ -103,18 +114,18 @@ def write_sheets(out: Path, briefings: Path, data: Path) -> int:
                     described.setdefault(item["link"], item["description"])
         items = _sources(briefing)
         random.Random(f"{SAMPLE_SEED}-{day}").shuffle(items)
-        lines = [f"DAY {day.isoformat()} (sheet d{n})", "",
+        lines = [f"DAY {day.isoformat()} (sheet {prefix}{n})", "",
                  "Headlines of the two days before (context only, do not grade):"]
         for before in (day - timedelta(days=2), day - timedelta(days=1)):
             earlier = _briefing(briefings, before)
             lines.extend(f"  [{before.isoformat()}] {s['title']}" for s in (_sources(earlier) if earlier else ()))
         lines += ["", "Items to grade:"]
         for i, source in enumerate(items, start=1):
-            sheet_id = f"d{n}-{i}"
+            sheet_id = f"{prefix}{n}-{i}"
             ids.append({"id": sheet_id, "day": day.isoformat(), "split": days[day], "link": source["url"]})
             lines += ["", f"{sheet_id} | {source['outlet']} | {source['published']}", f"  TITLE: {source['title']}",
                       f"  TEXT: {described.get(source['url'], '')[:600]}"]
-        (out / f"d{n:02d}_{day.isoformat()}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (out / f"{prefix}{n:02d}_{day.isoformat()}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (out / "ids.jsonl").write_text("".join(json.dumps(row) + "\n" for row in ids), encoding="utf-8")
     print(f"bench editor: {len(days)} sheets, {len(ids)} items in {out}")
     return 0
@@ -176,7 +187,7 @@ def score_day(briefing: Mapping[str, Any], grades: Mapping[str, int], places: Ma
     scores["random"] = sum(v for v in shuffles if v is not None) / RANDOM_SHUFFLES if scores["briefing"] else None
     scores["ungraded"] = sum(g is None for g in graded)
     scores["top"] = [(s["title"], s["status"], s["kind"], g) for s, g in zip(stories[:TOP_K], graded, strict=False)]
-    scores["missed"] = sorted(((g, s["rank"], s["title"]) for s, g in zip(stories, graded, strict=True)
+    scores["missed"] = sorted(((g, s["rank"], s["status"], s["title"]) for s, g in zip(stories, graded, strict=True)
                                if g is not None and g >= 2 and s["rank"] > TOP_K), reverse=True)
     return scores
 
@@ -186,7 +197,6 @@ METHODS = ("briefing", "feed order", "newest first", "publishers, newest", "rand
 
 def score(briefings: Path, labels: Path, data: Path, split: str = "all", show: bool = False) -> dict[str, Any]:
     rows = list(read_jsonl(labels))
-    grades = {row["link"]: int(row["grade"]) for row in rows}
     split_of = {date.fromisoformat(row["day"]): row["split"] for row in rows}
     by_day = snapshots(data)
     per_day: dict[str, dict[str, Any]] = {}
@@ -196,6 +206,7 @@ def score(briefings: Path, labels: Path, data: Path, split: str = "all", show: b
         briefing = _briefing(briefings, day)
         if briefing is None:
             continue
+        grades = {row["link"]: int(row["grade"]) for row in rows if row["day"] == day.isoformat()}
         result = score_day(briefing, grades, feed_places(by_day, day))
         result["split"] = split_of[day]
         per_day[day.isoformat()] = result
@@ -203,8 +214,8 @@ def score(briefings: Path, labels: Path, data: Path, split: str = "all", show: b
             print(f"\n{day} ({split_of[day]}): briefing {result['briefing']:.3f}")
             for rank, (title, status, kind, grade) in enumerate(result["top"], start=1):
                 print(f"  {rank:2d} [{grade if grade is not None else '?'}] {status[:3]} {kind[:4]} {title[:90]}")
-            for grade, rank, title in result["missed"]:
-                print(f"   missed: [{grade}] #{rank} {title[:90]}")
+            for grade, rank, status, title in result["missed"]:
+                print(f"   missed: [{grade}] #{rank} {status[:3]} {title[:90]}")
     summary: dict[str, dict[str, float]] = {}
     for part in ("tune", "test", "all"):
         days = [r for r in per_day.values() if part == "all" or r["split"] == part]
@@ -228,7 +239,7 @@ def run(args: argparse.Namespace) -> int:
         print("bench editor: pass --briefings DIR, a season run's output folder (python -m bench season --keep)")
         return 2
     if args.sheets is not None:
-        return write_sheets(args.sheets, args.briefings, args.data)
+        return write_sheets(args.sheets, args.briefings, args.data, args.train_days)
     if not args.labels.exists():
         print(f"bench editor: no graded items at {args.labels} (pass --labels FILE)")
         return 2

@@ -310,6 +310,11 @@ class RankWeights(_Section):
     (profile, trend piece, outlook, reconstruction) rather than the day's news: at most 0.08, less than a second
     publisher adds (0.10), so it orders pieces of equal coverage. Held out, the model's AUC is 0.82
     (docs/design-notes.md)."""
+    grade: float = 0.5
+    """Per grade point of the news-grade model (``briefing.importance``: the grade, 0–3, an editor gave pieces like
+    this one on real feeds), on days with text. The model's grades of a day's pieces mostly lie between 0 and 1.6, so
+    it orders one-publisher stories, whose other signals barely differ, and a second publisher (0.10) weighs as
+    much as a fifth of a grade. Chosen on the tune days of ``bench editor`` (docs/BENCHMARKS.md §6b)."""
 
 
 class RankConfig(_Section):

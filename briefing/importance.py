@@ -7,6 +7,8 @@
   one trained without the days a benchmark reports.
 - The feature model: the log-odds that a piece with text reads as a feature (human interest, profile, trend piece,
   outlook) rather than the day's news, trained on hand-labelled season items (``scripts/train_features.py``).
+- The news-grade model: how prominently an editor places a piece like this one on its day, from 0 (not the day's
+  news) to 3 (a lead), trained on blind grades of real feed days (``scripts/train_grades.py``, ``bench editor``).
 
 Each only knows the sentence encoder it was trained with; with another model it is off.
 """
@@ -27,6 +29,7 @@ from .errors import ConfigError
 
 FILE = "importance.json"
 FEATURES_FILE = "features.json"
+GRADES_FILE = "grades.json"
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,11 @@ def prior_for(model_id: str, path: Path | None = None) -> VectorModel | None:
 def features_for(model_id: str) -> VectorModel | None:
     """The shipped feature model (log-odds per row) for the encoder ``model_id`` (quantized or not), else None."""
     return _shipped_for(FEATURES_FILE, model_id)
+
+
+def grades_for(model_id: str) -> VectorModel | None:
+    """The shipped news-grade model (an editor's grade, 0–3, per row) for the encoder ``model_id``, else None."""
+    return _shipped_for(GRADES_FILE, model_id)
 
 
 def _shipped_for(file: str, model_id: str) -> VectorModel | None:

@@ -22,7 +22,7 @@ from .eligibility import Selection, choose_rule, late_reason, select_articles, u
 from .embed import Encoder
 from .errors import ConfigError, Interrupted, RenderError, StoreError
 from .executor import make_encoder
-from .importance import VectorModel, features_for, prior_for
+from .importance import VectorModel, features_for, grades_for, prior_for
 from .models import (
     SECTION_LABEL,
     Article,
@@ -403,7 +403,8 @@ class Pipeline:
         ranked = rank_stories(stories, history, lead_summaries, start, self.config.rank,
                               separate_kinds=self.config.briefing.separate_kinds,
                               prior=self.importance_prior(), headline_vectors=self.headline_vectors,
-                              features=features_for(self.encoder.model_id), terms=self.terms)
+                              features=features_for(self.encoder.model_id),
+                              grades=grades_for(self.encoder.model_id), terms=self.terms)
         ranked = [_with_arrival_reasons(r, selection) for r in ranked]
         cap, separate = self.config.briefing.max_stories, set(self.config.briefing.separate_kinds)
         fresh = [r for r in ranked if r.status != "repeat"]
