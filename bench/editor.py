@@ -54,8 +54,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sheets", type=Path, default=None, help="write blind grading sheets here and stop")
     parser.add_argument("--train-days", type=int, default=0,
                         help="with --sheets: sheets for N more days, graded only to fit a model on")
-    parser.add_argument("--split", choices=("tune", "test", "all"), default="all",
-                        help="which sampled days to score (default: all, each split reported)")
+    parser.add_argument("--split", choices=("tune", "test", "train", "all"), default="all",
+                        help="which graded days to score (default: all, each split reported; the news-grade model "
+                             "was fitted on train)")
     parser.add_argument("--list", action="store_true", help="print each scored day's top 10 with grades")
 
 
@@ -217,8 +218,8 @@ def score(briefings: Path, labels: Path, data: Path, split: str = "all", show: b
             for grade, rank, status, title in result["missed"]:
                 print(f"   missed: [{grade}] #{rank} {status[:3]} {title[:90]}")
     summary: dict[str, dict[str, float]] = {}
-    for part in ("tune", "test", "all"):
-        days = [r for r in per_day.values() if part == "all" or r["split"] == part]
+    for part in ("tune", "test", "train"):  # train: the news-grade model was fitted on these days' grades
+        days = [r for r in per_day.values() if r["split"] == part]
         if days:
             summary[part] = {m: _mean(r[m] for r in days) for m in METHODS} | {"days": len(days)}
     return {"per_day": per_day, "summary": summary}
@@ -230,7 +231,8 @@ def _mean(values: Iterable[float | None]) -> float:
 
 
 def report(result: Mapping[str, Any]) -> str:
-    rows = [[part, int(s["days"]), *(s[m] for m in METHODS)] for part, s in result["summary"].items()]
+    rows = [[part if part != "train" else "train (fitted)", int(s["days"]), *(s[m] for m in METHODS)]
+            for part, s in result["summary"].items()]
     return table(["days", "n", *METHODS], rows, digits=4)
 
 

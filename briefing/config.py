@@ -312,9 +312,9 @@ class RankWeights(_Section):
     (docs/design-notes.md)."""
     grade: float = 0.5
     """Per grade point of the news-grade model (``briefing.importance``: the grade, 0–3, an editor gave pieces like
-    this one on real feeds), on days with text. The model's grades of a day's pieces mostly lie between 0 and 1.6, so
-    it orders one-publisher stories, whose other signals barely differ, and a second publisher (0.10) weighs as
-    much as a fifth of a grade. Chosen on the tune days of ``bench editor`` (docs/BENCHMARKS.md §6b)."""
+    this one on real feeds), on days with text, up to ``rank.grade_cap``: a piece graded 0 (a feature, an explainer,
+    background) is 0.5 below the day's news, and a second publisher (0.10) weighs as much as a fifth of a grade.
+    Chosen on the tune days of ``bench editor`` (docs/BENCHMARKS.md §6b)."""
 
 
 class RankConfig(_Section):
@@ -343,6 +343,14 @@ class RankConfig(_Section):
     differ by less than 0.1 in score, less than a second publisher adds to a one-publisher story (0.10): the prior
     orders stories of equal coverage and never outweighs a publisher. A day of bare headlines only keeps the whole
     prior (docs/design-notes.md)."""
+    grade_cap: float = Field(default=1.0, gt=0, le=3)
+    """The news grade (``weights.grade``) counts up to this: 1 is a minor news story on the editor's scale (0 not the
+    day's news, 3 a lead). The model tells pieces an editor would not run from news well (95% of the pieces it grades
+    0.3 or less were graded 0) and one kind of news from another poorly (55% of those it grades 1.4 or more were
+    graded 2 or 3): uncapped, the season's economy feeds taught it that tariff revenue outranks an air crash with
+    hundreds dead, and new popes and freed hostages lost their days. Capped, it holds back what an editor would
+    not lead with and leaves the order of the news to coverage, first-time events and the rest (docs/BENCHMARKS.md
+    §6b: 0.679 uncapped, 0.667 capped on the tune days, and the top stories read right)."""
     related_above: float = Field(default=0.45, gt=0, le=1)
     """Two of today's stories this similar are on the same subject (for the ``related`` signal)."""
     importance_file: Path | None = None

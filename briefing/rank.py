@@ -60,11 +60,8 @@ READS_AS_FEATURE = 0.7
 """A feature model's probability this high is said in the reasons (held out: 12 of 13 such pieces were features)."""
 WIDELY_COVERED = 0.75
 """An importance prior this high (log2 units: 1.7x the publishers the reader's count shows) is said in the reasons."""
-EDITOR_RANKS_HIGH = 1.4
-"""A news grade this high is said in the reasons (on the tune days, 55% of such pieces were graded 2 or 3 by an
-editor, against 21% of all pieces)."""
 EDITOR_RANKS_LOW = 0.3
-"""A news grade this low is said in the reasons (on the tune days, 95% of such pieces were graded 0)."""
+"""A news grade this low is said in the reasons (on bench editor's tune days, 95% of such pieces were graded 0)."""
 
 
 def key_terms(text: str, title: str = "") -> frozenset[str]:
@@ -193,7 +190,7 @@ class _Signals:
     importance: float  # the importance prior: wider coverage expected for a story of this kind (log2 units)
     angle_of: str | None = None  # the lead headline of today's new story this one is closer to than to its past match
     feature: float = 0.0  # how likely a story with text reads as a feature, not the day's news (0–1)
-    grade: float | None = None  # the grade an editor gives stories like this one on real feeds (0 not news … 3 a lead)
+    grade: float | None = None  # the grade an editor gives pieces like this one, up to rank.grade_cap (0 not news)
 
 
 def _related_publishers(stories: Sequence[Story], publishers: Sequence[Mapping[str, str]],
@@ -425,9 +422,7 @@ def _reasons(signals: _Signals, status: Status, config: RankConfig) -> list[str]
         reasons.append(f"related coverage today from {_names(signals.related)}")
     if signals.importance >= WIDELY_COVERED:
         reasons.append("the kind of story covered widely elsewhere")
-    if signals.grade is not None and signals.grade >= EDITOR_RANKS_HIGH:
-        reasons.append("the kind of story an editor ranks high")
-    elif signals.grade is not None and signals.grade <= EDITOR_RANKS_LOW and signals.kind == "news":
+    if signals.grade is not None and signals.grade <= EDITOR_RANKS_LOW and signals.kind == "news":
         reasons.append("the kind of piece an editor ranks low")
     if signals.kind != "news":
         reasons.append(signals.kind)
@@ -484,8 +479,9 @@ def rank_stories(
             (a development) from a follow-up; None: not told apart.
         features: log-odds that a story reads as a feature rather than the day's news, over story vectors
             (``briefing.importance.features_for``); used for stories with text only. None: not used.
-        grades: the grade an editor gives stories like these, 0–3, over story vectors
-            (``briefing.importance.grades_for``); used on days with text (real feeds). None: not used.
+        grades: the grade an editor gives pieces like these, 0–3, over story vectors
+            (``briefing.importance.grades_for``); used on days with text (real feeds), up to ``config.grade_cap``.
+            None: not used.
         terms: names and numbers of a lead's text and headline (``rank.terms``: :func:`key_terms`, the casing rule,
             or ``briefing.names.SpacyTerms``); the history's ``terms`` must come from the same.
 
@@ -522,7 +518,7 @@ def rank_stories(
         all_signals = [replace(signals, feature=average if bare_story else float(p))
                        for signals, bare_story, p in zip(all_signals, bare, likely, strict=True)]
     if grades is not None and text_day and config.weights.grade:
-        graded = np.clip(np.asarray(grades(vectors), dtype=np.float64), 0.0, 3.0)
+        graded = np.clip(np.asarray(grades(vectors), dtype=np.float64), 0.0, config.grade_cap)
         all_signals = [replace(signals, grade=float(g)) for signals, g in zip(all_signals, graded, strict=True)]
     statuses = [_status(signals, config) for signals in all_signals]
     for i, today in enumerate(_angles(stories, bare, all_signals, statuses, vectors, config)):

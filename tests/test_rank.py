@@ -234,21 +234,26 @@ def test_a_story_that_reads_as_a_feature_yields_to_the_days_news_of_equal_covera
     assert [r.story.lead.title for r in mixed] == [news.lead.title, headline.lead.title, feature.lead.title]
 
 
-def test_on_a_day_with_text_the_news_grade_orders_one_publisher_stories_and_says_why() -> None:
+def test_on_a_day_with_text_the_news_grade_holds_back_what_an_editor_would_not_run() -> None:
     text = "Officials said on Tuesday that the measure would take effect next month, after a vote. " * 2
     lead = story(3, "Central Bank Raises Rates to Fight Inflation", unit(1, 0), text=text)
     minor = story(2, "A Town Council Renames a Park", unit(0.6, 0.8), text=text)
     background = story(1, "The Secret Life of Office Plants", unit(0, 1), text=text)
-    grades = lambda vectors: vectors @ np.array([1.8, 0.1], dtype=np.float32)  # noqa: E731  grade 0 … 3
+    grades = lambda vectors: vectors @ np.array([1.0, 0.1], dtype=np.float32)  # noqa: E731  grade 0 … 3
     ranked = rank_stories([background, minor, lead], [], {}, NOW, RankConfig(), grades=grades)
     assert [r.story.lead.title for r in ranked] == [lead.lead.title, minor.lead.title, background.lead.title]
-    assert "the kind of story an editor ranks high" in ranked[0].reasons
     assert "the kind of piece an editor ranks low" in ranked[2].reasons
-    assert not any("editor" in reason for reason in ranked[1].reasons)
-    # A second publisher weighs as much as a fifth of a grade: a grade apart, coverage does not turn it over.
+    assert not any("editor" in reason for r in ranked[:2] for reason in r.reasons)
+    # A second publisher weighs as much as a fifth of a grade: half a grade apart, coverage does not turn it over.
     covered = story(2, minor.lead.title, unit(0.6, 0.8), outlets=2, text=text)
     assert rank_stories([covered, lead], [], {}, NOW, RankConfig(), grades=grades)[0].story.lead.title == \
         lead.lead.title
+    # Above the cap (a minor news story) the grade orders nothing: one kind of news does not outrank another by it.
+    high = lambda vectors: 3 * grades(vectors)  # noqa: E731
+    assert rank_stories([covered, lead], [], {}, NOW, RankConfig(), grades=high)[0].story.lead.title == \
+        minor.lead.title
+    uncapped = rank_stories([covered, lead], [], {}, NOW, RankConfig(grade_cap=3), grades=high)
+    assert uncapped[0].story.lead.title == lead.lead.title
     # Off, or a day of bare headlines (UCI's kind of day, which the grades never saw): no effect, no reason.
     for stories, config in (([background, minor, lead], RankConfig(weights={"grade": 0})),
                             ([story(3, lead.lead.title, unit(1, 0)), story(1, background.lead.title, unit(0, 1))],
