@@ -65,6 +65,29 @@ def snapshot_items(data: Path) -> list[dict[str, Any]]:
     return items
 
 
+def embedded(data: Path, links: Sequence[str]) -> tuple[Any, str]:
+    """The vectors the pipeline embeds (``briefing.pipeline.embedding_text``) for the snapshot items at ``links``
+    (each link's first copy), and the encoder's id: what the ranker's vector models are fitted on.
+
+    Raises:
+        DataMissing: a snapshot folder is absent, or a link is in no snapshot (the message names the first).
+    """
+    from briefing.embed import Encoder
+    from briefing.models import Article
+    from briefing.pipeline import embedding_text
+
+    pool: dict[str, dict[str, Any]] = {}
+    for item in snapshot_items(data):
+        pool.setdefault(item["link"], item)
+    missing = [link for link in links if link not in pool]
+    if missing:
+        raise DataMissing(f"{len(missing)} labelled links are not in the snapshots, e.g. {missing[0]}")
+    texts = [embedding_text(Article(id=0, title=pool[link]["title"], text=pool[link]["description"], url=link,
+                                    published=None, content_hash="")) for link in links]  # type: ignore[arg-type]
+    encoder = Encoder()
+    return encoder.encode(texts), encoder.model_id
+
+
 def build_pool(data: Path) -> list[dict[str, Any]]:
     """The deduplicated pool, in order of first appearance; DataMissing if a snapshot folder is absent."""
     items = snapshot_items(data)

@@ -27,10 +27,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.first_events_pool import snapshot_items  # noqa: E402
-from briefing.embed import Encoder  # noqa: E402
-from briefing.models import Article  # noqa: E402
-from briefing.pipeline import embedding_text  # noqa: E402
+from bench.common import DataMissing  # noqa: E402
+from bench.first_events_pool import embedded  # noqa: E402
 
 LABELS = REPO / "bench" / "data" / "feature_labels.jsonl"
 OUT = REPO / "briefing" / "data" / "features.json"
@@ -60,19 +58,13 @@ def main() -> int:
     if not (args.data / "daily").is_dir():
         print(f"train_features: {args.data / 'daily'} not found (pass --data)")
         return 2
-    pool: dict[str, dict] = {}  # type: ignore[type-arg]
-    for item in snapshot_items(args.data):
-        pool.setdefault(item["link"], item)
     labels = [json.loads(line) for line in LABELS.read_text(encoding="utf-8").splitlines() if line.strip()]
-    missing = [row["link"] for row in labels if row["link"] not in pool]
-    if missing:
-        print(f"train_features: {len(missing)} labelled links are not in the snapshots, e.g. {missing[0]}")
-        return 2
     rows = [row for row in labels if row["label"] in ("news", "feature")]
-    texts = [embedding_text(Article(id=0, title=pool[r["link"]]["title"], text=pool[r["link"]]["description"],
-                                    url=r["link"], published=None, content_hash="")) for r in rows]  # type: ignore[arg-type]
-    encoder = Encoder()
-    x = encoder.encode(texts)
+    try:
+        x, model_id = embedded(args.data, [row["link"] for row in rows])
+    except DataMissing as exc:
+        print(f"train_features: {exc}")
+        return 2
     y = np.array([r["label"] == "feature" for r in rows])
     dev = np.array([is_dev(r["link"]) for r in rows])
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
@@ -96,7 +88,7 @@ def main() -> int:
         OUT.write_text(json.dumps({
             "about": "feature model: log-odds that a piece with text reads as a feature rather than the day's news, "
                      "from its story vector; trained by scripts/train_features.py on bench/data/feature_labels.jsonl",
-            "model": encoder.model_id, "C": best_c, "examples": int(dev.sum()),
+            "model": model_id, "C": best_c, "examples": int(dev.sum()),
             "dev_auc_cv": round(best_auc, 3), "held_out_auc": round(held_auc, 3),
             "bias": round(float(model.intercept_[0]), 6), "weights": [round(float(w), 6) for w in model.coef_[0]],
         }) + "\n", encoding="utf-8")

@@ -23,10 +23,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.first_events_pool import snapshot_items  # noqa: E402
-from briefing.embed import Encoder  # noqa: E402
-from briefing.models import Article  # noqa: E402
-from briefing.pipeline import embedding_text  # noqa: E402
+from bench.common import DataMissing  # noqa: E402
+from bench.first_events_pool import embedded  # noqa: E402
 
 LABELS = REPO / "bench" / "data" / "editor_labels.jsonl"
 OUT = REPO / "briefing" / "data" / "grades.json"
@@ -58,19 +56,13 @@ def main() -> int:
     if not (args.data / "daily").is_dir():
         print(f"train_grades: {args.data / 'daily'} not found (pass --data)")
         return 2
-    pool: dict[str, dict] = {}  # type: ignore[type-arg]
-    for item in snapshot_items(args.data):
-        pool.setdefault(item["link"], item)
     rows = [json.loads(line) for line in args.labels.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [row for row in rows if row["split"] in ("train", "tune")]
-    missing = [row["link"] for row in rows if row["link"] not in pool]
-    if missing:
-        print(f"train_grades: {len(missing)} graded links are not in the snapshots, e.g. {missing[0]}")
+    try:
+        x, model_id = embedded(args.data, [row["link"] for row in rows])
+    except DataMissing as exc:
+        print(f"train_grades: {exc}")
         return 2
-    texts = [embedding_text(Article(id=0, title=pool[r["link"]]["title"], text=pool[r["link"]]["description"],
-                                    url=r["link"], published=None, content_hash="")) for r in rows]  # type: ignore[arg-type]
-    encoder = Encoder()
-    x = encoder.encode(texts)
     y = np.array([float(r["grade"]) for r in rows])
     days = [r["day"] for r in rows]
     train = np.array([r["split"] == "train" for r in rows])
@@ -97,7 +89,7 @@ def main() -> int:
             "about": "news-grade model: the grade (0 not the day's news … 3 a lead) an editor gave pieces like this "
                      "one, from its story vector; trained by scripts/train_grades.py on the train days of "
                      "bench/data/editor_labels.jsonl",
-            "model": encoder.model_id, "alpha": best_alpha, "examples": int(train.sum()),
+            "model": model_id, "alpha": best_alpha, "examples": int(train.sum()),
             "train_spearman_cv": round(best_rho, 3),
             "bias": round(float(model.intercept_), 6), "weights": [round(float(w), 6) for w in model.coef_],
         }) + "\n", encoding="utf-8")
