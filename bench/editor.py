@@ -54,6 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sheets", type=Path, default=None, help="write blind grading sheets here and stop")
     parser.add_argument("--train-days", type=int, default=0,
                         help="with --sheets: sheets for N more days, graded only to fit a model on")
+    parser.add_argument("--ungraded", action="store_true",
+                        help="with --sheets: only days that --labels does not grade yet")
     parser.add_argument("--split", choices=("tune", "test", "train", "all"), default="all",
                         help="which graded days to score (default: all, each split reported; the news-grade model "
                              "was fitted on train)")
@@ -96,13 +98,17 @@ def _sources(briefing: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [source for story in briefing["stories"] for source in story["sources"]]
 
 
-def write_sheets(out: Path, briefings: Path, data: Path, train: int = 0) -> int:
-    """Sheets for the sampled days; with ``train``, for that many ``train`` days only (see ``sampled_days``)."""
+def write_sheets(out: Path, briefings: Path, data: Path, train: int = 0, graded: Path | None = None) -> int:
+    """Sheets for the sampled days; with ``train``, for that many ``train`` days only (see ``sampled_days``); with
+    ``graded`` (a labels file), only for days it does not grade yet."""
     by_day = snapshots(data)
     days = sampled_days((d for d in by_day if (briefings / f"{d.isoformat()}.json").exists()), train=train)
     if train:
         days = {day: split for day, split in days.items() if split == "train"}
-    prefix = "t" if train else "d"
+    if graded is not None:
+        done = {date.fromisoformat(row["day"]) for row in read_jsonl(graded)}
+        days = {day: split for day, split in days.items() if day not in done}
+    prefix = "r" if graded is not None else "t" if train else "d"
     out.mkdir(parents=True, exist_ok=True)
     ids: list[dict[str, Any]] = []
     for n, day in enumerate(sorted(days), start=1):
@@ -241,7 +247,8 @@ def run(args: argparse.Namespace) -> int:
         print("bench editor: pass --briefings DIR, a season run's output folder (python -m bench season --keep)")
         return 2
     if args.sheets is not None:
-        return write_sheets(args.sheets, args.briefings, args.data, args.train_days)
+        return write_sheets(args.sheets, args.briefings, args.data, args.train_days,
+                            args.labels if args.ungraded else None)
     if not args.labels.exists():
         print(f"bench editor: no graded items at {args.labels} (pass --labels FILE)")
         return 2

@@ -107,6 +107,12 @@ def test_sheets_hide_the_ranking_and_scoring_reads_the_grades(tmp_path: Path, mo
     assert main(["editor", "--data", str(data), "--briefings", str(out), "--labels", str(labels),
                  "--out", str(tmp_path / "res")]) == 0
     assert "briefing" in capsys.readouterr().out
+    # More days to fit on: only those the labels do not grade yet.
+    labels.write_text("".join(json.dumps(row | {"grade": 1}) + "\n" for row in ids if row["day"] == "2025-05-01"))
+    rest = tmp_path / "rest"
+    assert main(["editor", "--data", str(data), "--briefings", str(out), "--sheets", str(rest), "--labels",
+                 str(labels), "--ungraded"]) == 0
+    assert sorted(p.name for p in rest.glob("*.txt")) == ["r01_2025-05-02.txt"]
 
 
 def test_without_briefings_or_labels_it_says_what_to_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
