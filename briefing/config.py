@@ -345,12 +345,12 @@ class RankConfig(_Section):
     prior (docs/design-notes.md)."""
     grade_cap: float = Field(default=1.0, gt=0, le=3)
     """The news grade (``weights.grade``) counts up to this: 1 is a minor news story on the editor's scale (0 not the
-    day's news, 3 a lead). The model tells pieces an editor would not run from news well (95% of the pieces it grades
-    0.3 or less were graded 0) and one kind of news from another poorly (55% of those it grades 1.4 or more were
+    day's news, 3 a lead). The model tells pieces an editor would not run from news well (92% of the pieces it grades
+    0.3 or less were graded 0) and one kind of news from another poorly (59% of those it grades 1.4 or more were
     graded 2 or 3): uncapped, the season's economy feeds taught it that tariff revenue outranks an air crash with
     hundreds dead, and new popes and freed hostages lost their days. Capped, it holds back what an editor would
     not lead with and leaves the order of the news to coverage, first-time events and the rest (docs/BENCHMARKS.md
-    §6b: 0.679 uncapped, 0.667 capped on the tune days, and the top stories read right)."""
+    §6b: 0.706 uncapped, 0.667 capped on the tune days, and the top stories read right)."""
     related_above: float = Field(default=0.45, gt=0, le=1)
     """Two of today's stories this similar are on the same subject (for the ``related`` signal)."""
     importance_file: Path | None = None

@@ -61,7 +61,7 @@ READS_AS_FEATURE = 0.7
 WIDELY_COVERED = 0.75
 """An importance prior this high (log2 units: 1.7x the publishers the reader's count shows) is said in the reasons."""
 EDITOR_RANKS_LOW = 0.3
-"""A news grade this low is said in the reasons (on bench editor's tune days, 95% of such pieces were graded 0)."""
+"""A news grade this low is said in the reasons (on bench editor's tune days, 92% of such pieces were graded 0)."""
 
 
 def key_terms(text: str, title: str = "") -> frozenset[str]:
