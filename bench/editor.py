@@ -16,11 +16,13 @@ A listed story's grade is the highest of its items'. Score per day: NDCG@10 of t
 the feeds' own order (each story at its best item's place in its feed, feeds interleaved), newest first, random
 (mean of 20 seeded shuffles) and publishers-then-newest (a coverage count).
 
-Days are split once, by a seeded shuffle, into ``tune`` (read and tuned on) and ``test`` (reported only);
-``bench/data/editor_labels.md`` says who graded what and when.
+Days are split once, by a seeded shuffle, into ``tune`` (read and tuned on) and ``test`` (reported only); the
+other graded days are ``train``, what the news-grade model is fitted on (``scripts/train_grades.py``), reported
+apart as fitted. ``bench/data/editor_labels.md`` says who graded what and when.
 
 ``--sheets DIR`` writes the blind grading sheets instead: one text file per sampled day (its items shuffled,
-with the two days before's headlines for context) and ``ids.jsonl`` mapping each sheet id to the item's link.
+with the two days before's headlines for context) and ``ids.jsonl`` mapping each sheet id to the item's link;
+``--train-days N`` for N more days to fit on, ``--ungraded`` for the days the labels do not grade yet.
 Scoring reads the briefings' JSON of a season run (``python -m bench season --keep``: ``<work folder>/out``).
 """
 
