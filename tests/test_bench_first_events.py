@@ -194,6 +194,26 @@ def test_fresh_text_comes_from_the_pool(tmp_path: Path) -> None:
     assert [item["title"] for item in unlabelled_cue(data, pool)] == [row[0] for row in FRESH[:4]]
 
 
+def test_labelled_links_are_embedded_as_the_pipeline_embeds_their_first_copy(tmp_path: Path) -> None:
+    from bench.common import DataMissing
+    from bench.first_events_pool import embedded, snapshot_items
+    from briefing.embed import Encoder
+    from briefing.models import Article
+    from briefing.pipeline import embedding_text
+
+    data = tmp_path / "data"
+    _write(data)
+    item = next(i for i in snapshot_items(data) if i["link"] == _link(101, FRESH[1][3]))
+    vectors, model_id = embedded(data, [item["link"]])
+    encoder = Encoder()
+    expected = encoder.encode([embedding_text(Article(id=0, title=item["title"], text=item["description"],
+                                                      url=item["link"], published=None, content_hash=""))])
+    assert model_id == encoder.model_id and vectors.shape == (1, 384)
+    assert float(vectors[0] @ expected[0]) > 0.999
+    with pytest.raises(DataMissing, match=r"1 labelled links are not in the snapshots, e\.g\. https://nowhere"):
+        embedded(data, [item["link"], "https://nowhere.example/x"])
+
+
 def test_fresh_without_snapshots_is_skipped_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data, out = tmp_path / "data", tmp_path / "out"
     fresh = _write(data, snapshots=False)
