@@ -291,7 +291,9 @@ class ClusterConfig(_Section):
 class RankWeights(_Section):
     novelty: float = 0.5
     """Nothing like the story in the recent past: 1 for a new story or a development, else 1 − similarity to
-    the closest past article."""
+    the closest past article. Lower it to let material updates of big stories compete with new ones: an editor's
+    grades of real days favour that (0.2: bench editor's tune days 0.667 → 0.740), while on the UCI stream it lets
+    continuing stories into the top ten (docs/BENCHMARKS.md §6b)."""
     first_event: float = Field(default=0.1, validation_alias=AliasChoices("first_event", "first_cue"))
     """The story reports a first-time event (``briefing.firsts``), not reported before."""
     coverage: float = 0.6
