@@ -250,3 +250,19 @@ def test_broken_feeds_do_not_spoil_the_briefing(tmp_path: Path, broken_server: s
     assert result.briefing.stories  # the good feeds still made a briefing
     markdown = result.paths[0].read_text()
     assert f"{broken_server}/missing.xml" in markdown
+
+
+def test_the_readmes_demo_excerpt_is_what_its_first_command_writes(encoder: Encoder, tmp_path: Path) -> None:
+    # `briefing run --config configs/demo.toml --date 2026-11-26` on a fresh store, as the README's first command
+    config = demo_config(tmp_path)
+    pipeline = Pipeline(config, encoder=encoder)
+    try:
+        pipeline.run(DAYS[-1])
+    finally:
+        pipeline.close()
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    excerpt = readme.split("An excerpt of the demo briefing for 2026-11-26", 1)[1].split("```", 2)[1]
+    written = (config.output_dir / "2026-11-26.md").read_text(encoding="utf-8").splitlines()
+    shown = [line.removesuffix(" ...") for line in excerpt.splitlines()[1:] if line.strip() not in ("", "...")]
+    assert len(shown) > 10
+    assert [line for line in shown if line not in written] == []
