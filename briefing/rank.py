@@ -367,15 +367,17 @@ def _status(signals: _Signals, config: RankConfig) -> Status:
     return "repeat"
 
 
-def _score(signals: _Signals, status: Status, config: RankConfig, capped: bool = False) -> float:
+def _score(signals: _Signals, status: Status, config: RankConfig, text_day: bool = False) -> float:
     """Status first, then importance: a new story (or a first-time development) counts as fully novel,
-    so among them only importance orders; an update or repeat counts as novel as it is. ``capped``: the
-    importance prior counts at most ``config.importance_cap`` either way, smoothly (tanh), so it still orders the
-    stories it would push past the cap instead of tying them there."""
+    so among them only importance orders; an update or repeat counts as novel as it is. ``text_day`` (real feeds):
+    novelty weighs ``weights.novelty_text``, and the importance prior counts at most ``config.importance_cap``
+    either way, smoothly (tanh), so it still orders the stories it would push past the cap instead of tying them
+    there."""
     weights = config.weights
     novelty = 1.0 if status in ("new", "development") else signals.novelty
+    capped = text_day
     return (
-        weights.novelty * novelty
+        (weights.novelty_text if text_day else weights.novelty) * novelty
         + weights.first_event * (1.0 if signals.event else 0.0)
         + weights.coverage * _log_share(len(signals.publishers))
         + weights.related * _log_share(len(signals.related))
@@ -526,7 +528,7 @@ def rank_stories(
             all_signals[i], statuses[i] = replace(all_signals[i], angle_of=today), "new"
     for story, signals, status, done in zip(stories, all_signals, statuses, superseded, strict=True):
         match = signals.match
-        score = _score(signals, status, config, capped=text_day)
+        score = _score(signals, status, config, text_day=text_day)
         reasons = _reasons(signals, status, config)
         # A prospect that today's news reports as done is yesterday's question: after the day's news, said why.
         overtaken = done is not None and status != "repeat" and signals.kind not in separate_kinds
