@@ -263,6 +263,24 @@ def test_on_a_day_with_text_the_news_grade_holds_back_what_an_editor_would_not_r
         assert not any("editor" in reason for r in ranked for reason in r.reasons)
 
 
+def test_on_a_day_with_text_an_update_of_the_big_story_competes_with_a_small_new_one() -> None:
+    # The EU tariff story was told yesterday; today it changed materially (a rate, a date) and two publishers carry
+    # it. On real feeds (text) it passes a one-publisher new story; on bare headlines (UCI) status still comes first.
+    text = "The measure takes effect on Aug. 1 at a rate of 30%, officials in Brussels and Mexico City said. " * 2
+    history = [past(1, "EU and U.S. trade talks drag on", unit(1, 0, 0))]
+    tariff = story(1, "U.S. Will Charge 30% Tariff on EU and Mexico From Aug. 1", unit(0.7, 0.714, 0), outlets=2,
+                   text=text)
+    small = story(2, "Canada Unemployment Rate Slips to 6.9%", unit(0, 0, 1), text=text)
+    ranked = rank_stories([small, tariff], history, {}, NOW, RankConfig())
+    assert [(r.story.lead.title, r.status) for r in ranked] == [(tariff.lead.title, "update"),
+                                                                (small.lead.title, "new")]
+    for config, stories in ((RankConfig(weights={"novelty_text": 0.5}), [small, tariff]),
+                            (RankConfig(), [story(2, small.lead.title, unit(0, 0, 1)),
+                                            story(1, tariff.lead.title, unit(0.7, 0.714, 0), outlets=2)])):
+        ranked = rank_stories(stories, history, {}, NOW, config)
+        assert [r.status for r in ranked] == ["new", "update"]
+
+
 def test_the_shipped_grade_model_belongs_to_its_encoder() -> None:
     from briefing.importance import grades_for
 
