@@ -375,14 +375,13 @@ def _score(signals: _Signals, status: Status, config: RankConfig, text_day: bool
     there."""
     weights = config.weights
     novelty = 1.0 if status in ("new", "development") else signals.novelty
-    capped = text_day
     return (
         (weights.novelty_text if text_day else weights.novelty) * novelty
         + weights.first_event * (1.0 if signals.event else 0.0)
         + weights.coverage * _log_share(len(signals.publishers))
         + weights.related * _log_share(len(signals.related))
         + weights.prominence * _log_share(signals.extra_placements)
-        + weights.importance * (signals.importance if not capped else
+        + weights.importance * (signals.importance if not text_day else
                                 config.importance_cap * math.tanh(signals.importance / config.importance_cap))
         - weights.feature * signals.feature
         + weights.grade * (signals.grade or 0.0)
