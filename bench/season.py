@@ -146,8 +146,9 @@ def run(args: argparse.Namespace) -> int:
         season_s = time.perf_counter() - started
         once = exactly_once(pipeline.store, config.briefing.backfill_days)
         once.update(store_cost(pipeline.store, Path(config.store_path)))
-        if editor.LABELS.exists():  # an editor's blind grades of sampled days
-            once["editor"] = editor.score(workdir / "out", editor.LABELS, args.data)["summary"]
+        graded = editor.score(workdir / "out", editor.LABELS, args.data)["summary"] if editor.LABELS.exists() else {}
+        if graded:  # an editor's blind grades of the days replayed (bench editor)
+            once["editor"] = graded
         if not args.no_regenerate:
             t = time.perf_counter()
             once.update(regenerate_all(pipeline, [date.fromisoformat(d["day"]) for d in per_day]))
