@@ -62,6 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="which graded days to score (default: all, each split reported; the news-grade model "
                              "was fitted on train)")
     parser.add_argument("--list", action="store_true", help="print each scored day's top 10 with grades")
+    parser.add_argument("--plot", type=Path, default=None, help="save NDCG@10 per tune and test day here (PNG)")
+    parser.add_argument("--compare", type=Path, default=None,
+                        help="with --plot: another run's output folder, drawn beside (e.g. the code before a change)")
 
 
 def sampled_days(available: Iterable[date], count: int = SAMPLE_DAYS, seed: int = SAMPLE_SEED,
@@ -258,4 +261,42 @@ def run(args: argparse.Namespace) -> int:
     print("\nNDCG@10 against an editor's grades (gain 2^grade - 1), mean over days:")
     print(report(result))
     write_result(args.out, "editor", {"labels": str(args.labels), **result}, args.argv)
+    if args.plot is not None:
+        before = score(args.compare, args.labels, args.data, args.split)["per_day"] if args.compare else None
+        plot(args.plot, result["per_day"], before)
+        print(f"wrote {args.plot}")
     return 0
+
+
+def plot(path: Path, per_day: Mapping[str, Mapping[str, Any]],
+         before: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """NDCG@10 per tune day, then per test day: the briefing (and ``before``'s), publishers-newest, newest, random."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    days = [d for part in ("tune", "test") for d in sorted(per_day) if per_day[d]["split"] == part]
+    lines = [("briefing", per_day, "o-", "briefing"), ("briefing", before, "o--", "briefing before"),
+             ("publishers, newest", per_day, "s:", "publishers, newest"),
+             ("newest first", per_day, "^:", "newest first"), ("random", per_day, "x:", "random")]
+    fig, ax = plt.subplots(figsize=(9, 4.5), dpi=120)
+    for method, source, style, label in lines:
+        if source is not None:
+            values = [source[d][method] if d in source and source[d][method] is not None else float("nan")
+                      for d in days]
+            ax.plot(range(len(days)), values, style, label=label, markersize=4)
+    tune = sum(per_day[d]["split"] == "tune" for d in days)
+    ax.axvline(tune - 0.5, color="grey", linewidth=0.8)
+    ax.text(tune / 2, 1.0, "tune", ha="center", fontsize=8)
+    ax.text(tune + (len(days) - tune) / 2, 1.0, "test", ha="center", fontsize=8)
+    ax.set_xticks(range(len(days)), [d[5:] for d in days], rotation=60, fontsize=7)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("NDCG@10 against an editor's grades")
+    ax.set_title("Real season days: does the briefing lead with what an editor would?")
+    ax.legend(fontsize=7, loc="lower left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)

@@ -104,9 +104,11 @@ def test_sheets_hide_the_ranking_and_scoring_reads_the_grades(tmp_path: Path, mo
     assert day1["briefing"] == pytest.approx(1 / 1.5849625, rel=1e-6)  # the 3 at place 2 of 2
     assert day2["briefing"] == pytest.approx((3 / 1.5849625 + 1 / 2) / (3 + 1 / 1.5849625))
     assert day2["missed"] == []
+    plotted = tmp_path / "ndcg.png"
     assert main(["editor", "--data", str(data), "--briefings", str(out), "--labels", str(labels),
-                 "--out", str(tmp_path / "res")]) == 0
+                 "--out", str(tmp_path / "res"), "--plot", str(plotted), "--compare", str(out)]) == 0
     assert "briefing" in capsys.readouterr().out
+    assert plotted.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # More days to fit on: only those the labels do not grade yet.
     labels.write_text("".join(json.dumps(row | {"grade": 1}) + "\n" for row in ids if row["day"] == "2025-05-01"))
     rest = tmp_path / "rest"
