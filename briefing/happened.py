@@ -43,6 +43,7 @@ _FURTHER = frozenset("more further additional new fresh another renewed".split()
 _LAUNCHED = frozenset("launches launched begins began mounts mounted carries carried starts started".split())
 """Finite verbs that report an act named by its noun: "Israel Launches Attack on Iran's Nuclear Facilities"."""
 _WORD = re.compile(r"[A-Za-z]+")
+_CONTRACTION = re.compile(r"n[’']t\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r"[.,;:!?—–|]\s")
 _WORD_OR_POSSESSIVE = re.compile(r"[A-Za-z]+(?:[’']s\b)?")
 _HEADLINE_WORD = re.compile(r"[A-Za-z][\w'’-]*")
@@ -92,16 +93,37 @@ def has_happened(headline: str, earlier: str) -> str | None:
     """
     again = announced_acts(headline)
     words = [w.lower() for w in _WORD_OR_POSSESSIVE.findall(headline)]
-    # As a verb it follows its subject; after an article, a preposition, a possessive or "rate" it is a noun
-    # ("Rate Cuts", "Israel’s Attacks"),
-    # after "be" a passive still to come ("… Loved Ones to Be Released").
-    # "Trump fires at the Fed" is a figure of speech, not the firing announced earlier.
-    acted = {w for before, w, after in zip(words, words[1:], [*words[2:], ""], strict=False)
-             if before not in _BEFORE_A_NOUN and not before.endswith(("’s", "'s")) and after not in _FIGURATIVE_NEXT}
+    acted = _acted(headline, passive=True)  # "Freed Hostage Released by Hamas" reports the release
     for verb in sorted(announced_acts(earlier) - again):
         if _done_forms(verb) & acted or _launched(words, verb):
             return verb
     return None
+
+
+def _acted(headline: str, passive: bool = False) -> set[str]:
+    """Lower-cased words of ``headline`` in a verb's place. As a verb it follows its subject: after an article, a
+    preposition, a possessive or "rate" it is a noun ("Rate Cuts", "Israel’s Attacks"), after "be" a passive still
+    to come ("… Loved Ones to Be Released"); before "at", "back" or "off" a figure of speech ("Trump fires at the
+    Fed"). Without ``passive``, not before "by" either ("Hostages Held by Hamas" is no act of the headline's
+    subject). A negated contraction is one word ("Won’t" is not "won")."""
+    words = [w.lower() for w in _WORD_OR_POSSESSIVE.findall(_CONTRACTION.sub("nt", headline))]
+    return {w for before, w, after in zip(words, words[1:], [*words[2:], ""], strict=False)
+            if before not in _BEFORE_A_NOUN and not before.endswith(("’s", "'s"))
+            and after not in _FIGURATIVE_NEXT and (passive or after != "by")}
+
+
+def acts_reported(headline: str) -> frozenset[str]:
+    """Acts (base verbs of the closed list) that ``headline`` reports as done: "Trump Holds Call With Russia's
+    Putin" → {"hold"}; "Trump to Hold Call…" → none."""
+    acted = _acted(headline)
+    return frozenset(verb for verb in _ACTS if _done_forms(verb) & acted)
+
+
+def acts_named(headline: str) -> frozenset[str]:
+    """Acts ``headline`` names in any form, done, announced or as a noun that is also the verb ("Plans Call" names
+    none; "Vote to Hold Talks" names "hold" and "vote")."""
+    words = {w.lower() for w in _WORD.findall(_CONTRACTION.sub("nt", headline))}
+    return frozenset(verb for verb in _ACTS if _forms(verb) & words)
 
 
 def actor(headline: str, act: str) -> frozenset[str]:

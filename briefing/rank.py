@@ -22,7 +22,7 @@ import numpy as np
 from .cluster import is_bare_headline
 from .config import RankConfig
 from .firsts import FirstEvent, first_event
-from .happened import announced_acts, has_happened, same_doer
+from .happened import acts_named, acts_reported, announced_acts, has_happened, same_doer
 from .models import SECTION_LABEL, Article, HistoryItem, RankedStory, Status, Story, first_words, is_title_case
 
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -191,6 +191,7 @@ class _Signals:
     angle_of: str | None = None  # the lead headline of today's new story this one is closer to than to its past match
     feature: float = 0.0  # how likely a story with text reads as a feature, not the day's news (0–1)
     grade: float | None = None  # the grade an editor gives pieces like this one, up to rank.grade_cap (0 not news)
+    new_act: str | None = None  # an act a headline of the story reports done that no related past headline named
 
 
 def _related_publishers(stories: Sequence[Story], publishers: Sequence[Mapping[str, str]],
@@ -252,6 +253,7 @@ def _signals(story: Story, bare: bool, names: Mapping[str, str], match: _Match, 
     # Only for stories with text: among a day's dozens of headlines on one celebrity, some headline of the story
     # "reports" what some earlier one announced more often than the act happens (UCI, 2014-04-14: 5 of 12 right).
     announced = None if bare else _announced_now_done(story, match.related_titles)
+    new_act = None if bare or match.item is None else _new_act(story, match.related_titles)
     terms = terms_of(lead, story.lead.title)
     fresh = as_written(terms - match.known_terms, f"{story.lead.title} {lead}") if match.item else ()
     words = content_words(" ".join([*(a.title for a in story.articles), lead]))
@@ -261,8 +263,20 @@ def _signals(story: Story, bare: bool, names: Mapping[str, str], match: _Match, 
         publishers=tuple(sorted(names.values())), extra_placements=max(0, story.placements - len(names)),
         related=related, fresh_terms=fresh, fresh_words=fresh_words, words=len(words), kind=story.kind,
         title=story.lead.title,
-        importance=importance, bare_headlines=bare,
+        importance=importance, bare_headlines=bare, new_act=new_act,
     )
+
+
+def _new_act(story: Story, past_titles: Sequence[str]) -> str | None:
+    """An act one of the story's headlines reports done that none of ``past_titles`` names in any form: "Trump
+    Holds Call With Russia's Putin" after "Trump Plans Call With Putin…" (hold), "Trump Says U.S. Reached a Trade
+    Deal With the EU" after "Trump's push for a new standard for global trade" (reach). Something happened."""
+    named = frozenset().union(*map(acts_named, past_titles))
+    for article in story.articles:
+        new = acts_reported(article.title) - named
+        if new:
+            return min(new)
+    return None
 
 
 def _announced_now_done(story: Story, past_titles: Sequence[str]) -> str | None:
@@ -364,6 +378,8 @@ def _status(signals: _Signals, config: RankConfig) -> Status:
         return "update"
     if match.similarity >= config.repeat_above and new_numbers:
         return "update"  # near-identical wording: only a new number counts
+    if signals.new_act:
+        return "update"  # close wording, but a headline reports a new act: "Holds Call" after "Plans Call"
     return "repeat"
 
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefing.happened import actor, announced_acts, has_happened, same_doer
+from briefing.happened import actor, acts_named, acts_reported, announced_acts, has_happened, same_doer
 
 # Real pairs from the season's feeds (WSJ, NYT, FT, 2025): a later headline, the earlier one, the act it reports.
 HAPPENED = [
@@ -118,3 +118,24 @@ def test_actor_is_who_did_it(headline: str, act: str, doer: set[str]) -> None:
 ])
 def test_same_doer(headline: str, other: str, act: str, same: bool) -> None:
     assert same_doer(headline, other, act) is same
+
+
+@pytest.mark.parametrize(("headline", "reported"), [
+    ("Trump Holds Call With Russia’s Putin on Ending the War in Ukraine", {"hold"}),
+    ("Trump said the U.S. reached a trade deal with the European Union", {"reach"}),
+    ("Canada imposes import curbs on steel", {"impose"}),
+    ("Trump to Hold Call With Putin", set()),  # announced, not done
+    ("Israel Prepares to Receive Its Last Living Hostages Held by Hamas", set()),  # a passive: Hamas's act
+    ("Zelensky Says He Won’t Exchange Land for Peace", set()),  # "Won’t" is not "won"
+    ("Rate Cuts Loom as Growth Slows", set()),  # a noun after "rate"
+    ("Trump fires at the Fed", set()),  # a figure of speech
+])
+def test_acts_reported_are_done_by_the_headlines_subject(headline: str, reported: set[str]) -> None:
+    assert acts_reported(headline) == reported
+
+
+def test_acts_named_take_any_form() -> None:
+    assert acts_named("Trump Plans Call With Putin After Diplomatic Dance") == {"call"}
+    assert acts_named("Hamas to Release Last Living U.S. Hostage") == {"release"}
+    assert acts_named("Fed Cut Looms") == {"cut"}
+    assert "hold" not in acts_named("Trump Plans Call With Putin")  # what "Trump Holds Call…" reports is new

@@ -281,6 +281,20 @@ def test_on_a_day_with_text_an_update_of_the_big_story_competes_with_a_small_new
         assert [r.status for r in ranked] == ["new", "update"]
 
 
+def test_a_follow_up_whose_headline_reports_a_new_act_is_an_update_not_a_repeat() -> None:
+    text = "The two leaders spoke by phone for two hours on Monday, officials in both capitals said. " * 2
+    history = [past(1, "Trump Plans Call With Putin After Diplomatic Dance", unit(1, 0))]
+    held = story(1, "Trump Holds Call With Putin After Diplomatic Dance", unit(0.95, 0.312), text=text)
+    planned = story(1, "Trump Still Plans Call With Putin After Diplomatic Dance", unit(0.95, 0.312), text=text)
+    ranked = rank_stories([held], history, {}, NOW, RankConfig())[0]
+    assert ranked.status == "update"
+    assert ranked.reasons[0].startswith("update of 'Trump Plans Call With Putin After Diplomatic Dance'")
+    assert rank_stories([planned], history, {}, NOW, RankConfig())[0].status == "repeat"
+    # Bare headlines (UCI): the rule stays off, as the announced-then-done rule does.
+    bare = story(1, held.lead.title, unit(0.95, 0.312))
+    assert rank_stories([bare], history, {}, NOW, RankConfig())[0].status == "repeat"
+
+
 def test_the_shipped_grade_model_belongs_to_its_encoder() -> None:
     from briefing.importance import grades_for
 
