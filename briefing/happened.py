@@ -25,11 +25,11 @@ _IRREGULAR = {
     "spend": ("spent",), "build": ("built",), "lead": ("led",), "freeze": ("froze", "frozen"), "break": ("broke",),
 }
 _ACTS = frozenset('''
-accept adopt agree announce appoint approve arrest ban bar begin block call cancel charge close convict cut
-declare default defang delay deploy elect end endorse fine fire fix float free hike hold impose indict invade
-join land launch leave lift list lower meet name nominate open pass pay publish quit raise ratify reach
-receive reject release reopen resign resume return sanction seize sentence settle shut sign split stand
-strike sue suspend unveil veto visit vote win withdraw
+accept adopt agree announce appoint approve arrest ban bar begin block call cancel capture charge close convict
+cut declare default defang delay deploy die elect end endorse extend fine fire fix float free hike hold impose
+indict intercept invade join kill land launch leave lift list lower meet name nominate open oust pardon pass pay
+publish quit raise ratify reach receive reject release reopen resign resume return sanction seize sentence settle
+shut sign split stand strike sue suspend unveil veto visit vote win withdraw
 '''.split())
 """Acts whose happening is news. A closed list, because a Title-Case headline cannot tell the verb in "to Release"
 from the noun in "in Response to Houthi Hit", and a noun's plural looks like a verb's third person. Deals are

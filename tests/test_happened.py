@@ -124,6 +124,8 @@ def test_same_doer(headline: str, other: str, act: str, same: bool) -> None:
     ("Trump Holds Call With Russia’s Putin on Ending the War in Ukraine", {"hold"}),
     ("Trump said the U.S. reached a trade deal with the European Union", {"reach"}),
     ("Canada imposes import curbs on steel", {"impose"}),
+    ("Trump Extends China Tariff Truce by Three Months", {"extend"}),
+    ("India Says It Intercepted Missiles and Drones Launched by Pakistan", {"intercept"}),  # not Pakistan's launch
     ("Trump to Hold Call With Putin", set()),  # announced, not done
     ("Israel Prepares to Receive Its Last Living Hostages Held by Hamas", set()),  # a passive: Hamas's act
     ("Zelensky Says He Won’t Exchange Land for Peace", set()),  # "Won’t" is not "won"
