@@ -143,7 +143,6 @@ def write_sheets(out: Path, briefings: Path, data: Path, train: int = 0, graded:
     return 0
 
 
-
 # --- scoring ----------------------------------------------------------------------------------------
 
 
@@ -190,6 +189,7 @@ def orders(stories: Sequence[Mapping[str, Any]], places: Mapping[str, int]) -> d
 
 
 def score_day(briefing: Mapping[str, Any], grades: Mapping[str, int], places: Mapping[str, int]) -> dict[str, Any]:
+    """One day: NDCG@10 of each order, the top 10 with grades, and the stories graded 2 or 3 listed below it."""
     stories = briefing["stories"]
     graded = [story_grade(s, grades) for s in stories]
     gains = [2.0 ** g - 1 if g is not None else 0.0 for g in graded]
