@@ -26,9 +26,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .common import write_config, write_result
+from .common import snapshots, write_config, write_result
 from .generated import peak_rss_mb
-from .season import replay, snapshots
+from .season import replay
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

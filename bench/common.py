@@ -8,14 +8,16 @@ import math
 import os
 import platform
 import sys
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "bench" / "results"
+MANIFEST = "daily/manifest.jsonl"
 
 
 class DataMissing(Exception):
@@ -45,6 +47,17 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
         for line in file:
             if line.strip():
                 yield json.loads(line)
+
+
+def snapshots(data: Path) -> dict[date, dict[str, tuple[Path, datetime]]]:
+    """Snapshot files by day, then by feed name: ``(path, snapshot time)``."""
+    manifest = require(data, MANIFEST)
+    days: dict[date, dict[str, tuple[Path, datetime]]] = defaultdict(dict)
+    for row in read_jsonl(manifest):
+        feed = Path(row["path"]).name.removesuffix(".xml.gz")
+        taken = datetime.fromisoformat(row["commit_time"].replace("Z", "+00:00"))
+        days[date.fromisoformat(row["date"])][feed] = (data / "daily" / row["path"], taken)
+    return dict(sorted(days.items()))
 
 
 def format_cell(value: Any, digits: int = 2) -> str:

@@ -32,14 +32,13 @@ import argparse
 import gzip
 import json
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .common import REPO, read_jsonl, table, write_result
+from .common import REPO, read_jsonl, snapshots, table, write_result
 from .ranking import dcg
-from .season import snapshots
 
 LABELS = REPO / "bench" / "data" / "editor_labels.jsonl"
 TOP_K = 10
@@ -120,10 +119,8 @@ def write_sheets(out: Path, briefings: Path, data: Path, train: int = 0, graded:
         briefing = _briefing(briefings, day)
         assert briefing is not None
         described: dict[str, str] = {}
-        for snapshot_day in (day + timedelta(days=1), day, day - timedelta(days=1)):
-            for path, _ in by_day.get(snapshot_day, {}).values():
-                for item in feed_items(path):
-                    described.setdefault(item["link"], item["description"])
+        for _, item in items_read_for(by_day, day):
+            described.setdefault(item["link"], item["description"])
         items = _sources(briefing)
         random.Random(f"{SAMPLE_SEED}-{day}").shuffle(items)
         lines = [f"DAY {day.isoformat()} (sheet {prefix}{n})", "",
@@ -158,14 +155,20 @@ def story_grade(story: Mapping[str, Any], grades: Mapping[str, int]) -> int | No
     return max(found) if found else None
 
 
-def feed_places(by_day: Mapping[date, Mapping[str, tuple[Path, Any]]], day: date) -> dict[str, int]:
-    """Each item's place in its feed as the briefing of ``day`` read it (the next day's snapshot; a feed without
-    one that day, the latest before)."""
-    places: dict[str, int] = {}
+def items_read_for(by_day: Mapping[date, Mapping[str, tuple[Path, Any]]],
+                   day: date) -> Iterator[tuple[int, dict[str, str]]]:
+    """(place in its feed, item) for the snapshots the briefing of ``day`` was built from: the next day's first,
+    then the day's and the day before's (a feed without a snapshot that day keeps its latest before)."""
     for snapshot_day in (day + timedelta(days=1), day, day - timedelta(days=1)):
         for path, _ in by_day.get(snapshot_day, {}).values():
-            for place, item in enumerate(feed_items(path)):
-                places.setdefault(item["link"], place)
+            yield from enumerate(feed_items(path))
+
+
+def feed_places(by_day: Mapping[date, Mapping[str, tuple[Path, Any]]], day: date) -> dict[str, int]:
+    """Each item's place in its feed as the briefing of ``day`` read it (its first snapshot in ``items_read_for``)."""
+    places: dict[str, int] = {}
+    for place, item in items_read_for(by_day, day):
+        places.setdefault(item["link"], place)
     return places
 
 
@@ -210,6 +213,9 @@ METHODS = ("briefing", "feed order", "newest first", "publishers, newest", "rand
 def score(briefings: Path, labels: Path, data: Path, split: str = "all", show: bool = False) -> dict[str, Any]:
     rows = list(read_jsonl(labels))
     split_of = {date.fromisoformat(row["day"]): row["split"] for row in rows}
+    grades_on: dict[str, dict[str, int]] = {}
+    for row in rows:
+        grades_on.setdefault(row["day"], {})[row["link"]] = int(row["grade"])
     by_day = snapshots(data)
     per_day: dict[str, dict[str, Any]] = {}
     for day in sorted(split_of):
@@ -218,8 +224,7 @@ def score(briefings: Path, labels: Path, data: Path, split: str = "all", show: b
         briefing = _briefing(briefings, day)
         if briefing is None:
             continue
-        grades = {row["link"]: int(row["grade"]) for row in rows if row["day"] == day.isoformat()}
-        result = score_day(briefing, grades, feed_places(by_day, day))
+        result = score_day(briefing, grades_on[day.isoformat()], feed_places(by_day, day))
         result["split"] = split_of[day]
         per_day[day.isoformat()] = result
         if show:

@@ -102,7 +102,7 @@ def _demo(work: Path, args: argparse.Namespace) -> tuple[Path, list[tuple[date, 
 
 
 def _daily(work: Path, args: argparse.Namespace) -> tuple[Path, list[tuple[date, datetime]]]:
-    from .season import snapshots
+    from .common import snapshots
 
     by_day = snapshots(args.data)
     days = [d for d in by_day if d >= args.daily_start][: args.daily_days + 1]

@@ -44,15 +44,15 @@ import gzip
 import shutil
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .common import config_overrides, read_jsonl, require, table, write_config, write_result
+from . import editor
+from .common import config_overrides, snapshots, table, write_config, write_result
 
-MANIFEST = "daily/manifest.jsonl"
 SHOWN_TOP = 3
 KIND_TOP = 10
 
@@ -72,17 +72,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the work folder (its path is printed)")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="override a config key, e.g. --set rank.new_below=0.5 (repeatable)")
-
-
-def snapshots(data: Path) -> dict[date, dict[str, tuple[Path, datetime]]]:
-    """Snapshot files by day, then by feed name: ``(path, snapshot time)``."""
-    manifest = require(data, MANIFEST)
-    days: dict[date, dict[str, tuple[Path, datetime]]] = defaultdict(dict)
-    for row in read_jsonl(manifest):
-        feed = Path(row["path"]).name.removesuffix(".xml.gz")
-        taken = datetime.fromisoformat(row["commit_time"].replace("Z", "+00:00"))
-        days[date.fromisoformat(row["date"])][feed] = (data / "daily" / row["path"], taken)
-    return dict(sorted(days.items()))
 
 
 def replay(days: Sequence[date], by_day: Mapping[date, Mapping[str, tuple[Path, datetime]]],
@@ -110,8 +99,6 @@ def season_config(workdir: Path, feeds: list[str], args: argparse.Namespace) -> 
 def run(args: argparse.Namespace) -> int:
     from briefing.config import load_config
     from briefing.pipeline import Pipeline
-
-    from . import editor  # it reads this module's snapshots
 
     by_day = snapshots(args.data)
     days = [d for d in by_day if args.start_day is None or d >= args.start_day]
@@ -320,8 +307,6 @@ def report(args: argparse.Namespace, per_day: list[dict[str, Any]], total_s: flo
                                                      if once["regenerated_differing"] else ""))
     if "editor" in once:
         print("NDCG@10 against an editor's blind grades (bench editor):")
-        from . import editor
-
         print(editor.report({"summary": once["editor"]}))
     payload = {"data": str(args.data), "feeds": feeds, "briefings": len(per_day), "totals": totals,
                "exactly_once": once,
