@@ -9,6 +9,7 @@ that verb appears in it in a finite form (releases, released, won, made) and not
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Mapping
 
 _ANNOUNCE = re.compile(
     r"(?<!forced )(?<!had )(?<!has )(?<!have )(?<!got )(?<!used )\b(?:to|will|would|may|might|could|shall)\s+"
@@ -112,18 +113,34 @@ def _acted(headline: str, passive: bool = False) -> set[str]:
             and after not in _FIGURATIVE_NEXT and (passive or after != "by")}
 
 
+def _acts_by_form(forms_of: Callable[[str], set[str]]) -> dict[str, frozenset[str]]:
+    """Each word form of the closed list's acts, with the acts it is a form of (built once: ranking asks per
+    headline)."""
+    acts: dict[str, set[str]] = {}
+    for verb in _ACTS:
+        for form in forms_of(verb):
+            acts.setdefault(form, set()).add(verb)
+    return {form: frozenset(verbs) for form, verbs in acts.items()}
+
+
+_ACTS_NAMED = _acts_by_form(_forms)
+_ACTS_DONE = _acts_by_form(_done_forms)
+
+
+def _acts_in(words: Iterable[str], by_form: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    return frozenset().union(*(by_form.get(word, ()) for word in words))
+
+
 def acts_reported(headline: str) -> frozenset[str]:
     """Acts (base verbs of the closed list) that ``headline`` reports as done: "Trump Holds Call With Russia's
     Putin" → {"hold"}; "Trump to Hold Call…" → none."""
-    acted = _acted(headline)
-    return frozenset(verb for verb in _ACTS if _done_forms(verb) & acted)
+    return _acts_in(_acted(headline), _ACTS_DONE)
 
 
 def acts_named(headline: str) -> frozenset[str]:
     """Acts ``headline`` names in any form, done, announced or as a noun that is also the verb ("Plans Call" names
     none; "Vote to Hold Talks" names "hold" and "vote")."""
-    words = {w.lower() for w in _WORD.findall(_CONTRACTION.sub("nt", headline))}
-    return frozenset(verb for verb in _ACTS if _forms(verb) & words)
+    return _acts_in({w.lower() for w in _WORD.findall(_CONTRACTION.sub("nt", headline))}, _ACTS_NAMED)
 
 
 def actor(headline: str, act: str) -> frozenset[str]:
